@@ -1,0 +1,93 @@
+"""Vanilla GAN (Goodfellow et al., 2014): MLP generator and discriminator, non-saturating loss."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import torch
+from torch import nn
+
+import zoo
+from zoo.losses import nonsaturating_d_loss, nonsaturating_g_loss
+
+
+@dataclasses.dataclass(frozen=True)
+class VanillaConfig(zoo.ArchConfig):
+    image_size: int = zoo.choice(28, (28, 32, 64), "side of the square images")
+    channels: int = zoo.choice(1, (1, 3), "1 (grayscale) or 3 (RGB)")
+    latent_dim: int = zoo.bounded(100, 1, 4096, "size of the latent code")
+    g_hidden: tuple[int, ...] = (256, 512, 1024)
+    d_hidden: tuple[int, ...] = (512, 256)
+    lr: float = zoo.bounded(2e-4, 1e-7, 1.0, "Adam learning rate of both networks")
+
+    def validate(self) -> None:
+        super().validate()
+        for name in ("g_hidden", "d_hidden"):
+            widths = getattr(self, name)
+            if not widths or min(widths) < 1:
+                raise zoo.ConfigError(f"vanilla config: {name}={widths} needs positive widths")
+
+
+class Generator(nn.Module):
+    def __init__(self, cfg: VanillaConfig) -> None:
+        super().__init__()
+        self.shape = (cfg.channels, cfg.image_size, cfg.image_size)
+        layers: list[nn.Module] = []
+        width = cfg.latent_dim
+        for i, h in enumerate(cfg.g_hidden):
+            layers.append(nn.Linear(width, h))
+            if i > 0:  # as in the common reference MLP: no norm on the first layer
+                layers.append(nn.BatchNorm1d(h))
+            layers.append(nn.LeakyReLU(0.2, True))
+            width = h
+        layers += [nn.Linear(width, math.prod(self.shape)), nn.Tanh()]
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.net(z).view(z.shape[0], *self.shape)
+
+
+class Discriminator(nn.Module):
+    def __init__(self, cfg: VanillaConfig) -> None:
+        super().__init__()
+        layers: list[nn.Module] = [nn.Flatten()]
+        width = cfg.channels * cfg.image_size**2
+        for h in cfg.d_hidden:
+            layers += [nn.Linear(width, h), nn.LeakyReLU(0.2, True)]
+            width = h
+        layers.append(nn.Linear(width, 1))
+        self.net = nn.Sequential(*layers)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.net(x).squeeze(1)
+
+
+class VanillaGAN(zoo.UnconditionalGAN):
+    """MLP GAN with the non-saturating loss and Adam(lr, 0.5, 0.999)."""
+
+    Config = VanillaConfig
+
+    def __init__(self, config: VanillaConfig | None = None, **overrides) -> None:
+        super().__init__(config, **overrides)
+        self.generator = Generator(self.config)
+        self.discriminator = Discriminator(self.config)
+
+    def optimizers(self) -> dict[str, zoo.OptimizerSpec]:
+        lr = self.config.lr
+        return {
+            "discriminator": zoo.OptimizerSpec(("discriminator",), "adam", lr, (0.5, 0.999)),
+            "generator": zoo.OptimizerSpec(("generator",), "adam", lr, (0.5, 0.999)),
+        }
+
+    def discriminator_loss(self, real: torch.Tensor) -> zoo.LossOutput:
+        with torch.no_grad():
+            fake = self.generator(self.latent(real.shape[0]))
+        real_logits, fake_logits = self.discriminator(real), self.discriminator(fake)
+        loss = nonsaturating_d_loss(real_logits, fake_logits)
+        return zoo.LossOutput(loss, {"d_real": real_logits.detach().mean(),
+                                     "d_fake": fake_logits.detach().mean()})
+
+    def generator_loss(self, real: torch.Tensor) -> zoo.LossOutput:
+        fake = self.generator(self.latent(real.shape[0]))
+        return zoo.LossOutput(nonsaturating_g_loss(self.discriminator(fake)))

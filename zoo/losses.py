@@ -1,0 +1,38 @@
+"""GAN objectives shared by plugins (public API)."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+def nonsaturating_d_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    """-log D(x) - log(1 - D(G(z))), on logits (Goodfellow et al., 2014)."""
+    return F.softplus(-real_logits).mean() + F.softplus(fake_logits).mean()
+
+
+def nonsaturating_g_loss(fake_logits: torch.Tensor) -> torch.Tensor:
+    """-log D(G(z)): the non-saturating generator loss, on logits."""
+    return F.softplus(-fake_logits).mean()
+
+
+def gradient_penalty(
+    critic: nn.Module,
+    real: torch.Tensor,
+    fake: torch.Tensor,
+    generator: torch.Generator | None = None,
+) -> torch.Tensor:
+    """WGAN-GP penalty (Gulrajani et al., 2017): E[(||grad D(x_hat)||_2 - 1)^2].
+
+    One interpolation coefficient per sample (alpha ~ U[0, 1], broadcast over C, H, W), and
+    the gradient norm taken per sample over all of its dimensions, then averaged.
+    """
+    shape = (real.shape[0],) + (1,) * (real.ndim - 1)
+    alpha = torch.rand(shape, generator=generator, device="cpu" if generator else real.device)
+    alpha = alpha.to(device=real.device, dtype=real.dtype)
+    mixed = (alpha * real.detach() + (1 - alpha) * fake.detach()).requires_grad_(True)
+    scores = critic(mixed)
+    (grads,) = torch.autograd.grad(scores.sum(), mixed, create_graph=True)
+    norms = grads.flatten(1).norm(2, dim=1)
+    return ((norms - 1) ** 2).mean()
