@@ -20,6 +20,7 @@ from zoo.model import GAN, LossOutput, OptimizerSpec, UnconditionalGAN
 
 __all__ = [
     "__version__",
+    "registry",
     "create",
     "load",
     "load_weights_file",

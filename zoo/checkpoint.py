@@ -31,9 +31,7 @@ def flatten(state: Any, prefix: str, tensors: dict[str, torch.Tensor]) -> Any:
         if not all(isinstance(k, (str, int)) for k in state):
             raise TypeError(f"cannot checkpoint dict keys at {prefix!r}")
         # JSON keys are strings: remember which were ints (optimizer state is keyed by int)
-        return {
-            "__dict__": [[k, flatten(v, f"{prefix}.{k}", tensors)] for k, v in state.items()]
-        }
+        return {"__dict__": [[k, flatten(v, f"{prefix}.{k}", tensors)] for k, v in state.items()]}
     if isinstance(state, (list, tuple)):
         return {"__list__": [flatten(v, f"{prefix}.{i}", tensors) for i, v in enumerate(state)]}
     if state is None or isinstance(state, (bool, int, float, str)):
@@ -58,13 +56,15 @@ def save_checkpoint(
     tensors: dict[str, torch.Tensor] = {}
     skeleton = flatten(state, "ckpt", tensors)
     save_weights(
-        path, tensors, architecture, config, extra={"kind": "checkpoint", "state": json.dumps(skeleton)}
+        path,
+        tensors,
+        architecture,
+        config,
+        extra={"kind": "checkpoint", "state": json.dumps(skeleton)},
     )
 
 
-def load_checkpoint(
-    path: str | os.PathLike, architecture: str, config: dict
-) -> dict[str, Any]:
+def load_checkpoint(path: str | os.PathLike, architecture: str, config: dict) -> dict[str, Any]:
     """Read a checkpoint, refusing one from another architecture or config."""
     path = Path(path)
     try:
@@ -81,6 +81,8 @@ def load_checkpoint(
     saved = json.loads(meta["config"])
     if saved != config:
         diff = sorted(k for k in set(saved) | set(config) if saved.get(k) != config.get(k))
-        details = ", ".join(f"{k}: checkpoint {saved.get(k)!r} vs now {config.get(k)!r}" for k in diff)
+        details = ", ".join(
+            f"{k}: checkpoint {saved.get(k)!r} vs now {config.get(k)!r}" for k in diff
+        )
         raise CheckpointError(f"{path} was written with a different config ({details})")
     return unflatten(json.loads(meta["state"]), tensors)

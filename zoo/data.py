@@ -67,7 +67,9 @@ def load_data(source: str, image_size: int, channels: int, progress: bool = True
                 f"data source {source!r} is neither a folder nor one of {', '.join(NAMED_SOURCES)}"
             )
         if not path.is_dir():
-            raise DataError(f"data source {source!r} is a file; give a folder of images or IDX files")
+            raise DataError(
+                f"data source {source!r} is a file; give a folder of images or IDX files"
+            )
         idx = _find_idx(path)
         if idx is not None:
             data = ImageData(read_idx_images(idx), f"MNIST IDX {idx}", None)
@@ -98,7 +100,9 @@ def read_idx_images(path: Path) -> torch.Tensor:
     if magic != 2051:
         raise DataError(f"{path} is not an IDX3 image file (magic {magic}, expected 2051)")
     if len(raw) != 16 + n * h * w:
-        raise DataError(f"{path} is truncated: header says {n}x{h}x{w}, file has {len(raw) - 16} bytes")
+        raise DataError(
+            f"{path} is truncated: header says {n}x{h}x{w}, file has {len(raw) - 16} bytes"
+        )
     array = np.frombuffer(raw, dtype=np.uint8, offset=16).reshape(n, 1, h, w)
     return torch.from_numpy(array.copy())
 

@@ -36,8 +36,11 @@ def conv_generator(latent_dim: int, image_size: int, channels: int, width: int) 
         nn.ReLU(True),
     ]
     for _ in range(n_up - 1):
-        layers += [nn.ConvTranspose2d(ch, ch // 2, 4, 2, 1, bias=False), nn.BatchNorm2d(ch // 2),
-                   nn.ReLU(True)]
+        layers += [
+            nn.ConvTranspose2d(ch, ch // 2, 4, 2, 1, bias=False),
+            nn.BatchNorm2d(ch // 2),
+            nn.ReLU(True),
+        ]
         ch //= 2
     layers += [nn.ConvTranspose2d(ch, channels, 4, 2, 1, bias=False), nn.Tanh()]
     return nn.Sequential(*layers)

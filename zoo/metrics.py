@@ -31,8 +31,9 @@ def classify(images: torch.Tensor, batch_size: int = 500, progress: bool = False
     """(probabilities (N, 10), features (N, 128)) of images in [0, 1]."""
     clf = load_classifier()
     probs, feats = [], []
-    for chunk in tqdm(images.split(batch_size), desc="classify", disable=not progress,
-                      unit="batch"):
+    for chunk in tqdm(
+        images.split(batch_size), desc="classify", disable=not progress, unit="batch"
+    ):
         f = clf.features(chunk.cpu())
         feats.append(f.double())
         probs.append(clf.head(f).softmax(1).double())
@@ -77,8 +78,9 @@ def image_metrics(images: torch.Tensor, progress: bool = False) -> dict:
 def evaluate(model: GAN, samples: int = 1000, seed: int = 0, progress: bool = True) -> dict:
     """Draw ``samples`` images with ``seed`` and measure them."""
     if model.task != "unconditional":
-        raise ConfigError(f"zoo eval measures unconditional models; {model.architecture} is "
-                          f"{model.task}")
+        raise ConfigError(
+            f"zoo eval measures unconditional models; {model.architecture} is {model.task}"
+        )
     if samples < 20:
         raise ConfigError(f"--samples={samples}: use at least 20 (the catalog uses 1000)")
     images = model.sample(samples, seed=seed).cpu()

@@ -116,7 +116,7 @@ class GAN(nn.Module):
             )
         for name in self.inference_modules:
             prefix = name + "."
-            sub = {k[len(prefix):]: v for k, v in state.items() if k.startswith(prefix)}
+            sub = {k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)}
             getattr(self, name).load_state_dict(sub, strict=True)
 
     def named_inference_modules(self) -> Iterator[tuple[str, nn.Module]]:

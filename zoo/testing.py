@@ -60,7 +60,9 @@ def check_architecture(
     )
     seen: dict[int, str] = {}
     for opt_name, spec in specs.items():
-        assert isinstance(spec, OptimizerSpec), f"optimizers()[{opt_name!r}] is not an OptimizerSpec"
+        assert isinstance(spec, OptimizerSpec), (
+            f"optimizers()[{opt_name!r}] is not an OptimizerSpec"
+        )
         for module in spec.modules:
             for p in getattr(model, module).parameters():
                 assert id(p) not in seen, f"a parameter of {module!r} is in two optimizers"
@@ -103,8 +105,14 @@ def _check_train_step(cls: type[GAN], cfg: ArchConfig, batch_size: int) -> None:
     data = ImageData(images.to(torch.uint8), "conformance kit random images")
     before = {k: v.clone() for k, v in model.state_dict().items()}
     with tempfile.TemporaryDirectory() as tmp:
-        trainer = Trainer(model, data, TrainConfig(steps=1, batch_size=batch_size, device="cpu",
-                                                   progress=False, num_samples=4), tmp)
+        trainer = Trainer(
+            model,
+            data,
+            TrainConfig(
+                steps=1, batch_size=batch_size, device="cpu", progress=False, num_samples=4
+            ),
+            tmp,
+        )
         trainer.train()
         assert (Path(tmp) / "model.safetensors").is_file(), "training wrote no model.safetensors"
     for opt_name, spec in model.optimizers().items():
@@ -121,8 +129,9 @@ def _check_weights_roundtrip(cls: type[GAN], model: GAN, cfg: ArchConfig) -> Non
     model.eval()
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "model.safetensors"
-        save_weights(path, model.inference_state_dict(), model.architecture or cls.__name__,
-                     cfg.to_dict())
+        save_weights(
+            path, model.inference_state_dict(), model.architecture or cls.__name__, cfg.to_dict()
+        )
         tensors, meta = read_weights(path)
         rebuilt = cls(cls.Config.from_dict(json.loads(meta["config"])))
         rebuilt.load_inference_state_dict(tensors)

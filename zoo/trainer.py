@@ -73,8 +73,15 @@ class TrainConfig:
     def resume_key(self) -> dict[str, Any]:
         """The settings a resumed run must share with the original (steps may grow)."""
         d = dataclasses.asdict(self)
-        for volatile in ("steps", "progress", "device", "checkpoint_every", "sample_every",
-                         "log_every", "compile"):
+        for volatile in (
+            "steps",
+            "progress",
+            "device",
+            "checkpoint_every",
+            "sample_every",
+            "log_every",
+            "compile",
+        ):
             d.pop(volatile)
         return d
 
@@ -85,7 +92,9 @@ def resolve_device(name: str) -> torch.device:
     try:
         device = torch.device(name)
     except RuntimeError:
-        raise ConfigError(f"train: device={name!r} is not a torch device (cpu, cuda, cuda:1)") from None
+        raise ConfigError(
+            f"train: device={name!r} is not a torch device (cpu, cuda, cuda:1)"
+        ) from None
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ConfigError("train: device='cuda' but no CUDA device is available; use --device cpu")
     return device
@@ -128,8 +137,12 @@ class Trainer:
             self.base_lr[name] = config.lr.get(name, spec.lr)
             self.params[name] = params
             self.optimizers[name] = create_optimizer_v2(
-                params, opt=spec.opt, lr=self.base_lr[name], weight_decay=spec.weight_decay,
-                betas=spec.betas, foreach=False,
+                params,
+                opt=spec.opt,
+                lr=self.base_lr[name],
+                weight_decay=spec.weight_decay,
+                betas=spec.betas,
+                foreach=False,
             )
         self.autocast_dtype = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}[
             config.precision
@@ -195,8 +208,14 @@ class Trainer:
         """Run until ``config.steps``; returns the path of the inference weights."""
         self._prepare_out(resume)
         cfg = self.config
-        bar = tqdm(total=cfg.steps, initial=self.step, desc=f"train {self.model.architecture}",
-                   disable=not cfg.progress, unit="step", dynamic_ncols=True)
+        bar = tqdm(
+            total=cfg.steps,
+            initial=self.step,
+            desc=f"train {self.model.architecture}",
+            disable=not cfg.progress,
+            unit="step",
+            dynamic_ncols=True,
+        )
         log = (self.out / "log.jsonl").open("a")
         started = time.perf_counter()
         try:
@@ -210,8 +229,12 @@ class Trainer:
                 if self.ema is not None:
                     self.ema.update(self._ema_source(), step=self.step)
                 if self.step % cfg.log_every == 0 or self.step == cfg.steps:
-                    scalars = {"d_loss": d_out.loss.detach(), "g_loss": g_out.loss.detach(), **d_out.logs,
-                               **g_out.logs}
+                    scalars = {
+                        "d_loss": d_out.loss.detach(),
+                        "g_loss": g_out.loss.detach(),
+                        **d_out.logs,
+                        **g_out.logs,
+                    }
                     logs = {"step": self.step, **{k: float(v) for k, v in scalars.items()}}
                     log.write(json.dumps(logs) + "\n")
                     log.flush()
@@ -268,11 +291,17 @@ class Trainer:
 
     def save(self) -> None:
         """Write the checkpoint and the inference weights, each atomically."""
-        save_checkpoint(self.out / CHECKPOINT_NAME, self.state(), self.model.architecture,
-                        self._resume_key())
+        save_checkpoint(
+            self.out / CHECKPOINT_NAME, self.state(), self.model.architecture, self._resume_key()
+        )
         self._saved_step = self.step
-        save_weights(self.out / WEIGHTS_NAME, self.inference_state(), self.model.architecture,
-                     self.model.config.to_dict(), extra={"step": str(self.step)})
+        save_weights(
+            self.out / WEIGHTS_NAME,
+            self.inference_state(),
+            self.model.architecture,
+            self.model.config.to_dict(),
+            extra={"step": str(self.step)},
+        )
 
     def load(self, path: Path) -> None:
         state = load_checkpoint(path, self.model.architecture, self._resume_key())

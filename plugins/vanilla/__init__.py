@@ -85,8 +85,9 @@ class VanillaGAN(zoo.UnconditionalGAN):
             fake = self.generator(self.latent(real.shape[0]))
         real_logits, fake_logits = self.discriminator(real), self.discriminator(fake)
         loss = nonsaturating_d_loss(real_logits, fake_logits)
-        return zoo.LossOutput(loss, {"d_real": real_logits.detach().mean(),
-                                     "d_fake": fake_logits.detach().mean()})
+        return zoo.LossOutput(
+            loss, {"d_real": real_logits.detach().mean(), "d_fake": fake_logits.detach().mean()}
+        )
 
     def generator_loss(self, real: torch.Tensor) -> zoo.LossOutput:
         fake = self.generator(self.latent(real.shape[0]))
