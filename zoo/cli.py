@@ -185,18 +185,32 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_eval(args: argparse.Namespace) -> int:
     import zoo
-    from zoo.metrics import evaluate
+    from zoo.catalog import load_catalog
+    from zoo.metrics import compare_with_catalog, evaluate
 
     model = zoo.load(args.name, device=args.device)
     result = evaluate(model, samples=args.samples, seed=args.seed, progress=not args.json)
+    entry = load_catalog().get(str(args.name))
+    if entry is not None:
+        result["catalog"] = compare_with_catalog(result, entry)
     if args.json:
         _print_json(result)
+        return 0
+    print(f"{args.name}: {args.samples} samples, seed {args.seed}")
+    rows = [{"metric": k, "value": f"{v:g}"} for k, v in result["metrics"].items()]
+    if entry is not None:
+        cat = result["catalog"]
+        for row in rows:
+            row["catalog"] = f"{entry.metrics.get(row['metric'], float('nan')):g}"
+        note = "matches" if cat["matches"] else "DIFFERS from"
+        if not cat["comparable"]:
+            note = "samples or seed differ from"
+        print(_table(rows, ["metric", "value", "catalog"]))
+        print(f"{note} the catalog entry {args.name!r} (relative tolerance {cat['tolerance']})")
     else:
-        print(f"{args.name}: {args.samples} samples, seed {args.seed}")
-        for k, v in result["metrics"].items():
-            print(f"  {k + ':':22}{v:g}")
-        hist = result["class_histogram"]
-        print("  class histogram:      " + " ".join(f"{d}:{c}" for d, c in enumerate(hist)))
+        print(_table(rows, ["metric", "value"]))
+    hist = result["class_histogram"]
+    print("class histogram: " + " ".join(f"{d}:{c}" for d, c in enumerate(hist)))
     return 0
 
 

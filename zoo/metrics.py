@@ -19,6 +19,7 @@ import math
 import torch
 from tqdm.auto import tqdm
 
+from zoo.catalog import CatalogEntry
 from zoo.classifier import load_classifier, mnist_real
 from zoo.errors import ConfigError
 from zoo.model import GAN
@@ -87,3 +88,23 @@ def evaluate(model: GAN, samples: int = 1000, seed: int = 0, progress: bool = Tr
     result = image_metrics(images, progress=progress)
     result["seed"] = seed
     return result
+
+
+def compare_with_catalog(result: dict, entry: CatalogEntry) -> dict:
+    """Does ``result`` reproduce the entry's metrics? Relative tolerance from ``entry.eval``."""
+    tolerance = float(entry.eval.get("tolerance", 0.002))
+    comparable = result["samples"] == entry.eval.get("samples") and result.get(
+        "seed"
+    ) == entry.eval.get("seed")
+    off = {
+        k: {"catalog": v, "measured": result["metrics"].get(k)}
+        for k, v in entry.metrics.items()
+        if k not in result["metrics"]
+        or abs(result["metrics"][k] - v) > tolerance * max(1.0, abs(v))
+    }
+    return {
+        "comparable": comparable,
+        "matches": comparable and not off,
+        "tolerance": tolerance,
+        "differences": off,
+    }

@@ -103,7 +103,7 @@ def _check_train_step(cls: type[GAN], cfg: ArchConfig, batch_size: int) -> None:
     gen = torch.Generator().manual_seed(0)
     images = torch.randint(0, 256, (batch_size * 2, *_image_shape(cfg)), generator=gen)
     data = ImageData(images.to(torch.uint8), "conformance kit random images")
-    before = {k: v.clone() for k, v in model.state_dict().items()}
+    before = {k: v.detach().clone() for k, v in model.named_parameters()}
     with tempfile.TemporaryDirectory() as tmp:
         trainer = Trainer(
             model,
@@ -119,8 +119,7 @@ def _check_train_step(cls: type[GAN], cfg: ArchConfig, batch_size: int) -> None:
         changed = any(
             not torch.equal(before[f"{m}.{k}"], v)
             for m in spec.modules
-            for k, v in getattr(model, m).state_dict().items()
-            if v.is_floating_point()
+            for k, v in getattr(model, m).named_parameters()
         )
         assert changed, f"one training step left the {opt_name} weights unchanged"
 

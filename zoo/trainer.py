@@ -16,7 +16,9 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import json
-import math
+import signal
+import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -218,6 +220,8 @@ class Trainer:
         )
         log = (self.out / "log.jsonl").open("a")
         started = time.perf_counter()
+        self._stop_requested = False
+        previous_handler = self._catch_sigint()
         try:
             while self.step < cfg.steps:
                 self._set_lr()
@@ -244,16 +248,33 @@ class Trainer:
                     self.save_samples()
                 if self.step % cfg.checkpoint_every == 0 or self.step == cfg.steps:
                     self.save()
-        except KeyboardInterrupt:
-            self.save()
-            bar.write(f"interrupted: checkpoint at step {self.step} saved in {self.out}")
-            raise
+                if self._stop_requested:  # Ctrl-C: stop between steps, keep everything
+                    self.save()
+                    bar.write(
+                        f"interrupted: checkpoint at step {self.step} saved in {self.out}; "
+                        "continue with --resume",
+                        file=sys.stderr,
+                    )
+                    raise KeyboardInterrupt
         finally:
+            if previous_handler is not None:
+                signal.signal(signal.SIGINT, previous_handler)
             bar.close()
             log.close()
         elapsed = time.perf_counter() - started
         self._write_run_config(elapsed)
         return self.out / WEIGHTS_NAME
+
+    def _catch_sigint(self):
+        """Turn the first Ctrl-C into a stop after the current step (a second one aborts)."""
+        if threading.current_thread() is not threading.main_thread():
+            return None
+
+        def handler(signum, frame):
+            self._stop_requested = True
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+
+        return signal.signal(signal.SIGINT, handler)
 
     # -- state ------------------------------------------------------------------------------
     def _ema_source(self) -> nn.ModuleDict:
@@ -322,6 +343,21 @@ class Trainer:
             torch.cuda.set_rng_state(state["rng_cuda"], self.device)
         self.step = int(state["step"])
         self._saved_step = self.step
+        self._truncate_log()
+
+    def _truncate_log(self) -> None:
+        """Drop log lines of steps after the checkpoint: the resumed run logs them again."""
+        path = self.out / "log.jsonl"
+        if not path.exists():
+            return
+        kept = []
+        for line in path.read_text().splitlines():
+            try:
+                if json.loads(line)["step"] <= self.step:
+                    kept.append(line + "\n")
+            except (json.JSONDecodeError, KeyError, TypeError):
+                continue  # a line torn by a kill
+        atomic_write_bytes(path, "".join(kept).encode())
 
     def _prepare_out(self, resume: bool) -> None:
         ckpt = self.out / CHECKPOINT_NAME
@@ -363,6 +399,7 @@ class Trainer:
 
 
 def seed_everything(seed: int) -> None:
+    """Seed torch's CPU and CUDA generators (the trainer uses no other randomness)."""
     torch.manual_seed(seed)
-    if math.isfinite(seed) and torch.cuda.is_available():
+    if torch.cuda.is_available():
         torch.cuda.manual_seed_all(seed)

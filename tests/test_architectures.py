@@ -1,0 +1,77 @@
+import pytest
+import torch
+from torch import nn
+
+import zoo
+from zoo.registry import get_architecture
+from zoo.testing import check_architecture
+
+ALL_CHECKS = [
+    "class",
+    "config_roundtrip",
+    "modules",
+    "optimizers",
+    "sample_shape_range_determinism",
+    "train_step",
+    "safetensors_roundtrip",
+]
+
+
+@pytest.mark.parametrize("arch", ["vanilla", "dcgan", "wgan-gp"])
+@pytest.mark.parametrize("size, channels", [(28, 1), (32, 3), (64, 1)])
+def test_builtins_pass_the_conformance_kit(arch, size, channels, small_configs):
+    config = {**small_configs[arch], "image_size": size, "channels": channels}
+    assert check_architecture(get_architecture(arch), config) == ALL_CHECKS
+
+
+def test_conformance_kit_catches_a_broken_plugin(small_configs):
+    base = get_architecture("dcgan")
+
+    class Unseeded(base):  # ignores the seed: sampling is not reproducible
+        def sample(self, n, seed=None, batch_size=256):
+            return super().sample(n, seed=None)
+
+    with pytest.raises(AssertionError, match="same images for the same seed"):
+        check_architecture(Unseeded, small_configs["dcgan"])
+
+    class Frozen(base):  # the generator never learns
+        def generator_loss(self, real):
+            return zoo.LossOutput(self.generator(self.latent(len(real))).mean() * 0)
+
+    with pytest.raises(AssertionError, match="generator weights unchanged"):
+        check_architecture(Frozen, small_configs["dcgan"])
+
+
+def layer_types(module):
+    return [type(m) for m in module.modules() if not isinstance(m, nn.Sequential)]
+
+
+def test_dcgan_follows_radford_et_al():
+    m = zoo.create("dcgan", image_size=64, channels=3)
+    g, d = layer_types(m.generator), layer_types(m.discriminator)
+    assert g.count(nn.ConvTranspose2d) == 5 and g.count(nn.BatchNorm2d) == 4
+    assert nn.ReLU in g and g[-1] is nn.Tanh and nn.Linear not in g
+    assert d.count(nn.Conv2d) == 5 and d.count(nn.BatchNorm2d) == 3  # none on the first layer
+    assert d[1] is nn.LeakyReLU and m.discriminator[1].negative_slope == 0.2
+    assert all(
+        isinstance(x, (nn.Conv2d, nn.ConvTranspose2d)) is False or x.stride in ((1, 1), (2, 2))
+        for x in m.modules()
+    )
+    specs = m.optimizers()
+    assert {(s.opt, s.lr, s.betas) for s in specs.values()} == {("adam", 2e-4, (0.5, 0.999))}
+    conv = m.generator[1].weight
+    assert abs(conv.std().item() - 0.02) < 0.002  # N(0, 0.02) init
+
+
+def test_wgan_gp_critic_has_no_batchnorm_and_paper_hyperparameters():
+    m = zoo.create("wgan-gp", image_size=32, channels=3)
+    assert nn.BatchNorm2d not in layer_types(m.discriminator)
+    assert m.discriminator_steps == 5 and m.config.gp_weight == 10.0
+    specs = m.optimizers()
+    assert {(s.opt, s.lr, s.betas) for s in specs.values()} == {("adam", 1e-4, (0.0, 0.9))}
+
+
+def test_vanilla_is_an_mlp():
+    m = zoo.create("vanilla")
+    assert nn.Conv2d not in layer_types(m) and nn.Linear in layer_types(m.generator)
+    assert m.generator(torch.randn(2, 100)).shape == (2, 1, 28, 28)

@@ -1,0 +1,53 @@
+import pytest
+
+import zoo
+from zoo.registry import get_architecture
+
+
+def test_roundtrip_and_tuple_coercion():
+    cls = get_architecture("vanilla")
+    cfg = cls.Config.from_dict({"g_hidden": [16, 32], "latent_dim": 5})
+    assert cfg.g_hidden == (16, 32)
+    assert cls.Config.from_json(cfg.to_json()) == cfg
+
+
+@pytest.mark.parametrize(
+    "arch, values, message",
+    [
+        ("dcgan", {"image_size": 30}, "image_size=30 is not valid; choose one of 28, 32, 64"),
+        ("dcgan", {"channels": 2}, "channels=2 is not valid; choose one of 1, 3"),
+        ("dcgan", {"latent_dim": 0}, "latent_dim=0 is too small; it must be >= 1"),
+        ("dcgan", {"latent_dim": "big"}, "latent_dim='big' must be of type int"),
+        ("dcgan", {"lr": True}, "lr=True must be of type float"),
+        ("wgan-gp", {"critic_norm": "batch"}, "critic_norm='batch' is not valid"),
+        ("vanilla", {"g_hidden": (0,)}, "g_hidden=(0,) needs positive widths"),
+        ("dcgan", {"imagesize": 28}, "unknown field(s) imagesize; valid fields:"),
+    ],
+)
+def test_invalid_values_name_the_field_and_what_is_valid(arch, values, message):
+    with pytest.raises(zoo.ConfigError) as err:
+        zoo.create(arch, **values)
+    assert message in str(err.value)
+    assert arch in str(err.value)
+
+
+def test_create_is_untrained_and_configured():
+    m = zoo.create("dcgan", image_size=32, channels=3, latent_dim=16, g_width=8, d_width=8)
+    assert m.training and m.sample(2, seed=0).shape == (2, 3, 32, 32)
+
+
+def test_cli_set_rejects_bad_values(zoo_cli, tmp_path):
+    r = zoo_cli(
+        "train",
+        "dcgan",
+        "--data",
+        "mnist",
+        "--out",
+        tmp_path / "r",
+        "--set",
+        "image_size=30",
+        check=False,
+    )
+    assert r.returncode == 2
+    assert "image_size=30 is not valid; choose one of 28, 32, 64" in r.stderr
+    assert not (tmp_path / "r").exists()

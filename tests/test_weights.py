@@ -1,0 +1,94 @@
+import json
+import pickle
+
+import pytest
+import torch
+
+import zoo
+from zoo.weights import read_weights, save_weights, sha256_file
+
+
+@pytest.fixture
+def saved(tmp_path, small_configs):
+    model = zoo.create("dcgan", **small_configs["dcgan"]).eval()
+    path = tmp_path / "m.safetensors"
+    digest = save_weights(path, model.inference_state_dict(), "dcgan", model.config.to_dict())
+    return model, path, digest
+
+
+def test_roundtrip_with_metadata(saved):
+    model, path, digest = saved
+    assert digest == sha256_file(path)
+    tensors, meta = read_weights(path, sha256=digest)
+    assert meta["architecture"] == "dcgan" and meta["format"] == "gan-zoo"
+    assert meta["format_version"] == "1" and meta["zoo_version"] == zoo.__version__
+    assert json.loads(meta["config"]) == model.config.to_dict()
+    loaded = zoo.load(path)
+    assert not loaded.training
+    assert torch.equal(loaded.sample(4, seed=0), model.sample(4, seed=0))
+    assert set(tensors) == set(model.inference_state_dict())
+    assert all(k.startswith("generator.") for k in tensors)  # generator only
+
+
+def test_sha256_mismatch_is_an_error(saved):
+    _, path, digest = saved
+    with pytest.raises(zoo.WeightsError, match="sha256 mismatch"):
+        read_weights(path, sha256="0" * 64)
+
+
+@pytest.mark.parametrize("cut", [0, 4, 8, 100, -10])
+def test_truncated_file_gives_a_clear_error(saved, cut):
+    _, path, _ = saved
+    data = path.read_bytes()
+    path.write_bytes(data[:cut])
+    with pytest.raises(zoo.WeightsError, match=str(path.name)):
+        zoo.load(path)
+
+
+def test_garbage_and_foreign_files(tmp_path):
+    junk = tmp_path / "junk.safetensors"
+    junk.write_bytes(b"\xff" * 64)
+    with pytest.raises(zoo.WeightsError, match="not a readable safetensors"):
+        zoo.load(junk)
+    from safetensors.torch import save_file
+
+    foreign = tmp_path / "foreign.safetensors"
+    save_file({"w": torch.zeros(2)}, foreign)
+    with pytest.raises(zoo.WeightsError, match="no gan-zoo metadata"):
+        zoo.load(foreign)
+
+
+def test_pickle_is_never_unpickled(tmp_path):
+    marker = tmp_path / "pwned"
+
+    class Evil:
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+
+    path = tmp_path / "evil.safetensors"
+    path.write_bytes(pickle.dumps(Evil()))
+    with pytest.raises(zoo.WeightsError):
+        zoo.load(path)
+    assert not marker.exists()
+
+
+def test_key_and_shape_mismatches_are_named(saved, small_configs):
+    model, path, _ = saved
+    tensors, _ = read_weights(path)
+    other = zoo.create("dcgan", **{**small_configs["dcgan"], "g_width": 16})
+    with pytest.raises(zoo.WeightsError) as err:
+        other.load_inference_state_dict(tensors)
+    assert "shape mismatch: generator.1.weight" in str(err.value)
+    del tensors["generator.1.weight"]
+    tensors["generator.extra"] = torch.zeros(1)
+    with pytest.raises(zoo.WeightsError) as err:
+        model.load_inference_state_dict(tensors)
+    assert "missing keys: generator.1.weight" in str(err.value)
+    assert "unexpected keys: generator.extra" in str(err.value)
+
+
+def test_file_naming_an_uninstalled_architecture(tmp_path):
+    path = tmp_path / "x.safetensors"
+    save_weights(path, {"generator.w": torch.zeros(1)}, "stylegan9", {})
+    with pytest.raises(zoo.UnknownNameError, match="unknown architecture 'stylegan9'"):
+        zoo.load(path)
