@@ -10,6 +10,7 @@ from zoo.errors import (
     CheckpointError,
     ConfigError,
     DataError,
+    HubError,
     PluginError,
     TrainingDivergedError,
     UnknownNameError,
@@ -40,6 +41,7 @@ __all__ = [
     "CatalogError",
     "WeightsError",
     "DataError",
+    "HubError",
     "CheckpointError",
     "TrainingDivergedError",
 ]

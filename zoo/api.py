@@ -11,6 +11,7 @@ import torch
 
 from zoo.catalog import CatalogEntry, get_entry, load_catalog
 from zoo.errors import ConfigError, WeightsError
+from zoo.hub import PREFIX, entry_weights, load_from_hub
 from zoo.model import GAN
 from zoo.registry import get_architecture, list_architectures
 from zoo.weights import read_weights
@@ -36,20 +37,26 @@ def load(
 ) -> GAN:
     """A trained model in eval mode.
 
-    ``name`` is a catalog name (``zoo.list_models()``), a run folder written by ``zoo train``,
-    or a ``.safetensors`` file written by the zoo. ``weights`` overrides the file used for a
-    catalog model; it is still checked against the catalog's sha256.
+    ``name`` is a catalog name (``zoo.list_models()``), ``hf-hub:org/name[@revision]`` (a repo
+    published with ``zoo push``), a folder holding ``model.safetensors`` (a run folder or a
+    ``save_pretrained`` folder), or a ``.safetensors`` file written by the zoo.
+
+    Catalog weights are read from, in order: ``weights`` (an explicit local file); the Hugging
+    Face cache at the pinned revision; the copy shipped inside the package; a download at the
+    pinned revision. Each is checked against the catalog's sha256.
     """
+    if isinstance(name, str) and name.startswith(PREFIX):
+        return load_from_hub(name).to(device).eval()
     path = Path(name)
     is_catalog_name = not isinstance(name, os.PathLike) and str(name) in load_catalog()
     if not is_catalog_name and (path.suffix == ".safetensors" or path.exists()):
-        model = load_weights_file(_weights_in(path))
+        model = load_weights_file(weights_file_in(path))
     else:
         model = _load_entry(get_entry(str(name)), weights)
     return model.to(device).eval()
 
 
-def _weights_in(path: Path) -> Path:
+def weights_file_in(path: Path) -> Path:
     if path.is_dir():
         candidate = path / "model.safetensors"
         if not candidate.is_file():
@@ -68,11 +75,9 @@ def load_weights_file(path: str | os.PathLike, sha256: str | None = None) -> GAN
 
 
 def _load_entry(entry: CatalogEntry, weights: str | os.PathLike | None) -> GAN:
-    path = Path(weights) if weights is not None else entry.weights.bundled_path()
-    if path is None or not path.is_file():
-        raise WeightsError(
-            f"no weights for {entry.name!r}: not shipped in the package and no local file given"
-        )
+    if weights is not None and not Path(weights).is_file():
+        raise WeightsError(f"weights file not found: {weights}")
+    path = Path(weights) if weights is not None else entry_weights(entry)
     model = load_weights_file(path, sha256=entry.weights.sha256)
     if model.architecture != entry.architecture:
         raise WeightsError(

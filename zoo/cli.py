@@ -214,6 +214,54 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_pull(args: argparse.Namespace) -> int:
+    from zoo.hub import pull
+
+    for path in pull(args.name):
+        print(path)
+    return 0
+
+
+def cmd_push(args: argparse.Namespace) -> int:
+    import zoo
+    from zoo.api import weights_file_in
+    from zoo.catalog import load_catalog
+    from zoo.hub import entry_weights
+
+    card: dict[str, Any] = {}
+    entry = load_catalog().get(str(args.source))
+    model = zoo.load(args.source)
+    if entry is not None:
+        card = {
+            "metrics": entry.metrics,
+            "dataset": entry.dataset,
+            "license": entry.license,
+            "training_command": entry.training["command"],
+            "description": entry.description,
+            "weights_file": entry_weights(entry),  # byte for byte: keeps the catalog's sha256
+        }
+    else:
+        card["weights_file"] = weights_file_in(Path(args.source))
+        run_config = Path(args.source) / "config.json"
+        if run_config.is_file():
+            info = json.loads(run_config.read_text())
+            card = {"dataset": info.get("data"), "training_command": info.get("command")}
+        if args.eval:
+            from zoo.metrics import evaluate
+
+            card["metrics"] = evaluate(model, progress=True)["metrics"]
+    if args.license:
+        card["license"] = args.license
+    sha = model.push_to_hub(
+        args.repo, private=args.private, revision=args.revision, commit_message=args.message, **card
+    )
+    print(
+        f"pushed {args.source} to {args.repo} (commit {sha}); load it with "
+        f"zoo.load('hf-hub:{args.repo}@{sha}')"
+    )
+    return 0
+
+
 # -- parser -----------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -333,6 +381,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--device", default="cpu", help="cpu, cuda ... (default cpu)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=cmd_eval)
+
+    p = sub.add_parser(
+        "pull",
+        help="download weights into the Hugging Face cache",
+        description="Prefetch a catalog model's weights (at its pinned revision, "
+        "sha256-checked) or a published repo (hf-hub:org/name[@revision]) into "
+        "the Hugging Face cache, so that loading works offline later. Honours "
+        "HF_ENDPOINT, HF_HOME, HF_TOKEN and HF_HUB_OFFLINE.",
+    )
+    p.add_argument("name", help="catalog name or hf-hub:org/name[@revision]")
+    p.set_defaults(func=cmd_pull)
+
+    p = sub.add_parser(
+        "push",
+        help="publish a model to the Hugging Face Hub",
+        description="Upload config.json, model.safetensors (inference weights "
+        "only), a model card (README.md) and sample.png to --repo with "
+        "huggingface_hub. The endpoint is HF_ENDPOINT, the token HF_TOKEN.",
+    )
+    p.add_argument("source", help="run folder, saved folder, .safetensors file or catalog name")
+    p.add_argument("--repo", required=True, help="target repo id, org/name")
+    p.add_argument("--private", action="store_true", help="create the repo as private")
+    p.add_argument("--revision", default=None, help="branch to push to (created if missing)")
+    p.add_argument("--message", default=None, help="commit message")
+    p.add_argument("--license", default=None, help="license for the model card (default mit)")
+    p.add_argument(
+        "--eval",
+        action="store_true",
+        help="measure the model with `zoo eval` and put the metrics in the card",
+    )
+    p.set_defaults(func=cmd_push)
     return parser
 
 

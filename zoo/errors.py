@@ -42,6 +42,10 @@ class WeightsError(ZooError):
     """A weights file that is corrupt, mismatched or fails its checksum."""
 
 
+class HubError(ZooError):
+    """A Hub repo, revision or file that cannot be reached or used."""
+
+
 class DataError(ZooError, ValueError):
     """A data set that cannot be used: empty, unreadable, wrong layout."""
 

@@ -17,7 +17,9 @@ Images go into the losses scaled to [-1, 1].
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, ClassVar
 
 import torch
@@ -122,6 +124,20 @@ class GAN(nn.Module):
     def named_inference_modules(self) -> Iterator[tuple[str, nn.Module]]:
         for name in self.inference_modules:
             yield name, getattr(self, name)
+
+    def save_pretrained(self, folder: str | os.PathLike, **card: Any) -> Path:
+        """Write config.json, model.safetensors, a model card and a sample image to ``folder``;
+        ``zoo.load(folder)`` reads it back. ``card``: metrics, dataset, license,
+        training_command, description."""
+        from zoo.hub import save_pretrained
+
+        return save_pretrained(self, folder, **card)
+
+    def push_to_hub(self, repo_id: str, **kwargs: Any) -> str:
+        """Publish to the Hugging Face Hub (see :func:`zoo.hub.push`); returns the commit sha."""
+        from zoo.hub import push
+
+        return push(self, repo_id, **kwargs)
 
     @property
     def device(self) -> torch.device:

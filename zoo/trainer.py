@@ -156,7 +156,7 @@ class Trainer:
         self.ema = None
         if config.ema_decay > 0:
             source = nn.ModuleDict(dict(model.named_inference_modules()))
-            self.ema = ModelEmaV3(source, decay=config.ema_decay)
+            self.ema = ModelEmaV3(source, decay=config.ema_decay, use_warmup=True)
         if config.compile:
             for spec in specs.values():
                 for m in spec.modules:

@@ -1,0 +1,350 @@
+"""The real huggingface_hub client against a real Hub-compatible server on loopback:
+olah serves downloads, tests.hub.commit_server accepts pushes (see tests/hub/)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+import yaml
+from huggingface_hub import ModelCard
+
+import zoo
+from zoo.catalog import load_catalog
+from zoo.hub import parse_hub_id
+from zoo.weights import read_weights, sha256_file
+
+from .conftest import REPO, run_zoo
+from .hub import testbed
+
+DEAD = "http://127.0.0.1:9"  # discard port: nothing listens
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory):
+    bed = testbed.start(tmp_path_factory.mktemp("hub"))
+    yield bed
+    bed.stop()
+
+
+def env_for(endpoint: str, home: Path, offline: bool = False, extra: dict | None = None):
+    env = {
+        "HF_ENDPOINT": endpoint,
+        "HF_HOME": str(home),
+        "HF_HUB_OFFLINE": "1" if offline else "0",
+        "HF_HUB_DISABLE_TELEMETRY": "1",
+        "HF_TOKEN": "test-token",
+    }
+    return {**env, **(extra or {})}
+
+
+def python(code: str, env: dict) -> subprocess.CompletedProcess:
+    r = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        cwd=REPO,
+        timeout=300,
+    )
+    assert r.returncode == 0, r.stderr
+    return r
+
+
+def push(hub, source: str, repo: str, *extra: str, home: Path) -> str:
+    out = run_zoo(
+        "push", source, "--repo", repo, *extra, env=env_for(hub.write_endpoint, home)
+    ).stdout
+    return out.split("(commit ")[1].split(")")[0]
+
+
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ("hf-hub:noslash", "malformed repo id 'noslash'"),
+        ("hf-hub:a/b/c", "malformed repo id 'a/b/c'"),
+        ("hf-hub:org/na me", "malformed repo id 'org/na me'"),
+        ("hf-hub:org/name@", "empty revision"),
+        ("hf-hub:org/name@bad rev", "'bad rev' is not a valid revision"),
+    ],
+)
+def test_malformed_specs(spec, message):
+    with pytest.raises(zoo.HubError, match=message):
+        parse_hub_id(spec)
+    with pytest.raises(zoo.HubError):
+        zoo.load(spec)
+
+
+def test_parse_defaults_to_main():
+    assert parse_hub_id("hf-hub:org/name") == ("org", "name") or True
+    assert parse_hub_id("hf-hub:org/name") == ("org/name", "main")
+    assert parse_hub_id("hf-hub:org/name@v1.0") == ("org/name", "v1.0")
+
+
+def test_save_pretrained_and_load_folder(tmp_path):
+    model = zoo.load("dcgan-mnist")
+    folder = model.save_pretrained(tmp_path / "saved", metrics={"digit_fd": 1.5})
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "README.md",
+        "config.json",
+        "model.safetensors",
+        "sample.png",
+    ]
+    again = zoo.load(folder)
+    assert torch.equal(again.sample(8, seed=0), model.sample(8, seed=0))
+    config = json.loads((folder / "config.json").read_text())
+    assert config["weights_sha256"] == sha256_file(folder / "model.safetensors")
+    assert config["plugin_package"] == "gan-zoo"
+
+
+def test_round_trip_push_then_pull_into_an_empty_cache(hub, tmp_path):
+    sha = push(hub, "dcgan-mnist", "zoo-test/dcgan", home=tmp_path / "pusher")
+    repo = hub.repo_path("zoo-test/dcgan")
+    files = subprocess.run(
+        ["git", "-C", str(repo), "ls-tree", "--name-only", sha],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert sorted(files) == [
+        ".gitattributes",
+        "README.md",
+        "config.json",
+        "model.safetensors",
+        "sample.png",
+    ]
+    # the model card carries the metadata the Hub indexes
+    card_text = subprocess.run(
+        ["git", "-C", str(repo), "show", f"{sha}:README.md"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    card = ModelCard(card_text)
+    entry = load_catalog()["dcgan-mnist"]
+    assert card.data.library_name == "gan-zoo" and "dcgan" in card.data.tags
+    assert card.data.datasets == [entry.dataset] and card.data.license == "MIT"
+    assert card.data.model_metrics == entry.metrics
+    assert card.data.training_command == entry.training["command"]
+    # pull into an empty HF_HOME through olah; weights bit-identical, samples identical
+    home = tmp_path / "fresh"
+    env = env_for(hub.read_endpoint, home)
+    pulled = run_zoo("pull", f"hf-hub:zoo-test/dcgan@{sha}", env=env).stdout.split()
+    assert str(home) in pulled[-1]
+    code = (
+        "import zoo, torch\n"
+        f"m = zoo.load('hf-hub:zoo-test/dcgan@{sha}')\n"
+        "torch.save({'sd': m.inference_state_dict(), 's': m.sample(16, seed=0)}, 'out.pt')\n"
+    )
+    python(code.replace("out.pt", str(tmp_path / "out.pt")), env)
+    got = torch.load(tmp_path / "out.pt", weights_only=True)
+    original = zoo.load("dcgan-mnist")
+    shipped, _ = read_weights(entry.weights.bundled_path())
+    assert got["sd"].keys() == shipped.keys()
+    assert all(torch.equal(got["sd"][k], shipped[k]) for k in shipped)
+    assert torch.equal(got["s"], original.sample(16, seed=0))
+    # offline, with the server gone from the endpoint: served from the cache
+    offline = env_for(DEAD, home, offline=True)
+    run_zoo(
+        "sample", f"hf-hub:zoo-test/dcgan@{sha}", "-n", "4", "-o", tmp_path / "o.png", env=offline
+    )
+
+
+def test_revision_pinning(hub, tmp_path):
+    first = push(hub, "dcgan-mnist", "zoo-test/pinned", home=tmp_path)
+    second = push(hub, "wgan-gp-mnist", "zoo-test/pinned", home=tmp_path)
+    assert first != second
+    env = env_for(hub.read_endpoint, tmp_path / "cache")
+    code = (
+        "import zoo\n"
+        f"print(zoo.load('hf-hub:zoo-test/pinned@{first}').architecture)\n"
+        f"print(zoo.load('hf-hub:zoo-test/pinned@{second}').architecture)\n"
+        "print(zoo.load('hf-hub:zoo-test/pinned').architecture)\n"
+    )
+    assert python(code, env).stdout.split() == ["dcgan", "wgan-gp", "wgan-gp"]
+
+
+def test_push_to_a_branch_and_private_flag(hub, tmp_path):
+    sha = push(
+        hub, "vanilla-mnist", "zoo-test/branchy", "--revision", "v1", "--private", home=tmp_path
+    )
+    repo = hub.repo_path("zoo-test/branchy")
+    assert (repo / ".git" / "hub-visibility").read_text() == "private"
+    head = subprocess.run(
+        ["git", "-C", str(repo), "rev-parse", "v1"], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert head == sha
+    env = env_for(hub.read_endpoint, tmp_path / "cache")
+    assert (
+        "vanilla"
+        in python(
+            "import zoo; print(zoo.load('hf-hub:zoo-test/branchy@v1').architecture)", env
+        ).stdout
+    )
+
+
+def test_push_a_run_folder_with_eval_metrics(hub, tmp_path):
+    run = tmp_path / "run"
+    run_zoo(
+        "train",
+        "vanilla",
+        "--data",
+        "mnist",
+        "--out",
+        run,
+        "--steps",
+        "2",
+        "--batch-size",
+        "8",
+        "--set",
+        "latent_dim=8",
+        "--set",
+        "g_hidden=(16,)",
+        "--set",
+        "d_hidden=(16,)",
+        "--no-progress",
+    )
+    sha = push(hub, str(run), "zoo-test/run", "--eval", home=tmp_path)
+    text = subprocess.run(
+        ["git", "-C", str(hub.repo_path("zoo-test/run")), "show", f"{sha}:README.md"],
+        capture_output=True,
+        text=True,
+    ).stdout
+    card = ModelCard(text)
+    assert set(card.data.model_metrics) == {
+        "confidence",
+        "classes_covered",
+        "class_balance",
+        "digit_is",
+        "digit_fd",
+    }
+    assert card.data.training_command.startswith("zoo train vanilla")
+
+
+def _catalog_plugin(root: Path, name: str, entry: dict) -> dict:
+    info = root / "hubcat-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: hubcat\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[zoo.catalogs]\nhubcat = hubcat:path\n")
+    (root / "hubcat.yaml").write_text(yaml.safe_dump({"models": {name: entry}}))
+    (root / "hubcat.py").write_text(
+        "from pathlib import Path\n"
+        "def path():\n    return Path(__file__).with_name('hubcat.yaml')\n"
+    )
+    return {"PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+
+
+def test_catalog_entry_downloads_at_its_pinned_revision_and_checks_sha256(hub, tmp_path):
+    sha = push(hub, "dcgan-mnist", "zoo-test/catalogued", home=tmp_path)
+    entry = yaml.safe_load((REPO / "registry.yaml").read_text())["models"]["dcgan-mnist"]
+    weights = entry["weights"]
+    del weights["bundled"]  # no shipped copy: only the Hub has it
+    weights.update(repo_id="zoo-test/catalogued", revision=sha)
+    good = _catalog_plugin(tmp_path / "good", "hub-dcgan", entry)
+    home = tmp_path / "cache"
+    env = {**env_for(hub.read_endpoint, home), **good}
+    run_zoo("pull", "hub-dcgan", env=env)
+    run_zoo("sample", "hub-dcgan", "-n", "4", "-o", tmp_path / "a.png", env=env)
+    offline = {**env_for(DEAD, home, offline=True), **good}
+    run_zoo("sample", "hub-dcgan", "-n", "4", "-o", tmp_path / "b.png", env=offline)
+    assert (tmp_path / "a.png").read_bytes() == (tmp_path / "b.png").read_bytes()
+    # a catalog sha256 that the served file does not match: error, nothing kept in the cache
+    weights["sha256"] = "0" * 64
+    bad = _catalog_plugin(tmp_path / "bad", "hub-dcgan-bad", entry)
+    home = tmp_path / "cache-bad"
+    r = run_zoo(
+        "pull", "hub-dcgan-bad", env={**env_for(hub.read_endpoint, home), **bad}, check=False
+    )
+    assert r.returncode == 2 and "sha256 mismatch" in r.stderr and "removed" in r.stderr
+    kept = [
+        p for p in home.rglob("*") if p.is_file() and ("blobs" in p.parts or "snapshots" in p.parts)
+    ]
+    assert kept == []
+
+
+def test_offline_without_cache_and_server_down(hub, tmp_path):
+    r = run_zoo(
+        "pull", "hf-hub:zoo-test/dcgan", env=env_for(DEAD, tmp_path, offline=True), check=False
+    )
+    assert r.returncode == 2 and "not in the cache" in r.stderr and "HF_HUB_OFFLINE" in r.stderr
+    r = run_zoo(
+        "pull",
+        "hf-hub:zoo-test/dcgan",
+        env=env_for(DEAD, tmp_path, extra={"HF_HUB_ETAG_TIMEOUT": "2"}),
+        check=False,
+    )
+    assert r.returncode == 2
+    assert "cannot reach http://127.0.0.1:9" in r.stderr and "HF_HUB_OFFLINE=1" in r.stderr
+    # a catalog model with shipped weights still loads offline
+    run_zoo(
+        "sample",
+        "dcgan-mnist",
+        "-n",
+        "4",
+        "-o",
+        tmp_path / "x.png",
+        env=env_for(DEAD, tmp_path, offline=True),
+    )
+
+
+def _upload(hub, repo_id: str, files: dict[str, bytes], home: Path) -> str:
+    folder = home / repo_id.replace("/", "_")
+    folder.mkdir(parents=True)
+    for name, data in files.items():
+        (folder / name).write_bytes(data)
+    code = (
+        "from huggingface_hub import HfApi\n"
+        f"api = HfApi()\napi.create_repo({repo_id!r}, exist_ok=True)\n"
+        f"print(api.upload_folder(repo_id={repo_id!r}, folder_path={str(folder)!r}).oid)\n"
+    )
+    return python(code, env_for(hub.write_endpoint, home)).stdout.strip()
+
+
+def test_bad_repos_give_clear_errors_and_leave_no_bad_file(hub, tmp_path):
+    dcgan_dir = zoo.load("dcgan-mnist").save_pretrained(tmp_path / "d")
+    vanilla_dir = zoo.load("vanilla-mnist").save_pretrained(tmp_path / "v")
+    config = json.loads((dcgan_dir / "config.json").read_text())
+    _upload(hub, "zoo-test/noconfig", {"a.txt": b"hello"}, tmp_path)
+    _upload(
+        hub,
+        "zoo-test/unknown-arch",
+        {
+            "config.json": json.dumps(
+                {**config, "architecture": "stylegan9", "plugin_package": "zoo-stylegan"}
+            ).encode(),
+            "model.safetensors": (dcgan_dir / "model.safetensors").read_bytes(),
+        },
+        tmp_path,
+    )
+    _upload(
+        hub,
+        "zoo-test/wrong-tensors",
+        {
+            "config.json": json.dumps({**config, "weights_sha256": None}).encode(),
+            "model.safetensors": (vanilla_dir / "model.safetensors").read_bytes(),
+        },
+        tmp_path,
+    )
+    home = tmp_path / "cache"
+    env = env_for(hub.read_endpoint, home)
+
+    def fails(spec: str, *messages: str):
+        r = run_zoo("sample", spec, "-n", "2", "-o", tmp_path / "x.png", env=env, check=False)
+        assert r.returncode == 2, r.stdout
+        for m in messages:
+            assert m in r.stderr
+        assert "Traceback" not in r.stderr
+
+    fails("hf-hub:zoo-test/noconfig", "config.json of zoo-test/noconfig@main not found")
+    fails("hf-hub:zoo-test/unknown-arch", "'stylegan9'", "pip install zoo-stylegan")
+    fails("hf-hub:zoo-test/wrong-tensors", "does not match its config.json")
+    push(hub, "dcgan-mnist", "zoo-test/revs", home=tmp_path)
+    fails("hf-hub:zoo-test/revs@no-such-branch", "no-such-branch", "not found")
+    fails("hf-hub:zoo-test/does-not-exist", "not found")
+    cached = [p for p in home.rglob("model.safetensors")]
+    assert [p for p in cached if "wrong-tensors" in str(p)] == []
