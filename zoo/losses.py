@@ -36,3 +36,27 @@ def gradient_penalty(
     (grads,) = torch.autograd.grad(scores.sum(), mixed, create_graph=True)
     norms = grads.flatten(1).norm(2, dim=1)
     return ((norms - 1) ** 2).mean()
+
+
+class NonSaturatingLoss:
+    """Mixin for unconditional GANs with logits-output discriminators: the non-saturating
+    objective of Goodfellow et al. (2014). Use as ``class MyGAN(NonSaturatingLoss,
+    zoo.UnconditionalGAN)``; the model needs ``generator``, ``discriminator`` and ``latent``."""
+
+    def discriminator_loss(self, real: torch.Tensor):
+        from zoo.model import LossOutput
+
+        with torch.no_grad():
+            fake = self.generator(self.latent(real.shape[0]))  # type: ignore[attr-defined]
+        real_logits = self.discriminator(real)  # type: ignore[attr-defined]
+        fake_logits = self.discriminator(fake)  # type: ignore[attr-defined]
+        return LossOutput(
+            nonsaturating_d_loss(real_logits, fake_logits),
+            {"d_real": real_logits.detach().mean(), "d_fake": fake_logits.detach().mean()},
+        )
+
+    def generator_loss(self, real: torch.Tensor):
+        from zoo.model import LossOutput
+
+        fake = self.generator(self.latent(real.shape[0]))  # type: ignore[attr-defined]
+        return LossOutput(nonsaturating_g_loss(self.discriminator(fake)))  # type: ignore

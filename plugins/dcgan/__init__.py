@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import dataclasses
 
-import torch
-
 import zoo
 from zoo.layers import conv_discriminator, conv_generator, init_dcgan_weights
-from zoo.losses import nonsaturating_d_loss, nonsaturating_g_loss
+from zoo.losses import NonSaturatingLoss
 
 
 @dataclasses.dataclass(frozen=True)
@@ -22,7 +20,7 @@ class DCGANConfig(zoo.ArchConfig):
     lr: float = zoo.bounded(2e-4, 1e-7, 1.0, "Adam learning rate of both networks")
 
 
-class DCGAN(zoo.UnconditionalGAN):
+class DCGAN(NonSaturatingLoss, zoo.UnconditionalGAN):
     """The DCGAN architecture and non-saturating objective."""
 
     Config = DCGANConfig
@@ -40,16 +38,3 @@ class DCGAN(zoo.UnconditionalGAN):
             "discriminator": zoo.OptimizerSpec(("discriminator",), "adam", lr, (0.5, 0.999)),
             "generator": zoo.OptimizerSpec(("generator",), "adam", lr, (0.5, 0.999)),
         }
-
-    def discriminator_loss(self, real: torch.Tensor) -> zoo.LossOutput:
-        with torch.no_grad():
-            fake = self.generator(self.latent(real.shape[0]))
-        real_logits, fake_logits = self.discriminator(real), self.discriminator(fake)
-        return zoo.LossOutput(
-            nonsaturating_d_loss(real_logits, fake_logits),
-            {"d_real": real_logits.detach().mean(), "d_fake": fake_logits.detach().mean()},
-        )
-
-    def generator_loss(self, real: torch.Tensor) -> zoo.LossOutput:
-        fake = self.generator(self.latent(real.shape[0]))
-        return zoo.LossOutput(nonsaturating_g_loss(self.discriminator(fake)))

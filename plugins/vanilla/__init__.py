@@ -9,7 +9,7 @@ import torch
 from torch import nn
 
 import zoo
-from zoo.losses import nonsaturating_d_loss, nonsaturating_g_loss
+from zoo.losses import NonSaturatingLoss
 
 
 @dataclasses.dataclass(frozen=True)
@@ -63,7 +63,7 @@ class Discriminator(nn.Module):
         return self.net(x).squeeze(1)
 
 
-class VanillaGAN(zoo.UnconditionalGAN):
+class VanillaGAN(NonSaturatingLoss, zoo.UnconditionalGAN):
     """MLP GAN with the non-saturating loss and Adam(lr, 0.5, 0.999)."""
 
     Config = VanillaConfig
@@ -79,16 +79,3 @@ class VanillaGAN(zoo.UnconditionalGAN):
             "discriminator": zoo.OptimizerSpec(("discriminator",), "adam", lr, (0.5, 0.999)),
             "generator": zoo.OptimizerSpec(("generator",), "adam", lr, (0.5, 0.999)),
         }
-
-    def discriminator_loss(self, real: torch.Tensor) -> zoo.LossOutput:
-        with torch.no_grad():
-            fake = self.generator(self.latent(real.shape[0]))
-        real_logits, fake_logits = self.discriminator(real), self.discriminator(fake)
-        loss = nonsaturating_d_loss(real_logits, fake_logits)
-        return zoo.LossOutput(
-            loss, {"d_real": real_logits.detach().mean(), "d_fake": fake_logits.detach().mean()}
-        )
-
-    def generator_loss(self, real: torch.Tensor) -> zoo.LossOutput:
-        fake = self.generator(self.latent(real.shape[0]))
-        return zoo.LossOutput(nonsaturating_g_loss(self.discriminator(fake)))
