@@ -5,7 +5,7 @@ import json
 import pytest
 from PIL import Image
 
-SUBCOMMANDS = ["list", "info", "sample", "train", "eval"]
+SUBCOMMANDS = ["list", "info", "sample", "train", "eval", "pull", "push", "new-plugin"]
 
 
 @pytest.mark.parametrize("command", SUBCOMMANDS)

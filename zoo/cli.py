@@ -262,6 +262,14 @@ def cmd_push(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_new_plugin(args: argparse.Namespace) -> int:
+    from zoo.scaffold import scaffold
+
+    root = scaffold(args.name, args.dir)
+    print(f"created {root}\nnext: cd {root} && pip install -e '.[test]' && python -m pytest")
+    return 0
+
+
 # -- parser -----------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
@@ -412,6 +420,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="measure the model with `zoo eval` and put the metrics in the card",
     )
     p.set_defaults(func=cmd_push)
+
+    p = sub.add_parser(
+        "new-plugin",
+        help="scaffold an installable architecture plugin",
+        description="Create the package zoo-NAME: pyproject.toml with the "
+        "zoo.architectures entry point, a working least-squares GAN skeleton "
+        "written against zoo's public API, a conformance test and a README.",
+    )
+    p.add_argument("name", help="architecture name: lowercase letters, digits, hyphens")
+    p.add_argument("--dir", default=".", help="parent folder (default: current folder)")
+    p.set_defaults(func=cmd_new_plugin)
     return parser
 
 

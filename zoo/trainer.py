@@ -311,7 +311,17 @@ class Trainer:
         return state
 
     def save(self) -> None:
-        """Write the checkpoint and the inference weights, each atomically."""
+        """Write the checkpoint and the inference weights, each atomically. A failed write
+        (disk full, file too large) leaves the previous files as they were."""
+        try:
+            self._save()
+        except OSError as exc:
+            raise CheckpointError(
+                f"cannot write the checkpoint in {self.out} at step {self.step}: {exc}. "
+                f"The previous checkpoint ({self._last_checkpoint_note()}) is kept"
+            ) from None
+
+    def _save(self) -> None:
         save_checkpoint(
             self.out / CHECKPOINT_NAME, self.state(), self.model.architecture, self._resume_key()
         )

@@ -1,0 +1,84 @@
+"""`zoo new-plugin` makes a real package: pip-installed, it is found, trained and sampled."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from .conftest import run_zoo
+
+NAME = "scaffold-probe"
+
+
+@pytest.fixture
+def installed_plugin(tmp_path):
+    run_zoo("new-plugin", NAME, "--dir", tmp_path)
+    root = tmp_path / f"zoo-{NAME}"
+    pip = [sys.executable, "-m", "pip"]
+    subprocess.run([*pip, "install", "-q", str(root)], check=True, capture_output=True)
+    yield root
+    subprocess.run([*pip, "uninstall", "-y", "-q", f"zoo-{NAME}"], check=True)
+
+
+def test_scaffolded_plugin_installs_trains_and_passes_its_own_tests(installed_plugin, tmp_path):
+    assert sorted(p.name for p in installed_plugin.iterdir()) == [
+        "README.md",
+        "pyproject.toml",
+        "tests",
+        "zoo_scaffold_probe",
+    ]
+    rows = json.loads(run_zoo("list", "--architectures", "--json").stdout)
+    row = next(r for r in rows if r["name"] == NAME)
+    assert row["status"] == "ok" and row["distribution"] == f"zoo-{NAME} 0.1.0"
+    run = tmp_path / "run"
+    run_zoo(
+        "train",
+        NAME,
+        "--data",
+        "mnist",
+        "--out",
+        run,
+        "--steps",
+        "78",  # one epoch
+        "--set",
+        "g_width=8",
+        "--set",
+        "d_width=8",
+        "--no-progress",
+    )
+    assert json.loads((run / "config.json").read_text())["step"] == 78
+    run_zoo("sample", run, "-n", "4", "-o", tmp_path / "s.png")
+    tests = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            str(installed_plugin / "tests"),
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert tests.returncode == 0, tests.stdout + tests.stderr
+    assert "2 passed" in tests.stdout
+
+
+@pytest.mark.parametrize(
+    "name, message",
+    [("Bad_Name", "is not valid"), ("dcgan", "already installed")],
+)
+def test_bad_names(name, message, tmp_path):
+    r = run_zoo("new-plugin", name, "--dir", tmp_path, check=False)
+    assert r.returncode == 2 and message in r.stderr
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_existing_folder_is_not_overwritten(tmp_path):
+    (tmp_path / "zoo-taken").mkdir()
+    (tmp_path / "zoo-taken" / "keep.txt").write_text("mine")
+    r = run_zoo("new-plugin", "taken", "--dir", tmp_path, check=False)
+    assert r.returncode == 2 and "already exists" in r.stderr
+    assert (tmp_path / "zoo-taken" / "keep.txt").read_text() == "mine"

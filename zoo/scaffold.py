@@ -1,0 +1,170 @@
+"""`zoo new-plugin NAME`: scaffold an installable architecture plugin package.
+
+The package declares its architecture in the entry-point group ``zoo.architectures`` (nothing
+else is needed for `zoo list --architectures`, `zoo train` and `zoo.create` to find it),
+ships a working least-squares GAN skeleton written against zoo's public API, and a test that
+runs the conformance kit.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from zoo.errors import ConfigError
+
+NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+
+PYPROJECT = """\
+[build-system]
+requires = ["hatchling>=1.21"]
+build-backend = "hatchling.build"
+
+[project]
+name = "{dist}"
+version = "0.1.0"
+description = "The {name} GAN architecture for gan-zoo"
+readme = "README.md"
+requires-python = ">=3.10"
+dependencies = ["gan-zoo"]
+
+[project.optional-dependencies]
+test = ["pytest>=8"]
+
+# This line is the whole registration: gan-zoo finds the class through it.
+[project.entry-points."zoo.architectures"]
+{name} = "{module}:{cls}"
+
+[tool.hatch.build.targets.wheel]
+packages = ["{module}"]
+"""
+
+MODULE = '''\
+"""{cls}: a gan-zoo architecture plugin (scaffolded by `zoo new-plugin {name}`).
+
+A least-squares GAN (Mao et al., 2017) on DCGAN networks, as a starting point: change the
+networks, the losses and the config; keep the contract (see zoo.model.GAN).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import torch
+
+import zoo
+from zoo.layers import conv_discriminator, conv_generator, init_dcgan_weights
+
+
+@dataclasses.dataclass(frozen=True)
+class {cls}Config(zoo.ArchConfig):
+    image_size: int = zoo.choice(28, (28, 32, 64), "side of the square images")
+    channels: int = zoo.choice(1, (1, 3), "1 (grayscale) or 3 (RGB)")
+    latent_dim: int = zoo.bounded(64, 1, 4096, "size of the latent code")
+    g_width: int = zoo.bounded(32, 4, 1024, "generator channels of the last layer")
+    d_width: int = zoo.bounded(32, 4, 1024, "discriminator channels of the first layer")
+    lr: float = zoo.bounded(2e-4, 1e-7, 1.0, "Adam learning rate")
+
+
+class {cls}(zoo.UnconditionalGAN):
+    """Least-squares GAN: D pushes real to 1 and fake to 0, G pushes fake to 1."""
+
+    Config = {cls}Config
+
+    def __init__(self, config: {cls}Config | None = None, **overrides) -> None:
+        super().__init__(config, **overrides)
+        c = self.config
+        self.generator = conv_generator(c.latent_dim, c.image_size, c.channels, c.g_width)
+        self.discriminator = conv_discriminator(c.image_size, c.channels, c.d_width, "batch")
+        init_dcgan_weights(self)
+
+    def optimizers(self) -> dict[str, zoo.OptimizerSpec]:
+        lr = self.config.lr
+        return {{
+            "discriminator": zoo.OptimizerSpec(("discriminator",), "adam", lr, (0.5, 0.999)),
+            "generator": zoo.OptimizerSpec(("generator",), "adam", lr, (0.5, 0.999)),
+        }}
+
+    def discriminator_loss(self, real: torch.Tensor) -> zoo.LossOutput:
+        with torch.no_grad():
+            fake = self.generator(self.latent(real.shape[0]))
+        real_out, fake_out = self.discriminator(real), self.discriminator(fake)
+        loss = 0.5 * ((real_out - 1) ** 2).mean() + 0.5 * (fake_out**2).mean()
+        return zoo.LossOutput(loss, {{"d_real": real_out.detach().mean()}})
+
+    def generator_loss(self, real: torch.Tensor) -> zoo.LossOutput:
+        fake = self.generator(self.latent(real.shape[0]))
+        return zoo.LossOutput(0.5 * ((self.discriminator(fake) - 1) ** 2).mean())
+'''
+
+TEST = """\
+import zoo
+from zoo.testing import check_architecture
+
+from {module} import {cls}
+
+
+def test_conformance():
+    check_architecture({cls}, {{"image_size": 28, "channels": 1, "g_width": 8, "d_width": 8}})
+
+
+def test_registered_through_the_entry_point():
+    assert "{name}" in zoo.list_architectures()
+    assert type(zoo.create("{name}", g_width=8, d_width=8)) is {cls}
+"""
+
+README = """\
+# {dist}
+
+The `{name}` architecture for [gan-zoo](https://pypi.org/project/gan-zoo/).
+
+```bash
+pip install -e ".[test]"            # in an environment that has gan-zoo
+zoo list --architectures            # shows {name}
+zoo info {name}                     # its config fields
+zoo train {name} --data mnist --out runs/{name} --steps 2000
+python -m pytest                    # runs zoo.testing.check_architecture on it
+```
+
+The registration is one entry point in `pyproject.toml`:
+
+```toml
+[project.entry-points."zoo.architectures"]
+{name} = "{module}:{cls}"
+```
+"""
+
+
+def class_name(name: str) -> str:
+    return "".join(part.capitalize() for part in name.split("-")) + "GAN"
+
+
+def scaffold(name: str, parent: str | Path = ".") -> Path:
+    """Write the plugin package ``zoo-NAME`` under ``parent``; returns its folder."""
+    if not NAME.match(name):
+        raise ConfigError(
+            f"plugin name {name!r} is not valid: use lowercase letters, digits and single "
+            "hyphens, starting with a letter (e.g. 'lsgan', 'my-gan')"
+        )
+    from zoo.registry import discover
+
+    if name in discover():
+        raise ConfigError(f"an architecture named {name!r} is already installed; pick another")
+    dist = f"zoo-{name}"
+    module = "zoo_" + name.replace("-", "_")
+    cls = class_name(name)
+    root = Path(parent) / dist
+    if root.exists():
+        raise ConfigError(f"{root} already exists; remove it or choose another folder")
+    values = {"name": name, "dist": dist, "module": module, "cls": cls}
+    files = {
+        "pyproject.toml": PYPROJECT,
+        f"{module}/__init__.py": MODULE,
+        "tests/test_conformance.py": TEST,
+        "README.md": README,
+    }
+    for rel, template in files.items():
+        path = root / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(template.format(**values))
+    return root
