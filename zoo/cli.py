@@ -152,6 +152,7 @@ def cmd_sample(args: argparse.Namespace) -> int:
 
 def cmd_train(args: argparse.Namespace) -> int:
     import zoo
+    from zoo import distributed
     from zoo.data import load_data
     from zoo.trainer import TrainConfig, Trainer, seed_everything
 
@@ -170,16 +171,23 @@ def cmd_train(args: argparse.Namespace) -> int:
         checkpoint_every=args.checkpoint_every,
         sample_every=args.sample_every,
         log_every=args.log_every,
+        sync_bn=args.sync_bn,
         progress=not args.no_progress,
     )
     train_cfg.validate()
+    shard = distributed.setup_from_env()  # a no-op unless launched by torchrun
     seed_everything(args.seed)
     model = cls(config)
     data = load_data(args.data, config.image_size, config.channels, progress=not args.no_progress)
     command = "zoo " + " ".join(shlex.quote(a) for a in args.argv)
     trainer = Trainer(model, data, train_cfg, args.out, extra_info={"command": command})
-    weights = trainer.train(resume=args.resume)
-    print(f"trained {args.architecture} for {trainer.step} steps: {weights}")
+    try:
+        weights = trainer.train(resume=args.resume)
+        distributed.barrier()
+    finally:
+        distributed.teardown()
+    if shard.is_main:
+        print(f"trained {args.architecture} for {trainer.step} steps: {weights}")
     return 0
 
 
@@ -373,6 +381,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--sample-every", type=int, default=500, help="steps between sample grids")
     p.add_argument("--log-every", type=int, default=25, help="steps between log lines")
     p.add_argument("--resume", action="store_true", help="continue the run in --out")
+    p.add_argument(
+        "--sync-bn",
+        action="store_true",
+        help="under torchrun: BatchNorm statistics over the global batch",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_train)
 

@@ -6,6 +6,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from zoo.distributed import sharded
+
 
 def nonsaturating_d_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
     """-log D(x) - log(1 - D(G(z))), on logits (Goodfellow et al., 2014)."""
@@ -29,7 +31,10 @@ def gradient_penalty(
     the gradient norm taken per sample over all of its dimensions, then averaged.
     """
     shape = (real.shape[0],) + (1,) * (real.ndim - 1)
-    alpha = torch.rand(shape, generator=generator, device="cpu" if generator else real.device)
+    device = "cpu" if generator else real.device
+    alpha = sharded(
+        lambda m: torch.rand((m, *shape[1:]), generator=generator, device=device), shape[0]
+    )
     alpha = alpha.to(device=real.device, dtype=real.dtype)
     mixed = (alpha * real.detach() + (1 - alpha) * fake.detach()).requires_grad_(True)
     scores = critic(mixed)

@@ -26,6 +26,7 @@ import torch
 from torch import nn
 
 from zoo.config import ArchConfig
+from zoo.distributed import sharded
 from zoo.errors import ConfigError, WeightsError
 
 
@@ -159,8 +160,8 @@ class UnconditionalGAN(GAN):
     def latent(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
         """Standard normal latent codes. With a ``generator`` they are drawn on the CPU, so that
         a seed means the same images on any device."""
-        if generator is None:  # training: draw on the device from its global RNG
-            return torch.randn(n, self.latent_dim, device=self.device)
+        if generator is None:  # training: on the device, this rank's slice of the draw
+            return sharded(lambda m: torch.randn(m, self.latent_dim, device=self.device), n)
         return torch.randn(n, self.latent_dim, generator=generator).to(self.device)
 
     @torch.no_grad()

@@ -29,6 +29,7 @@ from timm.utils import ModelEmaV3
 from torch import nn
 from tqdm.auto import tqdm
 
+from zoo import distributed
 from zoo.checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
 from zoo.data import BatchStream, ImageData
 from zoo.errors import CheckpointError, ConfigError, TrainingDivergedError
@@ -59,6 +60,7 @@ class TrainConfig:
     sample_every: int = 500
     log_every: int = 25
     num_samples: int = 64
+    sync_bn: bool = False  # with torchrun: BatchNorm statistics over the global batch
     progress: bool = True
 
     def validate(self) -> None:
@@ -115,8 +117,24 @@ class Trainer:
     ) -> None:
         config.validate()
         self.config, self.out = config, Path(out)
+        self.shard = distributed.current()
+        if config.batch_size % self.shard.world:
+            raise ConfigError(
+                f"train: batch_size={config.batch_size} (the global batch) must divide evenly "
+                f"over {self.shard.world} processes"
+            )
         self.device = resolve_device(config.device)
+        if self.shard.world > 1 and self.device.type == "cuda":
+            self.device = torch.device("cuda", self.shard.local_rank)
+        if config.sync_bn and self.device.type != "cuda":
+            raise ConfigError(
+                "train: --sync-bn needs CUDA devices (torch's SyncBatchNorm has no "
+                "CPU kernel); on CPUs each process normalises its own slice"
+            )
+        if config.sync_bn and self.shard.world > 1:
+            model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
         self.model = model.to(self.device).train()
+        distributed.broadcast_module(self.model)
         self.data = data
         self.extra_info = extra_info or {}
         self.step = 0
@@ -171,7 +189,10 @@ class Trainer:
         return torch.autocast(self.device.type, dtype=self.autocast_dtype)
 
     def _next_batch(self) -> torch.Tensor:
-        return self.data.batch(self.stream.next_index()).to(self.device, non_blocking=True)
+        index = self.stream.next_index()  # the global batch, the same on every rank
+        local = len(index) // self.shard.world
+        index = index[self.shard.rank * local : (self.shard.rank + 1) * local]
+        return self.data.batch(index).to(self.device, non_blocking=True)
 
     def _update(self, name: str, compute: Any, batch: Any) -> LossOutput:
         """One optimizer step of ``name`` with the other networks frozen."""
@@ -189,6 +210,7 @@ class Trainer:
                 "Try a lower --lr, --precision fp32, or resume from the checkpoint."
             )
         scaler.scale(out.loss).backward()
+        distributed.average_gradients(self.params[name])
         scaler.step(opt)
         scaler.update()
         return out
@@ -214,11 +236,11 @@ class Trainer:
             total=cfg.steps,
             initial=self.step,
             desc=f"train {self.model.architecture}",
-            disable=not cfg.progress,
+            disable=not cfg.progress or not self.shard.is_main,
             unit="step",
             dynamic_ncols=True,
         )
-        log = (self.out / "log.jsonl").open("a")
+        log = (self.out / "log.jsonl").open("a") if self.shard.is_main else None
         started = time.perf_counter()
         self._stop_requested = False
         previous_handler = self._catch_sigint()
@@ -232,7 +254,7 @@ class Trainer:
                 self.step += 1
                 if self.ema is not None:
                     self.ema.update(self._ema_source(), step=self.step)
-                if self.step % cfg.log_every == 0 or self.step == cfg.steps:
+                if log is not None and (self.step % cfg.log_every == 0 or self.step == cfg.steps):
                     scalars = {
                         "d_loss": d_out.loss.detach(),
                         "g_loss": g_out.loss.detach(),
@@ -260,7 +282,8 @@ class Trainer:
             if previous_handler is not None:
                 signal.signal(signal.SIGINT, previous_handler)
             bar.close()
-            log.close()
+            if log is not None:
+                log.close()
         elapsed = time.perf_counter() - started
         self._write_run_config(elapsed)
         return self.out / WEIGHTS_NAME
@@ -285,7 +308,9 @@ class Trainer:
             return self.model.inference_state_dict()
         return dict(self.ema.module.state_dict())
 
-    def save_samples(self) -> Path:
+    def save_samples(self) -> Path | None:
+        if not self.shard.is_main:
+            return None
         self.sampler.load_inference_state_dict(self.inference_state())
         images = self.sampler.sample(self.config.num_samples, seed=self.config.seed)
         path = save_grid(images, self.out / "samples" / f"step_{self.step:06d}.png")
@@ -312,7 +337,10 @@ class Trainer:
 
     def save(self) -> None:
         """Write the checkpoint and the inference weights, each atomically. A failed write
-        (disk full, file too large) leaves the previous files as they were."""
+        (disk full, file too large) leaves the previous files as they were. Rank 0 only."""
+        if not self.shard.is_main:
+            self._saved_step = self.step
+            return
         try:
             self._save()
         except OSError as exc:
@@ -358,7 +386,7 @@ class Trainer:
     def _truncate_log(self) -> None:
         """Drop log lines of steps after the checkpoint: the resumed run logs them again."""
         path = self.out / "log.jsonl"
-        if not path.exists():
+        if not path.exists() or not self.shard.is_main:
             return
         kept = []
         for line in path.read_text().splitlines():
@@ -378,10 +406,14 @@ class Trainer:
                 "continue it, or choose another --out"
             )
         try:
+            if not self.shard.is_main:
+                raise FileExistsError  # only rank 0 writes
             self.out.mkdir(parents=True, exist_ok=True)
             probe = self.out / ".write-test"
             probe.write_bytes(b"")
             probe.unlink()
+        except FileExistsError:
+            pass
         except OSError as exc:
             raise CheckpointError(f"cannot write to the output folder {self.out}: {exc}") from None
         if resume:
@@ -393,6 +425,8 @@ class Trainer:
     def _write_run_config(self, elapsed: float | None) -> None:
         from zoo import __version__
 
+        if not self.shard.is_main:
+            return
         info = {
             "architecture": self.model.architecture,
             "config": self.model.config.to_dict(),
@@ -401,6 +435,7 @@ class Trainer:
             "step": self.step,
             "zoo_version": __version__,
             "device": str(self.device),
+            "processes": self.shard.world,
             **self.extra_info,
         }
         if elapsed is not None:

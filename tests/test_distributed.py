@@ -1,0 +1,125 @@
+"""torchrun with 2 CPU processes (gloo) computes what one process computes with the same
+global batch: sharded data, sharded random draws, averaged gradients, rank-0 output."""
+
+import json
+import socket
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from zoo.weights import read_weights
+
+from .conftest import run_zoo
+from .test_registry import env_with, make_distribution
+
+PLUGIN = """
+import dataclasses, torch, zoo
+from torch import nn
+from zoo.losses import gradient_penalty, nonsaturating_d_loss, nonsaturating_g_loss
+
+@dataclasses.dataclass(frozen=True)
+class Cfg(zoo.ArchConfig):
+    image_size: int = 28
+    channels: int = 1
+    latent_dim: int = 8
+
+class NoNormGAN(zoo.UnconditionalGAN):
+    '''MLPs without BatchNorm, non-saturating loss plus a gradient penalty.'''
+    Config = Cfg
+    def __init__(self, config=None, **kw):
+        super().__init__(config, **kw)
+        self.generator = nn.Sequential(nn.Linear(8, 64), nn.ReLU(), nn.Linear(64, 784),
+                                       nn.Tanh(), nn.Unflatten(1, (1, 28, 28)))
+        self.discriminator = nn.Sequential(nn.Flatten(), nn.Linear(784, 64), nn.LeakyReLU(0.2),
+                                           nn.Linear(64, 1), nn.Flatten(0))
+    def optimizers(self):
+        return {n: zoo.OptimizerSpec((n,), lr=1e-3) for n in ("generator", "discriminator")}
+    def discriminator_loss(self, real):
+        with torch.no_grad():
+            fake = self.generator(self.latent(len(real)))
+        loss = nonsaturating_d_loss(self.discriminator(real), self.discriminator(fake))
+        return zoo.LossOutput(loss + gradient_penalty(self.discriminator, real, fake))
+    def generator_loss(self, real):
+        fake = self.generator(self.latent(len(real)))
+        return zoo.LossOutput(nonsaturating_g_loss(self.discriminator(fake)))
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_two_processes_match_one_with_the_same_global_batch(tmp_path):
+    make_distribution(
+        tmp_path / "site", "zoo-nonorm", {"nonorm": "nonorm:NoNormGAN"}, PLUGIN, "nonorm"
+    )
+    env = {**env_with(tmp_path / "site"), "OMP_NUM_THREADS": "1"}
+    args = [
+        "train",
+        "nonorm",
+        "--data",
+        "mnist",
+        "--batch-size",
+        "16",
+        "--steps",
+        "6",
+        "--checkpoint-every",
+        "3",
+        "--no-progress",
+        "--ema-decay",
+        "0.9",
+    ]
+    run_zoo(*args, "--out", tmp_path / "single", env=env)
+    launcher = [
+        sys.executable,
+        "-m",
+        "torch.distributed.run",
+        "--nproc_per_node=2",
+        f"--master_port={free_port()}",
+        "-m",
+        "zoo",
+    ]
+    r = subprocess.run(
+        [*launcher, *args, "--out", str(tmp_path / "ddp")],
+        capture_output=True,
+        text=True,
+        env={**__import__("os").environ, **env},
+        timeout=600,
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+    single, _ = read_weights(tmp_path / "single" / "model.safetensors")
+    ddp, _ = read_weights(tmp_path / "ddp" / "model.safetensors")
+    for key in single:
+        assert torch.allclose(single[key], ddp[key], atol=1e-5, rtol=1e-4), key
+    info = json.loads((tmp_path / "ddp" / "config.json").read_text())
+    assert info["processes"] == 2 and info["step"] == 6
+    log = (tmp_path / "ddp" / "log.jsonl").read_text().splitlines()
+    assert len(log) == len((tmp_path / "single" / "log.jsonl").read_text().splitlines())
+    # a different run would not match: the comparison can fail
+    other = tmp_path / "other"
+    run_zoo(*args, "--out", other, "--seed", "1", env=env)
+    changed, _ = read_weights(other / "model.safetensors")
+    assert any(not torch.allclose(single[k], changed[k], atol=1e-5) for k in single)
+
+
+def test_sync_bn_on_cpu_is_refused(tmp_path):
+    r = run_zoo(
+        "train",
+        "dcgan",
+        "--data",
+        "mnist",
+        "--out",
+        tmp_path / "r",
+        "--sync-bn",
+        "--device",
+        "cpu",
+        "--set",
+        "image_size=28",
+        check=False,
+    )
+    assert r.returncode == 2 and "--sync-bn needs CUDA" in r.stderr
