@@ -270,6 +270,79 @@ def cmd_push(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    import torch
+
+    from zoo import bench
+    from zoo.registry import list_architectures
+    from zoo.trainer import resolve_device
+
+    device = resolve_device(args.device)
+    archs = args.architectures or list_architectures()
+    for arch in archs:
+        zoo_registry_check(arch)
+    timing = {"warmup": 1, "repeats": 1, "min_time": 0.0} if args.quick else {}
+    configs = {a: parse_assignments(args.set or [], "--set") for a in archs} if args.set else None
+    results = bench.run(archs, device, args.batch, args.variants, args.kinds, configs, **timing)
+    rows = [r.row() for r in results]
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps(
+                {"device": _device_name(device), "torch": torch.__version__, "results": rows},
+                indent=2,
+            )
+        )
+    previous = {}
+    if args.compare:
+        old = json.loads(Path(args.compare).read_text())["results"]
+        previous = {(r["architecture"], r["kind"], r["variant"], r["batch"]): r for r in old}
+    table = []
+    for r in rows:
+        line = {
+            "arch": r["architecture"],
+            "kind": r["kind"],
+            "variant": r["variant"],
+            "batch": r["batch"],
+            "images/s": f"{r['images_per_s']:.1f}",
+            "vs baseline": f"{r['speedup']:.2f}x",
+            "MFLOP/img": f"{r['flops_per_image'] / 1e6:.1f}",
+            "% peak": f"{100 * r['peak_fraction']:.1f}",
+        }
+        key = (r["architecture"], r["kind"], r["variant"], r["batch"])
+        if key in previous:
+            line["vs saved"] = f"{r['images_per_s'] / previous[key]['images_per_s']:.2f}x"
+        table.append(line)
+    columns = [
+        "arch",
+        "kind",
+        "variant",
+        "batch",
+        "images/s",
+        "vs baseline",
+        "MFLOP/img",
+        "% peak",
+    ] + (["vs saved"] if previous else [])
+    print(f"device: {_device_name(device)}")
+    print(_table(table, columns))
+    return 0
+
+
+def zoo_registry_check(arch: str) -> None:
+    from zoo.registry import get_architecture
+
+    get_architecture(arch)  # a clear error for unknown or broken names
+
+
+def _device_name(device) -> str:
+    import platform
+
+    import torch
+
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    return f"cpu ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)"
+
+
 def cmd_new_plugin(args: argparse.Namespace) -> int:
     from zoo.scaffold import scaffold
 
@@ -433,6 +506,43 @@ def build_parser() -> argparse.ArgumentParser:
         help="measure the model with `zoo eval` and put the metrics in the card",
     )
     p.set_defaults(func=cmd_push)
+
+    p = sub.add_parser(
+        "bench",
+        help="measure throughput of architectures",
+        description="Measure generator inference and training throughput of "
+        "installed architectures (plugins included), as ratios against a "
+        "reference-style baseline (eager fp32, autograd on, plain Adam loop) "
+        "measured in the same run. Also FLOPs per image and the fraction of a "
+        "matmul peak measured in the same run.",
+    )
+    p.add_argument("architectures", nargs="*", help="architectures (default: all installed)")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda (default auto)")
+    p.add_argument("--batch", type=int, nargs="+", default=[64], help="batch sizes (default 64)")
+    p.add_argument(
+        "--variants",
+        nargs="+",
+        default=["eager", "channels_last", "bf16"],
+        choices=["eager", "channels_last", "bf16", "bf16_channels_last", "compile"],
+        help="variants besides the baseline (default eager channels_last bf16)",
+    )
+    p.add_argument(
+        "--kinds",
+        nargs="+",
+        default=["inference", "train"],
+        choices=["inference", "train"],
+        help="what to measure (default both)",
+    )
+    p.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        help="config value for every architecture measured (e.g. image_size=28)",
+    )
+    p.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    p.add_argument("--compare", metavar="FILE", help="add a column against a saved --json run")
+    p.add_argument("--quick", action="store_true", help="one timed call each (smoke test)")
+    p.set_defaults(func=cmd_bench)
 
     p = sub.add_parser(
         "new-plugin",

@@ -61,6 +61,7 @@ class TrainConfig:
     log_every: int = 25
     num_samples: int = 64
     sync_bn: bool = False  # with torchrun: BatchNorm statistics over the global batch
+    channels_last: bool = False  # NHWC memory format for convolutional networks
     progress: bool = True
 
     def validate(self) -> None:
@@ -78,6 +79,7 @@ class TrainConfig:
         """The settings a resumed run must share with the original (steps may grow)."""
         d = dataclasses.asdict(self)
         for volatile in (
+            "channels_last",
             "steps",
             "progress",
             "device",
@@ -134,6 +136,8 @@ class Trainer:
         if config.sync_bn and self.shard.world > 1:
             model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
         self.model = model.to(self.device).train()
+        if config.channels_last:
+            self.model = self.model.to(memory_format=torch.channels_last)
         distributed.broadcast_module(self.model)
         self.data = data
         self.extra_info = extra_info or {}
@@ -192,7 +196,10 @@ class Trainer:
         index = self.stream.next_index()  # the global batch, the same on every rank
         local = len(index) // self.shard.world
         index = index[self.shard.rank * local : (self.shard.rank + 1) * local]
-        return self.data.batch(index).to(self.device, non_blocking=True)
+        batch = self.data.batch(index).to(self.device, non_blocking=True)
+        if self.config.channels_last:
+            batch = batch.contiguous(memory_format=torch.channels_last)
+        return batch
 
     def _update(self, name: str, compute: Any, batch: Any) -> LossOutput:
         """One optimizer step of ``name`` with the other networks frozen."""
@@ -214,6 +221,18 @@ class Trainer:
         scaler.step(opt)
         scaler.update()
         return out
+
+    def train_step(self) -> tuple[LossOutput, LossOutput]:
+        """One step: ``discriminator_steps`` D updates, one G update, the EMA update."""
+        self._set_lr()
+        for _ in range(self.model.discriminator_steps):
+            batch = self._next_batch()
+            d_out = self._update("discriminator", self.model.discriminator_loss, batch)
+        g_out = self._update("generator", self.model.generator_loss, batch)
+        self.step += 1
+        if self.ema is not None:
+            self.ema.update(self._ema_source(), step=self.step)
+        return d_out, g_out
 
     def _last_checkpoint_note(self) -> str:
         path = self.out / CHECKPOINT_NAME
@@ -246,14 +265,7 @@ class Trainer:
         previous_handler = self._catch_sigint()
         try:
             while self.step < cfg.steps:
-                self._set_lr()
-                for _ in range(self.model.discriminator_steps):
-                    batch = self._next_batch()
-                    d_out = self._update("discriminator", self.model.discriminator_loss, batch)
-                g_out = self._update("generator", self.model.generator_loss, batch)
-                self.step += 1
-                if self.ema is not None:
-                    self.ema.update(self._ema_source(), step=self.step)
+                d_out, g_out = self.train_step()
                 if log is not None and (self.step % cfg.log_every == 0 or self.step == cfg.steps):
                     scalars = {
                         "d_loss": d_out.loss.detach(),

@@ -1,0 +1,40 @@
+"""Options of the throughput suite: ``--smoke`` runs every benchmark once (CI), ``--device``
+picks the device (default: CUDA when present)."""
+
+import pytest
+import torch
+
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--smoke", action="store_true", help="run every benchmark once at batch 2 (no timing value)"
+    )
+    parser.addoption("--device", default="auto", help="auto, cpu or cuda")
+    parser.addoption("--batch", type=int, default=64, help="batch size (default 64)")
+
+
+@pytest.fixture(scope="session")
+def smoke(request) -> bool:
+    return request.config.getoption("--smoke")
+
+
+@pytest.fixture(scope="session")
+def device(request) -> torch.device:
+    name = request.config.getoption("--device")
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cuda":
+        torch.backends.cudnn.benchmark = True
+    return torch.device(name)
+
+
+@pytest.fixture(scope="session")
+def batch(request, smoke) -> int:
+    return 2 if smoke else request.config.getoption("--batch")
+
+
+@pytest.fixture(scope="session")
+def peak(device) -> float:
+    from zoo.bench import matmul_peak
+
+    return matmul_peak(device)

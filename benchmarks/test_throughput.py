@@ -1,0 +1,41 @@
+"""Throughput of every installed architecture (plugins included, found through the registry):
+generator inference and full training steps, for each variant against the reference-style
+baseline of the same model. pytest-benchmark groups by architecture/kind/batch, so the
+ratios between variants read directly off its table; extra_info holds images/s, FLOPs per
+image and the fraction of the matmul peak measured in this run.
+
+    python -m pytest benchmarks                    # measure (GPU when present)
+    python -m pytest benchmarks --smoke            # every benchmark once (CI)
+"""
+
+import pytest
+
+from zoo import bench
+from zoo.registry import list_architectures
+
+VARIANTS = ["baseline", "eager", "channels_last", "bf16", "compile"]
+
+
+@pytest.mark.parametrize("variant", VARIANTS)
+@pytest.mark.parametrize("kind", ["inference", "train"])
+@pytest.mark.parametrize("architecture", list_architectures())
+def test_throughput(benchmark, architecture, kind, variant, device, batch, smoke, peak):
+    prepared = bench.prepare(kind, architecture, None, batch, variant, device)
+
+    def call():
+        prepared.call()
+        bench.synchronize(device)
+
+    benchmark.group = f"{architecture} {kind} batch {batch} on {device.type}"
+    if smoke:
+        benchmark.pedantic(call, rounds=1, iterations=1, warmup_rounds=0)
+    else:
+        benchmark.pedantic(call, rounds=5, iterations=3, warmup_rounds=2)
+    seconds = benchmark.stats.stats.median
+    images_per_s = prepared.images / seconds
+    benchmark.extra_info.update(
+        images_per_s=images_per_s,
+        flops_per_image=prepared.flops_per_image,
+        peak_fraction=prepared.flops_per_image * images_per_s / peak,
+    )
+    assert images_per_s > 0

@@ -1,0 +1,282 @@
+"""Throughput measurements shared by `zoo bench` and the pytest-benchmark suite (benchmarks/).
+
+Every figure is a ratio against the **baseline** of the same architecture measured in the same
+run: the model run the way the reference implementations run theirs (eager, fp32, NCHW,
+autograd on for sampling; for training a plain loop that computes every network's gradients
+and uses torch's default Adam). The zoo's variants: ``eager`` (inference mode / the trainer's
+step), ``channels_last``, ``bf16`` autocast and ``compile``.
+
+Timing synchronises the device, warms up first, and takes the median of several repeats. Model
+FLOPs per image come from ``torch.utils.flop_counter``; the fraction of peak compares achieved
+FLOP/s with a matmul measured in the same run.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+from zoo.data import ImageData
+from zoo.model import GAN
+from zoo.registry import get_architecture
+from zoo.trainer import TrainConfig, Trainer
+
+VARIANTS = {
+    # name: (precision, channels_last, compile)
+    "baseline": ("fp32", False, False),
+    "eager": ("fp32", False, False),
+    "channels_last": ("fp32", True, False),
+    "bf16": ("bf16", False, False),
+    "bf16_channels_last": ("bf16", True, False),
+    "compile": ("fp32", False, True),
+}
+
+
+@dataclasses.dataclass
+class Result:
+    architecture: str
+    kind: str  # "inference" or "train"
+    variant: str
+    batch: int
+    device: str
+    seconds: float  # per call (one generator forward, or one trainer step)
+    images_per_s: float
+    flops_per_image: float
+    peak_fraction: float | None = None
+    speedup: float | None = None  # vs the baseline of the same architecture, kind and batch
+
+    def row(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def synchronize(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def time_call(
+    fn: Callable[[], Any],
+    device: torch.device,
+    warmup: int = 2,
+    repeats: int = 5,
+    min_time: float = 0.2,
+) -> float:
+    """Median seconds per call, after ``warmup`` calls; each repeat runs >= ``min_time``."""
+    for _ in range(warmup):
+        fn()
+    synchronize(device)
+    samples = []
+    for _ in range(repeats):
+        calls, start = 0, time.perf_counter()
+        while True:
+            fn()
+            calls += 1
+            synchronize(device)
+            elapsed = time.perf_counter() - start
+            if elapsed >= min_time:
+                break
+        samples.append(elapsed / calls)
+    return statistics.median(samples)
+
+
+def count_flops(fn: Callable[[], Any]) -> int:
+    with FlopCounterMode(display=False) as counter:
+        fn()
+    return counter.get_total_flops()
+
+
+def matmul_peak(device: torch.device, dtype: torch.dtype = torch.float32) -> float:
+    """Measured FLOP/s of a large square matmul: the ceiling to compare models with."""
+    n = 4096 if device.type == "cuda" else 1024
+    a = torch.randn(n, n, device=device, dtype=dtype)
+    b = torch.randn(n, n, device=device, dtype=dtype)
+    seconds = time_call(lambda: a @ b, device, warmup=2, repeats=3)
+    return 2 * n**3 / seconds
+
+
+def _autocast(device: torch.device, precision: str) -> contextlib.AbstractContextManager:
+    if precision == "bf16":
+        return torch.autocast(device.type, dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
+def build(architecture: str, config: dict[str, Any] | None, device: torch.device) -> GAN:
+    cls = get_architecture(architecture)
+    torch.manual_seed(0)
+    return cls(cls.Config.from_dict(config or {})).to(device)
+
+
+@dataclasses.dataclass
+class Prepared:
+    """A ready-to-time call: one generator forward, or one trainer step."""
+
+    call: Callable[[], Any]
+    images: int  # images per call
+    flops_per_image: float
+
+
+def prepare(
+    kind: str,
+    architecture: str,
+    config: dict | None,
+    batch: int,
+    variant: str,
+    device: torch.device,
+) -> Prepared:
+    if kind == "inference":
+        return _prepare_inference(architecture, config, batch, variant, device)
+    if kind == "train":
+        return _prepare_train(architecture, config, batch, variant, device)
+    raise ValueError(f"kind={kind!r}; choose 'inference' or 'train'")
+
+
+def _prepare_inference(architecture, config, batch, variant, device) -> Prepared:
+    """Generator forward passes on latent codes."""
+    precision, channels_last, compiled = VARIANTS[variant]
+    model = build(architecture, config, device).eval()
+    generator = model.generator
+    if channels_last:
+        generator = generator.to(memory_format=torch.channels_last)
+    if compiled:
+        generator = torch.compile(generator)
+    z = torch.randn(batch, model.latent_dim, device=device)
+
+    def forward():
+        with _autocast(device, precision):
+            return generator(z)
+
+    if variant == "baseline":
+        call = forward  # autograd on, as in reference sampling code
+    else:
+
+        def call():
+            with torch.inference_mode():
+                return forward()
+
+    flops = count_flops(lambda: model.generator(z)) / batch
+    return Prepared(call, batch, flops)
+
+
+def _random_data(model: GAN, batch: int) -> ImageData:
+    c = model.config
+    gen = torch.Generator().manual_seed(0)
+    shape = (batch * 8, c.channels, c.image_size, c.image_size)  # type: ignore[attr-defined]
+    return ImageData(torch.randint(0, 256, shape, generator=gen, dtype=torch.uint8), "random")
+
+
+def _prepare_train(architecture, config, batch, variant, device) -> Prepared:
+    """Full training steps as the trainer runs them (D steps, G step, EMA); the images of a
+    step are those the discriminator sees as real."""
+    precision, channels_last, compiled = VARIANTS[variant]
+    model = build(architecture, config, device)
+    data = _random_data(model, batch)
+    real = data.batch(torch.arange(batch)).to(device)
+    flops = count_flops(
+        lambda: (
+            model.discriminator_loss(real).loss.backward(),
+            model.generator_loss(real).loss.backward(),
+        )
+    )
+    model.zero_grad(set_to_none=True)
+    if variant == "baseline":
+        step = _reference_step(model, data, batch, device)
+    else:
+        cfg = TrainConfig(
+            batch_size=batch,
+            precision=precision,
+            compile=compiled,
+            channels_last=channels_last,
+            device=str(device),
+            progress=False,
+        )
+        step = Trainer(model, data, cfg, out="/unused").train_step
+    images = batch * model.discriminator_steps
+    # one D and one G update counted above; a step has discriminator_steps D updates
+    d_share = 0.5 * model.discriminator_steps
+    return Prepared(step, images, flops * (d_share + 0.5) / images)
+
+
+def _reference_step(model: GAN, data: ImageData, batch: int, device: torch.device):
+    """The loop of reference implementations: torch.optim.Adam, every network's gradients
+    computed on every backward, no EMA, fp32."""
+    specs = model.optimizers()
+    opts = {
+        name: torch.optim.Adam(
+            [p for m in spec.modules for p in getattr(model, m).parameters()],
+            lr=spec.lr,
+            betas=spec.betas,
+        )
+        for name, spec in specs.items()
+    }
+    model.train()
+    position = [0]
+
+    def step():
+        for _ in range(model.discriminator_steps):
+            start = position[0] % (len(data) - batch)
+            position[0] += batch
+            real = data.batch(torch.arange(start, start + batch)).to(device)
+            opts["discriminator"].zero_grad()
+            model.discriminator_loss(real).loss.backward()
+            opts["discriminator"].step()
+        opts["generator"].zero_grad()
+        model.generator_loss(real).loss.backward()
+        opts["generator"].step()
+
+    return step
+
+
+def measure(
+    kind: str,
+    architecture: str,
+    config: dict | None,
+    batch: int,
+    variant: str,
+    device: torch.device,
+    **timing: Any,
+) -> Result:
+    prepared = prepare(kind, architecture, config, batch, variant, device)
+    seconds = time_call(prepared.call, device, **timing)
+    return Result(
+        architecture,
+        kind,
+        variant,
+        batch,
+        str(device),
+        seconds,
+        prepared.images / seconds,
+        prepared.flops_per_image,
+    )
+
+
+def run(
+    architectures: list[str],
+    device: torch.device,
+    batches: list[int],
+    variants: list[str],
+    kinds: list[str],
+    config: dict[str, dict] | None = None,
+    **timing: Any,
+) -> list[Result]:
+    """Measure every combination; fill speedup (vs baseline) and peak fraction."""
+    peak = matmul_peak(device)
+    results = []
+    for arch in architectures:
+        for kind in kinds:
+            for batch in batches:
+                rows = [
+                    measure(kind, arch, (config or {}).get(arch), batch, v, device, **timing)
+                    for v in ["baseline", *[v for v in variants if v != "baseline"]]
+                ]
+                for r in rows:
+                    r.speedup = rows[0].seconds / r.seconds
+                    r.peak_fraction = r.flops_per_image * r.images_per_s / peak
+                results.extend(rows)
+    return results
