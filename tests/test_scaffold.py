@@ -49,6 +49,30 @@ def test_scaffolded_plugin_installs_trains_and_passes_its_own_tests(installed_pl
     )
     assert json.loads((run / "config.json").read_text())["step"] == 78
     run_zoo("sample", run, "-n", "4", "-o", tmp_path / "s.png")
+    bench = tmp_path / "bench.json"
+    run_zoo(
+        "bench",
+        NAME,
+        "--quick",
+        "--batch",
+        "4",
+        "--variants",
+        "eager",
+        "--set",
+        "g_width=8",
+        "--set",
+        "d_width=8",
+        "--json",
+        bench,
+    )
+    measured = json.loads(bench.read_text())["results"]
+    assert {(r["kind"], r["variant"]) for r in measured} == {
+        ("inference", "baseline"),
+        ("inference", "eager"),
+        ("train", "baseline"),
+        ("train", "eager"),
+    }
+    assert all(r["architecture"] == NAME and r["images_per_s"] > 0 for r in measured)
     tests = subprocess.run(
         [
             sys.executable,
