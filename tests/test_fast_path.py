@@ -1,12 +1,10 @@
 """The default inference path is fast and stays within the stated tolerance of fp32."""
 
-import contextlib
-
 import pytest
 import torch
 
 import zoo
-from zoo.model import FAST_TOLERANCE, bf16_is_fast, fast_inference
+from zoo.model import FAST_TOLERANCE, bf16_is_fast, fast_copy
 
 
 @pytest.mark.parametrize("name", zoo.list_models())
@@ -28,13 +26,28 @@ def test_exact_path_is_plain_fp32():
     assert torch.equal(model.sample(8, seed=0, fast=False), reference)
 
 
-def test_settings_follow_the_network_and_device():
+def test_fast_copy_follows_the_network_and_device():
+    cpu = torch.device("cpu")
     mlp = zoo.create("vanilla").generator
     conv = zoo.create("dcgan").generator
-    cpu = torch.device("cpu")
-    assert isinstance(fast_inference(mlp, cpu), contextlib.nullcontext)
-    chosen = fast_inference(conv, cpu)
-    if bf16_is_fast(cpu):
-        assert isinstance(chosen, torch.autocast) and chosen.fast_dtype == torch.bfloat16
-    else:
-        assert isinstance(chosen, contextlib.nullcontext)
+    if not bf16_is_fast(cpu):
+        assert fast_copy(conv, cpu) is conv
+        return
+    fast_mlp, fast_conv = fast_copy(mlp, cpu), fast_copy(conv, cpu)
+    assert all(p.dtype == torch.bfloat16 for p in fast_conv.parameters())
+    weight = fast_conv[1].weight
+    assert weight.is_contiguous(memory_format=torch.channels_last)
+    assert all(p.dtype == torch.bfloat16 for p in fast_mlp.parameters())
+    assert all(p.dtype == torch.float32 for p in conv.parameters())  # the model is untouched
+
+
+def test_the_fast_copy_follows_new_weights():
+    model = zoo.load("dcgan-mnist")
+    before = model.sample(4, seed=0)
+    with torch.no_grad():
+        model.generator[1].weight.mul_(0.5)
+    after = model.sample(4, seed=0)
+    assert not torch.equal(before, after)
+    assert (after - model.sample(4, seed=0, fast=False)).abs().max() <= FAST_TOLERANCE
+    assert "_fast_cache" not in dict(model.named_modules())
+    assert not any("fast" in k for k in model.state_dict())
