@@ -108,6 +108,18 @@ def test_mixed_precision_trains(tmp_path, precision):
 
 
 @pytest.mark.slow
+def test_wgan_gp_compiles_its_generator_only(tmp_path):
+    t = make_trainer("wgan-gp", tmp_path / "run", steps=1, compile=True)
+    t.train()
+    assert (
+        t.step == 1
+        and torch.isfinite(
+            weights(tmp_path / "run" / "model.safetensors")["generator.1.weight"]
+        ).all()
+    )
+
+
+@pytest.mark.slow
 def test_compiled_training_matches_eager(tmp_path):
     eager = make_trainer("vanilla", tmp_path / "eager", steps=2)
     eager.train()

@@ -62,6 +62,9 @@ class GAN(nn.Module):
     architecture: ClassVar[str] = ""
     #: discriminator updates per generator update (n_critic)
     discriminator_steps: ClassVar[int] = 1
+    #: sub-modules that ``--compile`` compiles (None: every trained one); leave out those that
+    #: need a double backward, which torch.compile cannot differentiate
+    compile_modules: ClassVar[tuple[str, ...] | None] = None
 
     def __init__(self, config: ArchConfig | None = None, **overrides: Any) -> None:
         super().__init__()

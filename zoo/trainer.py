@@ -180,9 +180,11 @@ class Trainer:
             source = nn.ModuleDict(dict(model.named_inference_modules()))
             self.ema = ModelEmaV3(source, decay=config.ema_decay, use_warmup=True)
         if config.compile:
-            for spec in specs.values():
-                for m in spec.modules:
-                    getattr(model, m).compile()
+            names = model.compile_modules
+            if names is None:
+                names = tuple(m for spec in specs.values() for m in spec.modules)
+            for m in names:
+                getattr(model, m).compile()
         # a separate eval-mode copy used to draw sample grids from the (EMA) weights
         self.sampler = type(model)(model.config).to(self.device).eval()
 

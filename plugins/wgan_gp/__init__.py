@@ -30,6 +30,8 @@ class WGANGP(zoo.UnconditionalGAN):
     """Wasserstein GAN with gradient penalty."""
 
     Config = WGANGPConfig
+    # the gradient penalty differentiates the critic twice, which torch.compile cannot
+    compile_modules = ("generator",)
 
     def __init__(self, config: WGANGPConfig | None = None, **overrides) -> None:
         super().__init__(config, **overrides)
