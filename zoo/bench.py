@@ -89,10 +89,15 @@ def time_call(
     return statistics.median(samples)
 
 
-def count_flops(fn: Callable[[], Any]) -> int:
-    with FlopCounterMode(display=False) as counter:
-        fn()
-    return counter.get_total_flops()
+def count_flops(fn: Callable[[], Any]) -> float:
+    """FLOPs of one call of ``fn``; NaN where the counter cannot follow it (it fails on
+    ``torch.autograd.grad`` inside a backward, as in the WGAN-GP penalty)."""
+    try:
+        with FlopCounterMode(display=False) as counter:
+            fn()
+    except RuntimeError:
+        return float("nan")
+    return float(counter.get_total_flops())
 
 
 def matmul_peak(device: torch.device, dtype: torch.dtype = torch.float32) -> float:

@@ -305,8 +305,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
             "batch": r["batch"],
             "images/s": f"{r['images_per_s']:.1f}",
             "vs baseline": f"{r['speedup']:.2f}x",
-            "MFLOP/img": f"{r['flops_per_image'] / 1e6:.1f}",
-            "% peak": f"{100 * r['peak_fraction']:.1f}",
+            "MFLOP/img": _number(r["flops_per_image"] / 1e6),
+            "% peak": _number(100 * r["peak_fraction"]),
         }
         key = (r["architecture"], r["kind"], r["variant"], r["batch"])
         if key in previous:
@@ -325,6 +325,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
     print(f"device: {_device_name(device)}")
     print(_table(table, columns))
     return 0
+
+
+def _number(value: float) -> str:
+    return "n/a" if value != value else f"{value:.1f}"  # NaN: not measurable
 
 
 def zoo_registry_check(arch: str) -> None:
