@@ -35,6 +35,6 @@ def batch(request, smoke) -> int:
 
 @pytest.fixture(scope="session")
 def peaks(device) -> dict[str, float]:
-    from zoo.bench import matmul_peak
+    from zoo.bench import matmul_peaks
 
-    return {"fp32": matmul_peak(device), "bf16": matmul_peak(device, torch.bfloat16)}
+    return matmul_peaks(device)

@@ -36,8 +36,6 @@ def test_throughput(benchmark, architecture, kind, variant, device, batch, smoke
     benchmark.extra_info.update(
         images_per_s=images_per_s,
         flops_per_image=prepared.flops_per_image,
-        peak_fraction=prepared.flops_per_image
-        * images_per_s
-        / peaks["fp32" if bench.VARIANTS[variant][0] == "fp32" else "bf16"],
+        peak_fraction=bench.peak_fraction(prepared.flops_per_image, images_per_s, variant, peaks),
     )
     assert images_per_s > 0

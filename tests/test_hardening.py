@@ -40,14 +40,15 @@ def test_fuzzed_weights_files_give_only_zoo_errors(tmp_path):
     assert outcomes["rejected"] > 150  # truncations and bad lengths are all rejected
 
 
-def _train(out, *extra, **kw):
-    args = [
+def _train_args(out, sets: dict, *extra: str) -> list[str]:
+    """A short dcgan run with a checkpoint every 2 steps."""
+    return [
         "train",
         "dcgan",
         "--data",
         "mnist",
         "--out",
-        out,
+        str(out),
         "--steps",
         "4",
         "--batch-size",
@@ -55,10 +56,13 @@ def _train(out, *extra, **kw):
         "--checkpoint-every",
         "2",
         "--no-progress",
-        *[f"--set={k}={v}" for k, v in SMALL["dcgan"].items()],
+        *[f"--set={k}={v}" for k, v in sets.items()],
         *extra,
     ]
-    return run_zoo(*args, **kw)
+
+
+def _train(out, *extra, **kw):
+    return run_zoo(*_train_args(out, SMALL["dcgan"], *extra), **kw)
 
 
 def test_temp_files_of_a_killed_write_are_never_resumed(tmp_path):
@@ -87,26 +91,8 @@ def test_disk_full_keeps_the_previous_checkpoint(tmp_path):
     def small_disk():
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
-    args = [
-        str(ZOO),
-        "train",
-        "dcgan",
-        "--data",
-        "mnist",
-        "--out",
-        str(run),
-        "--steps",
-        "4",
-        "--batch-size",
-        "8",
-        "--checkpoint-every",
-        "2",
-        "--no-progress",
-        "--set=image_size=28",
-        "--set=channels=1",
-        "--set=g_width=48",
-        "--set=d_width=8",
-    ]
+    sets = {"image_size": 28, "channels": 1, "g_width": 48, "d_width": 8}  # > 1 MB weights
+    args = [str(ZOO), *_train_args(run, sets)]
     r = subprocess.run(args, capture_output=True, text=True, preexec_fn=small_disk)
     assert r.returncode == 2, r.stderr
     assert "cannot write the checkpoint" in r.stderr and "File too large" in r.stderr

@@ -23,9 +23,9 @@ from typing import Any
 import torch
 from torch.utils.flop_counter import FlopCounterMode
 
-from zoo.data import ImageData
+from zoo.api import create
+from zoo.data import ImageData, random_data
 from zoo.model import GAN, fast_copy
-from zoo.registry import get_architecture
 from zoo.trainer import TrainConfig, Trainer
 
 VARIANTS = {
@@ -38,7 +38,7 @@ VARIANTS = {
     "compile": ("fp32", False, True),
     # inference: what sample() does by default (bf16 weights, channels_last for convs);
     # train: bf16 autocast + channels_last
-    "fast": ("fast", True, False),
+    "fast": ("bf16", True, False),
 }
 
 
@@ -100,6 +100,18 @@ def count_flops(fn: Callable[[], Any]) -> float:
     return float(counter.get_total_flops())
 
 
+def matmul_peaks(device: torch.device) -> dict[str, float]:
+    """The fp32 and bf16 matmul peaks, keyed by the precision names of ``VARIANTS``."""
+    return {"fp32": matmul_peak(device), "bf16": matmul_peak(device, torch.bfloat16)}
+
+
+def peak_fraction(
+    flops_per_image: float, images_per_s: float, variant: str, peaks: dict[str, float]
+) -> float:
+    """Achieved FLOP/s over the matmul peak of the variant's precision."""
+    return flops_per_image * images_per_s / peaks[VARIANTS[variant][0]]
+
+
 def matmul_peak(device: torch.device, dtype: torch.dtype = torch.float32) -> float:
     """Measured FLOP/s of large square matmuls (the best of two sizes): the ceiling to compare
     models with."""
@@ -113,15 +125,14 @@ def matmul_peak(device: torch.device, dtype: torch.dtype = torch.float32) -> flo
 
 
 def _autocast(device: torch.device, precision: str) -> contextlib.AbstractContextManager:
-    if precision in ("bf16", "fast"):
+    if precision == "bf16":
         return torch.autocast(device.type, dtype=torch.bfloat16)
     return contextlib.nullcontext()
 
 
 def build(architecture: str, config: dict[str, Any] | None, device: torch.device) -> GAN:
-    cls = get_architecture(architecture)
     torch.manual_seed(0)
-    return cls(cls.Config.from_dict(config or {})).to(device)
+    return create(architecture, **(config or {})).to(device)
 
 
 @dataclasses.dataclass
@@ -153,9 +164,9 @@ def _prepare_inference(architecture, config, batch, variant, device) -> Prepared
     precision, channels_last, compiled = VARIANTS[variant]
     model = build(architecture, config, device).eval()
     generator = model.generator
+    z = torch.randn(batch, model.latent_dim, device=device)
+    flops = count_flops(lambda: model.generator(z)) / batch
     if variant == "fast":  # exactly the default path of sample()
-        z = torch.randn(batch, model.latent_dim, device=device)
-        flops = count_flops(lambda: model.generator(z)) / batch
         fast = fast_copy(generator, device)
         zf = z.to(next(fast.parameters()).dtype)
 
@@ -168,7 +179,6 @@ def _prepare_inference(architecture, config, batch, variant, device) -> Prepared
         generator = generator.to(memory_format=torch.channels_last)
     if compiled:
         generator = torch.compile(generator)
-    z = torch.randn(batch, model.latent_dim, device=device)
 
     def forward():
         with _autocast(device, precision):
@@ -182,15 +192,7 @@ def _prepare_inference(architecture, config, batch, variant, device) -> Prepared
             with torch.inference_mode():
                 return forward()
 
-    flops = count_flops(lambda: model.generator(z)) / batch
     return Prepared(call, batch, flops)
-
-
-def _random_data(model: GAN, batch: int) -> ImageData:
-    c = model.config
-    gen = torch.Generator().manual_seed(0)
-    shape = (batch * 8, c.channels, c.image_size, c.image_size)  # type: ignore[attr-defined]
-    return ImageData(torch.randint(0, 256, shape, generator=gen, dtype=torch.uint8), "random")
 
 
 def _prepare_train(architecture, config, batch, variant, device) -> Prepared:
@@ -198,7 +200,7 @@ def _prepare_train(architecture, config, batch, variant, device) -> Prepared:
     step are those the discriminator sees as real."""
     precision, channels_last, compiled = VARIANTS[variant]
     model = build(architecture, config, device)
-    data = _random_data(model, batch)
+    data = random_data(batch * 8, model.config.channels, model.config.image_size)  # type: ignore
     real = data.batch(torch.arange(batch)).to(device)
     flops = count_flops(
         lambda: (
@@ -212,7 +214,7 @@ def _prepare_train(architecture, config, batch, variant, device) -> Prepared:
     else:
         cfg = TrainConfig(
             batch_size=batch,
-            precision="bf16" if precision == "fast" else precision,
+            precision=precision,
             compile=compiled,
             channels_last=channels_last,
             device=str(device),
@@ -288,7 +290,7 @@ def run(
     **timing: Any,
 ) -> list[Result]:
     """Measure every combination; fill speedup (vs baseline) and peak fraction."""
-    peaks = {"fp32": matmul_peak(device), "bf16": matmul_peak(device, torch.bfloat16)}
+    peaks = matmul_peaks(device)
     results = []
     for arch in architectures:
         for kind in kinds:
@@ -299,8 +301,8 @@ def run(
                 ]
                 for r in rows:
                     r.speedup = rows[0].seconds / r.seconds
-                    low = VARIANTS[r.variant][0] != "fp32"  # compare bf16 with the bf16 peak
-                    peak = peaks["bf16" if low else "fp32"]
-                    r.peak_fraction = r.flops_per_image * r.images_per_s / peak
+                    r.peak_fraction = peak_fraction(
+                        r.flops_per_image, r.images_per_s, r.variant, peaks
+                    )
                 results.extend(rows)
     return results

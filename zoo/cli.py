@@ -274,15 +274,16 @@ def cmd_bench(args: argparse.Namespace) -> int:
     import torch
 
     from zoo import bench
-    from zoo.registry import list_architectures
+    from zoo.registry import get_architecture, list_architectures
     from zoo.trainer import resolve_device
 
     device = resolve_device(args.device)
     archs = args.architectures or list_architectures()
     for arch in archs:
-        zoo_registry_check(arch)
+        get_architecture(arch)  # a clear error for unknown or broken names, before measuring
     timing = {"warmup": 1, "repeats": 1, "min_time": 0.0} if args.quick else {}
-    configs = {a: parse_assignments(args.set or [], "--set") for a in archs} if args.set else None
+    values = parse_assignments(args.set or [], "--set")
+    configs = dict.fromkeys(archs, values) if values else None
     results = bench.run(archs, device, args.batch, args.variants, args.kinds, configs, **timing)
     rows = [r.row() for r in results]
     if args.json:
@@ -329,12 +330,6 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 def _number(value: float) -> str:
     return "n/a" if value != value else f"{value:.1f}"  # NaN: not measurable
-
-
-def zoo_registry_check(arch: str) -> None:
-    from zoo.registry import get_architecture
-
-    get_architecture(arch)  # a clear error for unknown or broken names
 
 
 def _device_name(device) -> str:

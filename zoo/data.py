@@ -44,6 +44,13 @@ class ImageData:
         return self.images[index].float().div_(127.5).sub_(1.0)
 
 
+def random_data(n: int, channels: int, size: int, seed: int = 0) -> ImageData:
+    """``n`` uniform random uint8 images, for checks and benchmarks that need no real data."""
+    gen = torch.Generator().manual_seed(seed)
+    images = torch.randint(0, 256, (n, channels, size, size), generator=gen, dtype=torch.uint8)
+    return ImageData(images, "random images")
+
+
 def load_data(source: str, image_size: int, channels: int, progress: bool = True) -> ImageData:
     """Load ``source`` (see module doc), resized to ``image_size`` with ``channels`` channels."""
     if source == "mnist":

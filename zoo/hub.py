@@ -103,13 +103,14 @@ def download(repo_id: str, filename: str, revision: str, sha256: str | None = No
             f"downloading {where} from {_endpoint()} failed: {exc}. Set "
             "HF_HUB_OFFLINE=1 to use cached and shipped weights only"
         ) from None
-    if sha256 is not None and sha256_file(path) != sha256:
+    if sha256 is not None:
         actual = sha256_file(path)
-        evict(path)
-        raise WeightsError(
-            f"sha256 mismatch for {where}: expected {sha256}, got {actual}; "
-            "the download was removed from the cache"
-        )
+        if actual != sha256:
+            evict(path)
+            raise WeightsError(
+                f"sha256 mismatch for {where}: expected {sha256}, got {actual}; "
+                "the download was removed from the cache"
+            )
     return path
 
 
@@ -129,7 +130,7 @@ def cached(repo_id: str, filename: str, revision: str) -> Path | None:
     return Path(found) if isinstance(found, str) else None
 
 
-def entry_weights(entry: CatalogEntry, allow_download: bool = True) -> Path:
+def entry_weights(entry: CatalogEntry) -> Path:
     """Where to read a catalog model's weights, in this order: the HF cache at the pinned
     revision; the copy shipped inside the package (the same bytes: same sha256); a download
     at the pinned revision (unless HF_HUB_OFFLINE=1)."""
@@ -140,8 +141,6 @@ def entry_weights(entry: CatalogEntry, allow_download: bool = True) -> Path:
     bundled = w.bundled_path()
     if bundled is not None and bundled.is_file():
         return bundled
-    if not allow_download:
-        raise HubError(f"{entry.name}: weights are neither cached nor shipped")
     return download(w.repo_id, w.filename, w.revision, w.sha256)
 
 

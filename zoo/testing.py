@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from zoo.config import ArchConfig
-from zoo.data import ImageData
+from zoo.data import random_data
 from zoo.model import GAN, OptimizerSpec
 from zoo.trainer import TrainConfig, Trainer
 from zoo.weights import read_weights, save_weights
@@ -100,9 +100,8 @@ def _check_sampling(model: GAN, cfg: ArchConfig) -> None:
 def _check_train_step(cls: type[GAN], cfg: ArchConfig, batch_size: int) -> None:
     torch.manual_seed(0)
     model = cls(cfg)
-    gen = torch.Generator().manual_seed(0)
-    images = torch.randint(0, 256, (batch_size * 2, *_image_shape(cfg)), generator=gen)
-    data = ImageData(images.to(torch.uint8), "conformance kit random images")
+    channels, size, _ = _image_shape(cfg)
+    data = random_data(batch_size * 2, channels, size)
     before = {k: v.detach().clone() for k, v in model.named_parameters()}
     with tempfile.TemporaryDirectory() as tmp:
         trainer = Trainer(

@@ -177,8 +177,9 @@ class Trainer:
         }
         self.ema = None
         if config.ema_decay > 0:
-            source = nn.ModuleDict(dict(model.named_inference_modules()))
-            self.ema = ModelEmaV3(source, decay=config.ema_decay, use_warmup=True)
+            # the live inference modules, which the EMA copies at start and follows each step
+            self._ema_source = nn.ModuleDict(dict(model.named_inference_modules()))
+            self.ema = ModelEmaV3(self._ema_source, decay=config.ema_decay, use_warmup=True)
         if config.compile:
             names = model.compile_modules
             if names is None:
@@ -233,7 +234,7 @@ class Trainer:
         g_out = self._update("generator", self.model.generator_loss, batch)
         self.step += 1
         if self.ema is not None:
-            self.ema.update(self._ema_source(), step=self.step)
+            self.ema.update(self._ema_source, step=self.step)
         return d_out, g_out
 
     def _last_checkpoint_note(self) -> str:
@@ -314,9 +315,6 @@ class Trainer:
         return signal.signal(signal.SIGINT, handler)
 
     # -- state ------------------------------------------------------------------------------
-    def _ema_source(self) -> nn.ModuleDict:
-        return nn.ModuleDict(dict(self.model.named_inference_modules()))
-
     def inference_state(self) -> dict[str, torch.Tensor]:
         if self.ema is None:
             return self.model.inference_state_dict()
@@ -419,17 +417,16 @@ class Trainer:
                 f"{self.out} already holds a run (checkpoint at {ckpt}); pass --resume to "
                 "continue it, or choose another --out"
             )
-        try:
-            if not self.shard.is_main:
-                raise FileExistsError  # only rank 0 writes
-            self.out.mkdir(parents=True, exist_ok=True)
-            probe = self.out / ".write-test"
-            probe.write_bytes(b"")
-            probe.unlink()
-        except FileExistsError:
-            pass
-        except OSError as exc:
-            raise CheckpointError(f"cannot write to the output folder {self.out}: {exc}") from None
+        if self.shard.is_main:  # only rank 0 writes
+            try:
+                self.out.mkdir(parents=True, exist_ok=True)
+                probe = self.out / ".write-test"
+                probe.write_bytes(b"")
+                probe.unlink()
+            except OSError as exc:
+                raise CheckpointError(
+                    f"cannot write to the output folder {self.out}: {exc}"
+                ) from None
         if resume:
             if not ckpt.exists():
                 raise CheckpointError(f"--resume: no checkpoint in {self.out} ({ckpt} is missing)")
