@@ -224,6 +224,12 @@ def test_push_a_run_folder_with_eval_metrics(hub, tmp_path):
         "digit_fd",
     }
     assert card.data.training_command.startswith("zoo train vanilla")
+    pushed = subprocess.run(
+        ["git", "-C", str(hub.repo_path("zoo-test/run")), "show", f"{sha}:model.safetensors"],
+        capture_output=True,
+        check=True,
+    ).stdout
+    assert pushed == (run / "model.safetensors").read_bytes()  # uploaded byte for byte
 
 
 def _catalog_plugin(root: Path, name: str, entry: dict) -> dict:

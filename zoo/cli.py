@@ -253,7 +253,7 @@ def cmd_push(args: argparse.Namespace) -> int:
         run_config = Path(args.source) / "config.json"
         if run_config.is_file():
             info = json.loads(run_config.read_text())
-            card = {"dataset": info.get("data"), "training_command": info.get("command")}
+            card.update(dataset=info.get("data"), training_command=info.get("command"))
         if args.eval:
             from zoo.metrics import evaluate
 
