@@ -4,7 +4,14 @@ import ast
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-PUBLIC = {"zoo", "zoo.layers", "zoo.losses", "zoo.testing"}
+PUBLIC = {
+    "zoo",
+    "zoo.layers",
+    "zoo.losses",
+    "zoo.testing",
+    "zoo.translation_nets",
+    "zoo.image_pool",
+}
 
 
 def imports(path: Path) -> list[str]:

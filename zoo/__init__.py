@@ -17,7 +17,7 @@ from zoo.errors import (
     WeightsError,
     ZooError,
 )
-from zoo.model import GAN, LossOutput, OptimizerSpec, UnconditionalGAN
+from zoo.model import GAN, ImageToImageGAN, LossOutput, OptimizerSpec, UnconditionalGAN
 
 __all__ = [
     "__version__",
@@ -32,6 +32,7 @@ __all__ = [
     "choice",
     "GAN",
     "UnconditionalGAN",
+    "ImageToImageGAN",
     "LossOutput",
     "OptimizerSpec",
     "ZooError",

@@ -29,3 +29,43 @@ def save_grid(images: torch.Tensor, path: str | os.PathLike, nrow: int | None = 
     path.parent.mkdir(parents=True, exist_ok=True)
     to_pil(images, nrow).save(path)
     return path
+
+
+def from_pil(images: Image.Image | list[Image.Image], channels: int) -> torch.Tensor:
+    """PIL image(s) of one size as a float tensor (N, channels, H, W) in [0, 1]. A colour
+    image for a 1-channel model is an error (grayscale images are widened to RGB)."""
+    import numpy as np
+
+    if isinstance(images, Image.Image):
+        images = [images]
+    arrays = []
+    for i, img in enumerate(images):
+        if channels == 1 and img.mode not in ("1", "L", "LA", "I", "I;16", "F"):
+            raise ValueError(
+                f"image {i} is a {img.mode} image but the model expects grayscale; "
+                "pass img.convert('L')"
+            )
+        array = np.asarray(img.convert("L" if channels == 1 else "RGB"), dtype=np.uint8)
+        arrays.append(array[None] if array.ndim == 2 else array.transpose(2, 0, 1))
+    sizes = {a.shape for a in arrays}
+    if len(sizes) > 1:
+        raise ValueError(f"images of different sizes {sorted(sizes)}; translate one size at a time")
+    return torch.from_numpy(np.stack(arrays)).float() / 255
+
+
+def to_pil_list(images: torch.Tensor) -> list[Image.Image]:
+    """Each image of a (N, C, H, W) tensor in [0, 1] as a PIL image."""
+    return [to_pil(img[None], nrow=1, padding=0) for img in images]
+
+
+def side_by_side(images: list[Image.Image], gap: int = 2) -> Image.Image:
+    """PIL images placed left to right on a white background (RGB if any is RGB)."""
+    mode = "RGB" if any(img.mode != "L" for img in images) else "L"
+    width = sum(img.width for img in images) + gap * (len(images) - 1)
+    height = max(img.height for img in images)
+    canvas = Image.new(mode, (width, height), "white")
+    x = 0
+    for img in images:
+        canvas.paste(img.convert(mode), (x, 0))
+        x += img.width + gap
+    return canvas

@@ -65,3 +65,15 @@ class NonSaturatingLoss:
 
         fake = self.generator(self.latent(real.shape[0]))  # type: ignore[attr-defined]
         return LossOutput(nonsaturating_g_loss(self.discriminator(fake)))  # type: ignore
+
+
+def patch_gan_loss(logits: torch.Tensor, target_is_real: bool, mode: str) -> torch.Tensor:
+    """The reference pix2pix/CycleGAN ``GANLoss`` on raw discriminator outputs: ``"vanilla"``
+    is binary cross-entropy on logits (pix2pix), ``"lsgan"`` the least-squares loss of Mao et
+    al. (2017) (CycleGAN), each against a target of 1 (real) or 0 (fake) per patch."""
+    target = torch.full_like(logits, 1.0 if target_is_real else 0.0)
+    if mode == "vanilla":
+        return F.binary_cross_entropy_with_logits(logits, target)
+    if mode == "lsgan":
+        return F.mse_loss(logits, target)
+    raise ValueError(f"gan_mode={mode!r}; choose 'vanilla' or 'lsgan'")

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 
 import torch
+from PIL import Image
 from torch import nn
 
 from zoo.config import ArchConfig
@@ -65,6 +66,10 @@ class GAN(nn.Module):
     #: sub-modules that ``--compile`` compiles (None: every trained one); leave out those that
     #: need a double backward, which torch.compile cannot differentiate
     compile_modules: ClassVar[tuple[str, ...] | None] = None
+    #: which network the trainer updates first in a step: pix2pix and GANs in general update
+    #: the discriminator first; CycleGAN updates its generators first and shows the
+    #: discriminators the fakes of that update
+    update_order: ClassVar[tuple[str, str]] = ("discriminator", "generator")
 
     def __init__(self, config: ArchConfig | None = None, **overrides: Any) -> None:
         super().__init__()
@@ -88,6 +93,10 @@ class GAN(nn.Module):
         raise NotImplementedError
 
     def generator_loss(self, batch: Any) -> LossOutput:
+        raise NotImplementedError
+
+    def preview(self, data: Any, n: int, seed: int) -> tuple[torch.Tensor, int | None]:
+        """Images in [0, 1] for the trainer's sample grids, and the grid's row length."""
         raise NotImplementedError
 
     # -- weights ----------------------------------------------------------------------------
@@ -144,6 +153,20 @@ class GAN(nn.Module):
 
         return push(self, repo_id, **kwargs)
 
+    def _fast_module(self, name: str) -> nn.Module:
+        """Sub-module ``name`` as :func:`fast_copy` makes it, cached until a weight changes."""
+        module = getattr(self, name)
+        key = (
+            self.device,
+            module.training,
+            *((t.data_ptr(), t._version) for t in module.state_dict().values()),
+        )
+        caches = self.__dict__.setdefault("_fast_cache", {})  # not sub-modules: no state entry
+        cached = caches.get(name)
+        if cached is None or cached[0] != key:
+            cached = caches[name] = (key, fast_copy(module, self.device))
+        return cached[1]
+
     @property
     def device(self) -> torch.device:
         return next(self.parameters()).device
@@ -188,18 +211,106 @@ class UnconditionalGAN(GAN):
         return (torch.cat(out) * 0.5 + 0.5).clamp_(0, 1)
 
     def _fast_generator(self) -> nn.Module:
-        """The generator as :func:`fast_copy` makes it, cached until a weight changes."""
-        gen = self.generator  # type: ignore[attr-defined]
-        key = (
-            self.device,
-            gen.training,
-            *((t.data_ptr(), t._version) for t in gen.state_dict().values()),
-        )
-        cached = self.__dict__.get("_fast_cache")
-        if cached is None or cached[0] != key:
-            cached = (key, fast_copy(gen, self.device))
-            self.__dict__["_fast_cache"] = cached  # not a sub-module: no state_dict entry
-        return cached[1]
+        return self._fast_module("generator")
+
+    def preview(self, data: Any, n: int, seed: int) -> tuple[torch.Tensor, int | None]:
+        return self.sample(n, seed=seed), None
+
+
+class ImageToImageGAN(GAN):
+    """A GAN that translates images. Configs have ``image_size``, ``input_nc`` (channels of
+    A) and ``output_nc`` (channels of B); ``directions`` maps each direction the model can
+    translate to the sub-module that does it. Batches are ``{"A": ..., "B": ...}``."""
+
+    task: ClassVar[str] = "image-to-image"
+    directions: ClassVar[dict[str, str]] = {"AtoB": "generator"}
+
+    def channels(self, direction: str) -> tuple[int, int]:
+        """(input, output) channels of a translation in ``direction``."""
+        c = self.config
+        pair = (c.input_nc, c.output_nc)  # type: ignore[attr-defined]
+        return pair if direction == "AtoB" else pair[::-1]
+
+    def translate(
+        self,
+        images: Any,
+        direction: str = "AtoB",
+        batch_size: int = 64,
+        fast: bool = True,
+    ) -> Any:
+        """Translate ``images``: a float tensor in [0, 1] of shape (N, C, H, W) or (C, H, W)
+        (uint8 tensors are read as 0..255), a PIL image or a list of PIL images. Returns the
+        same kind: a tensor in [0, 1], a PIL image, a list of PIL images.
+
+        Sides must be multiples of the generator's stride (``image_size`` always works).
+        ``fast`` as in :meth:`UnconditionalGAN.sample`; ``fast=False`` is exact fp32.
+        """
+        from zoo.images import from_pil, to_pil_list
+
+        if direction not in self.directions:
+            valid = ", ".join(self.directions)
+            raise ConfigError(
+                f"translate: direction={direction!r}; {self.architecture or type(self).__name__} "
+                f"translates {valid}"
+            )
+        kind = "tensor"
+        if isinstance(images, Image.Image) or (
+            isinstance(images, (list, tuple)) and images and isinstance(images[0], Image.Image)
+        ):
+            kind = "pil" if isinstance(images, Image.Image) else "pil-list"
+            images = from_pil(images, self.channels(direction)[0])
+        if not isinstance(images, torch.Tensor):
+            raise TypeError(
+                f"translate: expected a tensor or PIL image(s), got {type(images).__name__}"
+            )
+        single = images.ndim == 3
+        x = images[None] if single else images
+        if x.ndim != 4:
+            raise ValueError(f"translate: expected (N, C, H, W) images, got {tuple(images.shape)}")
+        x = x.float() / 255 if x.dtype == torch.uint8 else x.float()
+        self._check_input(x, direction)
+        name = self.directions[direction]
+        net = self._fast_module(name) if fast else getattr(self, name)
+        dtype = next(net.parameters()).dtype
+        with torch.inference_mode():
+            out = [
+                net(chunk.to(self.device, dtype) * 2 - 1).float() for chunk in x.split(batch_size)
+            ]
+        result = (torch.cat(out) * 0.5 + 0.5).clamp_(0, 1)
+        if kind == "pil":
+            return to_pil_list(result)[0]
+        if kind == "pil-list":
+            return to_pil_list(result)
+        return result[0] if single else result
+
+    def _check_input(self, x: torch.Tensor, direction: str) -> None:
+        want = self.channels(direction)[0]
+        if x.shape[1] != want:
+            kind = {1: "grayscale", 3: "RGB"}.get(want, f"{want}-channel")
+            raise ConfigError(
+                f"translate: images have {x.shape[1]} channels but {self.architecture} "
+                f"{direction} expects {want} ({kind})"
+            )
+        stride = getattr(getattr(self, self.directions[direction]), "stride", 1)
+        h, w = x.shape[-2:]
+        if h % stride or w % stride:
+            size = self.config.image_size  # type: ignore[attr-defined]
+            raise ConfigError(
+                f"translate: images are {w}x{h}; this generator needs sides that are multiples "
+                f"of {stride} (resize them, e.g. to its image_size {size})"
+            )
+
+    def preview(self, data: Any, n: int, seed: int) -> tuple[torch.Tensor, int | None]:
+        """Rows of (input A, translation, target B), for up to ``n`` fixed examples."""
+        ex = data.examples(max(1, n // 3))
+        a, b = ex["A"] * 0.5 + 0.5, ex["B"] * 0.5 + 0.5
+        rows = [a, self.translate(a, "AtoB"), b]
+        if "BtoA" in self.directions:
+            rows.append(self.translate(b, "BtoA"))
+        if len({r.shape[1] for r in rows}) > 1:  # grayscale next to RGB: show all as RGB
+            rows = [r.expand(-1, 3, -1, -1) for r in rows]
+        grid = torch.stack(rows, 1).flatten(0, 1)  # example by example
+        return grid, len(rows) * 2
 
 
 #: largest per-pixel difference from fp32 (images in [0, 1]) that the fast path may introduce;

@@ -48,13 +48,14 @@ def check_architecture(
 
     torch.manual_seed(0)
     model = cls(cfg)
-    for name in ("generator", "discriminator", *cls.inference_modules):
+    specs = model.optimizers()
+    named = [m for spec in specs.values() for m in spec.modules]
+    for name in (*named, *cls.inference_modules):
         assert isinstance(getattr(model, name, None), nn.Module), (
             f"{cls.__name__} needs a sub-module named {name!r}"
         )
     ok("modules")
 
-    specs = model.optimizers()
     assert set(specs) == {"generator", "discriminator"}, (
         f"optimizers() must return 'generator' and 'discriminator', got {sorted(specs)}"
     )
@@ -73,6 +74,9 @@ def check_architecture(
     if model.task == "unconditional":
         _check_sampling(model, cfg)
         ok("sample_shape_range_determinism")
+    else:
+        _check_translation(model, cfg)
+        ok("translate_shape_range_determinism")
 
     _check_train_step(cls, cfg, batch_size)
     ok("train_step")
@@ -97,11 +101,43 @@ def _check_sampling(model: GAN, cfg: ArchConfig) -> None:
     model.train()
 
 
+def _translation_input(model: GAN, direction: str, n: int, seed: int) -> torch.Tensor:
+    channels = model.channels(direction)[0]  # type: ignore[attr-defined]
+    size = model.config.image_size  # type: ignore[attr-defined]
+    return torch.rand(n, channels, size, size, generator=torch.Generator().manual_seed(seed))
+
+
+def _check_translation(model: GAN, cfg: ArchConfig) -> None:
+    model.eval()
+    for direction in model.directions:  # type: ignore[attr-defined]
+        x = _translation_input(model, direction, 2, seed=1)
+        out_channels = model.channels(direction)[1]  # type: ignore[attr-defined]
+        a, b = model.translate(x, direction), model.translate(x, direction)  # type: ignore
+        size = cfg.image_size  # type: ignore[attr-defined]
+        assert a.shape == (2, out_channels, size, size), (
+            f"translate({direction}) has shape {tuple(a.shape)}"
+        )
+        assert a.min() >= 0 and a.max() <= 1, "translate() must return images in [0, 1]"
+        assert torch.equal(a, b), f"translate({direction}) is not deterministic in eval mode"
+    model.train()
+
+
+def _training_data(cls: type[GAN], cfg: ArchConfig, n: int) -> Any:
+    if cls.task == "unconditional":
+        channels, size, _ = _image_shape(cfg)
+        return random_data(n, channels, size)
+    from zoo.translation_data import PairedData
+
+    size = cfg.image_size  # type: ignore[attr-defined]
+    a = random_data(n, cfg.input_nc, size, seed=1).images  # type: ignore[attr-defined]
+    b = random_data(n, cfg.output_nc, size, seed=2).images  # type: ignore[attr-defined]
+    return PairedData(a, b, "random pairs", size)
+
+
 def _check_train_step(cls: type[GAN], cfg: ArchConfig, batch_size: int) -> None:
     torch.manual_seed(0)
     model = cls(cfg)
-    channels, size, _ = _image_shape(cfg)
-    data = random_data(batch_size * 2, channels, size)
+    data = _training_data(cls, cfg, batch_size * 2)
     before = {k: v.detach().clone() for k, v in model.named_parameters()}
     with tempfile.TemporaryDirectory() as tmp:
         trainer = Trainer(
@@ -140,3 +176,10 @@ def _check_weights_roundtrip(cls: type[GAN], model: GAN, cfg: ArchConfig) -> Non
         assert torch.equal(model.sample(2, seed=3), rebuilt.sample(2, seed=3)), (  # type: ignore
             "samples differ after a safetensors round trip"
         )
+    else:
+        for direction in model.directions:  # type: ignore[attr-defined]
+            x = _translation_input(model, direction, 2, seed=3)
+            assert torch.equal(
+                model.translate(x, direction),  # type: ignore[attr-defined]
+                rebuilt.translate(x, direction),  # type: ignore[attr-defined]
+            ), f"translate({direction}) differs after a safetensors round trip"

@@ -20,6 +20,7 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +32,7 @@ from tqdm.auto import tqdm
 
 from zoo import distributed
 from zoo.checkpoint import CHECKPOINT_NAME, load_checkpoint, save_checkpoint
-from zoo.data import BatchStream, ImageData
+from zoo.data import BatchStream
 from zoo.errors import CheckpointError, ConfigError, TrainingDivergedError
 from zoo.images import save_grid
 from zoo.model import GAN, LossOutput
@@ -59,6 +60,7 @@ class TrainConfig:
     checkpoint_every: int = 500
     sample_every: int = 500
     log_every: int = 25
+    eval_every: int = 0  # 0: never; else run the evaluator and extend eval.jsonl / eval.png
     num_samples: int = 64
     sync_bn: bool = False  # with torchrun: BatchNorm statistics over the global batch
     channels_last: bool = False  # NHWC memory format for convolutional networks
@@ -72,6 +74,8 @@ class TrainConfig:
             raise ConfigError(f"train: precision={self.precision!r}; choose one of {PRECISIONS}")
         if self.lr_schedule not in SCHEDULES:
             raise ConfigError(f"train: lr_schedule={self.lr_schedule!r}; choose one of {SCHEDULES}")
+        if self.eval_every < 0:
+            raise ConfigError(f"train: eval_every={self.eval_every} must be >= 0 (0: never)")
         if not 0.0 <= self.ema_decay < 1.0:
             raise ConfigError(f"train: ema_decay={self.ema_decay} must be in [0, 1)")
 
@@ -79,6 +83,7 @@ class TrainConfig:
         """The settings a resumed run must share with the original (steps may grow)."""
         d = dataclasses.asdict(self)
         for volatile in (
+            "eval_every",
             "channels_last",
             "steps",
             "progress",
@@ -107,15 +112,21 @@ def resolve_device(name: str) -> torch.device:
 
 
 class Trainer:
-    """Trains ``model`` on ``data`` into the run folder ``out``."""
+    """Trains ``model`` on ``data`` into the run folder ``out``. ``data`` has ``len()``,
+    ``source``, ``batch(index)`` (what the model's losses take: an image tensor in [-1, 1],
+    or a dict of them) and, for image-to-image models, ``examples(n)`` for previews
+    (:class:`zoo.data.ImageData`, :mod:`zoo.translation_data`). ``evaluator`` maps a model
+    (the inference weights, eval mode) to metrics; with ``eval_every`` the trainer writes
+    them to ``eval.jsonl`` and plots the curve into ``eval.png``."""
 
     def __init__(
         self,
         model: GAN,
-        data: ImageData,
+        data: Any,
         config: TrainConfig,
         out: str | Path,
         extra_info: dict[str, Any] | None = None,
+        evaluator: Callable[[GAN], dict[str, float]] | None = None,
     ) -> None:
         config.validate()
         self.config, self.out = config, Path(out)
@@ -141,6 +152,9 @@ class Trainer:
         distributed.broadcast_module(self.model)
         self.data = data
         self.extra_info = extra_info or {}
+        self.evaluator = evaluator
+        if config.eval_every and evaluator is None:
+            raise ConfigError("train: eval_every needs an evaluator")
         self.step = 0
         self.stream = BatchStream(len(data), config.batch_size, config.seed)
 
@@ -195,14 +209,20 @@ class Trainer:
             return contextlib.nullcontext()
         return torch.autocast(self.device.type, dtype=self.autocast_dtype)
 
-    def _next_batch(self) -> torch.Tensor:
+    def _next_batch(self) -> Any:
         index = self.stream.next_index()  # the global batch, the same on every rank
         local = len(index) // self.shard.world
         index = index[self.shard.rank * local : (self.shard.rank + 1) * local]
-        batch = self.data.batch(index).to(self.device, non_blocking=True)
+        batch = self.data.batch(index)
+        if isinstance(batch, dict):  # image-to-image: {"A": ..., "B": ...}
+            return {k: self._to_device(v) for k, v in batch.items()}
+        return self._to_device(batch)
+
+    def _to_device(self, images: torch.Tensor) -> torch.Tensor:
+        images = images.to(self.device, non_blocking=True)
         if self.config.channels_last:
-            batch = batch.contiguous(memory_format=torch.channels_last)
-        return batch
+            images = images.contiguous(memory_format=torch.channels_last)
+        return images
 
     def _update(self, name: str, compute: Any, batch: Any) -> LossOutput:
         """One optimizer step of ``name`` with the other networks frozen."""
@@ -226,16 +246,26 @@ class Trainer:
         return out
 
     def train_step(self) -> tuple[LossOutput, LossOutput]:
-        """One step: ``discriminator_steps`` D updates, one G update, the EMA update."""
+        """One step: ``discriminator_steps`` D updates (each on a fresh batch) and one G
+        update, in the model's ``update_order`` (the second network sees the last batch of
+        the first), then the EMA update. Returns (D output, G output)."""
         self._set_lr()
-        for _ in range(self.model.discriminator_steps):
-            batch = self._next_batch()
-            d_out = self._update("discriminator", self.model.discriminator_loss, batch)
-        g_out = self._update("generator", self.model.generator_loss, batch)
+        losses = {
+            "discriminator": self.model.discriminator_loss,
+            "generator": self.model.generator_loss,
+        }
+        outs: dict[str, LossOutput] = {}
+        batch = None
+        for name in self.model.update_order:
+            repeats = self.model.discriminator_steps if name == "discriminator" else 1
+            for i in range(repeats):
+                if batch is None or i > 0:
+                    batch = self._next_batch()
+                outs[name] = self._update(name, losses[name], batch)
         self.step += 1
         if self.ema is not None:
             self.ema.update(self._ema_source, step=self.step)
-        return d_out, g_out
+        return outs["discriminator"], outs["generator"]
 
     def _last_checkpoint_note(self) -> str:
         path = self.out / CHECKPOINT_NAME
@@ -283,6 +313,8 @@ class Trainer:
                 bar.update(1)
                 if self.step % cfg.sample_every == 0 or self.step == cfg.steps:
                     self.save_samples()
+                if cfg.eval_every and (self.step % cfg.eval_every == 0 or self.step == cfg.steps):
+                    self.evaluate()
                 if self.step % cfg.checkpoint_every == 0 or self.step == cfg.steps:
                     self.save()
                 if self._stop_requested:  # Ctrl-C: stop between steps, keep everything
@@ -324,10 +356,25 @@ class Trainer:
         if not self.shard.is_main:
             return None
         self.sampler.load_inference_state_dict(self.inference_state())
-        images = self.sampler.sample(self.config.num_samples, seed=self.config.seed)
-        path = save_grid(images, self.out / "samples" / f"step_{self.step:06d}.png")
-        save_grid(images, self.out / "samples" / "latest.png")
+        images, nrow = self.sampler.preview(self.data, self.config.num_samples, self.config.seed)
+        path = save_grid(images, self.out / "samples" / f"step_{self.step:06d}.png", nrow)
+        save_grid(images, self.out / "samples" / "latest.png", nrow)
         return path
+
+    def evaluate(self) -> dict[str, float] | None:
+        """Measure the inference weights; append to eval.jsonl and redraw eval.png."""
+        if not self.shard.is_main or self.evaluator is None:
+            return None
+        from zoo.plots import plot_curves
+
+        self.sampler.load_inference_state_dict(self.inference_state())
+        metrics = {"step": self.step, **self.evaluator(self.sampler)}
+        path = self.out / "eval.jsonl"
+        with path.open("a") as fh:
+            fh.write(json.dumps(metrics) + "\n")
+        records = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        plot_curves(records, self.out / "eval.png", f"{self.model.architecture}: {self.out.name}")
+        return metrics
 
     def _resume_key(self) -> dict[str, Any]:
         return {"model": self.model.config.to_dict(), "train": self.config.resume_key()}
@@ -396,18 +443,20 @@ class Trainer:
         self._truncate_log()
 
     def _truncate_log(self) -> None:
-        """Drop log lines of steps after the checkpoint: the resumed run logs them again."""
-        path = self.out / "log.jsonl"
-        if not path.exists() or not self.shard.is_main:
-            return
-        kept = []
-        for line in path.read_text().splitlines():
-            try:
-                if json.loads(line)["step"] <= self.step:
-                    kept.append(line + "\n")
-            except (json.JSONDecodeError, KeyError, TypeError):
-                continue  # a line torn by a kill
-        atomic_write_bytes(path, "".join(kept).encode())
+        """Drop log and eval lines of steps after the checkpoint: the resumed run writes them
+        again."""
+        for name in ("log.jsonl", "eval.jsonl"):
+            path = self.out / name
+            if not path.exists() or not self.shard.is_main:
+                continue
+            kept = []
+            for line in path.read_text().splitlines():
+                try:
+                    if json.loads(line)["step"] <= self.step:
+                        kept.append(line + "\n")
+                except (json.JSONDecodeError, KeyError, TypeError):
+                    continue  # a line torn by a kill
+            atomic_write_bytes(path, "".join(kept).encode())
 
     def _prepare_out(self, resume: bool) -> None:
         ckpt = self.out / CHECKPOINT_NAME
