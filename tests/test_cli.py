@@ -35,7 +35,7 @@ def test_list_table_and_json(zoo_cli):
 
 def test_info_on_model_and_architecture(zoo_cli):
     out = zoo_cli("info", "dcgan-mnist").stdout
-    assert "sha256:" in out and "zoo train dcgan" in out and "digit_fd" in out
+    assert "sha256:" in out and "zoo train dcgan" in out and "fid" in out
     info = json.loads(zoo_cli("info", "wgan-gp", "--json").stdout)
     fields = {row["name"]: row for row in info["config"]}
     assert fields["critic_norm"]["rule"] == "one of none, layer"

@@ -252,3 +252,21 @@ def test_killed_process_resumes_to_identical_weights(tmp_path, sig):
         json.loads(x)["step"] for x in (tmp_path / "cut" / "log.jsonl").read_text().splitlines()
     ]
     assert steps == sorted(set(steps))  # no duplicated log lines after the resume
+
+
+def test_eval_curve_is_written_and_resumes(tmp_path, zoo_cli):
+    out = tmp_path / "run"
+    sets = [f"--set={k}={v}" for k, v in SMALL["dcgan"].items()]
+    common = ["train", "dcgan", "--data", "mnist", "--out", out, *sets, "--batch-size", "16"]
+    common += ["--checkpoint-every", "2", "--eval-every", "2", "--eval-samples", "40"]
+    zoo_cli(*common, "--steps", "4", "--no-progress")
+    records = [json.loads(x) for x in (out / "eval.jsonl").read_text().splitlines()]
+    assert [r["step"] for r in records] == [2, 4]
+    assert {"fid", "kid", "precision", "recall", "classes_covered"} <= set(records[0])
+    assert records[0] != records[1]  # the metrics follow the training
+    from PIL import Image
+
+    assert Image.open(out / "eval.png").size[0] > 300
+    zoo_cli(*common, "--steps", "6", "--resume", "--no-progress")
+    steps = [json.loads(x)["step"] for x in (out / "eval.jsonl").read_text().splitlines()]
+    assert steps == [2, 4, 6]

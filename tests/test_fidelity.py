@@ -1,0 +1,52 @@
+"""torch-fidelity metrics with the zoo's offline digit feature extractors."""
+
+import pytest
+import torch
+
+import zoo
+from zoo.classifier import mnist_real, uci_real
+from zoo.fidelity import EXTRACTORS, fidelity_metrics
+
+
+@pytest.fixture(scope="module")
+def halves():
+    images = mnist_real("all")[0]
+    order = torch.randperm(len(images), generator=torch.Generator().manual_seed(1))
+    return images[order[:1000]], images[order[1000:2000]]
+
+
+def test_real_digits_score_as_real_and_noise_as_noise(halves):
+    a, b = halves
+    real = fidelity_metrics(a, b)
+    noise = fidelity_metrics(torch.rand(1000, 1, 28, 28, generator=torch.Generator()), b)
+    assert real["fid"] < 0.5 < 100 < noise["fid"]
+    assert real["kid"] < 0.005 < noise["kid"]
+    assert real["precision"] > 0.8 > 0.05 > noise["precision"]
+    assert real["recall"] > 0.8 > 0.05 > noise["recall"]
+    assert real["is"] > 6 > 2 > noise["is"]
+
+
+def test_a_missing_class_shows_in_recall_and_fid(halves):
+    a, b = halves
+    labels = mnist_real("all")[1]
+    no_zeros = mnist_real("all")[0][labels != 0][:1000]
+    dropped = fidelity_metrics(no_zeros, b)
+    full = fidelity_metrics(a, b)
+    assert dropped["fid"] > 5 * full["fid"] and dropped["recall"] < full["recall"]
+
+
+def test_uci_features_tell_the_domains_apart():
+    uci, _ = uci_real("test")
+    mnist = mnist_real("test")[0][:180]
+    mnist32 = torch.nn.functional.pad(mnist, (2, 2, 2, 2))
+    same = fidelity_metrics(uci_real("train")[0][:500], uci, "uci-digits")["fid"]
+    other = fidelity_metrics(mnist32, uci, "uci-digits")["fid"]
+    assert set(EXTRACTORS) == {"mnist", "uci-digits"} and same * 10 < other
+
+
+def test_inception_needs_cached_weights(tmp_path, monkeypatch):
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    with pytest.raises(zoo.ConfigError, match="nothing is downloaded"):
+        fidelity_metrics(torch.rand(30, 1, 28, 28), torch.rand(30, 1, 28, 28), "inception")
+    with pytest.raises(zoo.ConfigError, match="features='vgg'"):
+        fidelity_metrics(torch.rand(30, 1, 28, 28), torch.rand(30, 1, 28, 28), "vgg")
