@@ -4,10 +4,16 @@ import pytest
 import torch
 
 import zoo
+from zoo.catalog import load_catalog
 from zoo.model import FAST_TOLERANCE, bf16_is_fast, fast_copy
+from zoo.registry import get_architecture
 
 
-@pytest.mark.parametrize("name", zoo.list_models())
+def _models(task):
+    return [n for n, e in load_catalog().items() if get_architecture(e.architecture).task == task]
+
+
+@pytest.mark.parametrize("name", _models("unconditional"))
 def test_fast_samples_match_fp32_within_tolerance(name):
     model = zoo.load(name)
     exact = model.sample(256, seed=0, fast=False)
@@ -16,6 +22,27 @@ def test_fast_samples_match_fp32_within_tolerance(name):
     assert difference.max() <= FAST_TOLERANCE
     assert difference.mean() <= FAST_TOLERANCE / 20
     assert torch.equal(fast, model.sample(256, seed=0))  # still deterministic
+
+
+@pytest.mark.parametrize("name", _models("image-to-image"))
+def test_fast_translations_match_fp32_within_tolerance(name):
+    from zoo.translation_data import Preprocess, load_translation_data
+
+    model = zoo.load(name)
+    c = model.config
+    paired = "BtoA" not in model.directions
+    prep = Preprocess(c.image_size, "none", flip=False)
+    data = load_translation_data(
+        load_catalog()[name].eval["data"], paired, (c.input_nc, c.output_nc), prep, "test"
+    )
+    inputs = {"AtoB": data.a, "BtoA": data.b}
+    for direction in model.directions:
+        x = inputs[direction].float() / 255  # the model's own held-out inputs
+        exact, fast = model.translate(x, direction, fast=False), model.translate(x, direction)
+        difference = (exact - fast).abs()
+        assert difference.max() <= FAST_TOLERANCE
+        assert difference.mean() <= FAST_TOLERANCE / 20
+        assert torch.equal(fast, model.translate(x, direction))
 
 
 def test_exact_path_is_plain_fp32():

@@ -30,17 +30,55 @@ def test_samples_are_digits_of_all_ten_classes(name):
     model = zoo.load(name)
     untrained = type(model)(model.config).eval()
     floor = evaluate(untrained, samples=500, seed=0, progress=False)["metrics"]
-    assert metrics["digit_fd"] < floor["digit_fd"] / 10
+    assert metrics["fid"] < floor["fid"] / 10 and metrics["kid"] < floor["kid"] / 10
+    assert metrics["precision"] > floor["precision"] and metrics["recall"] > floor["recall"]
     assert metrics["class_balance"] > 0.8 > floor["class_balance"]
 
 
-def test_zoo_eval_cli_reports_the_match(zoo_cli):
-    result = json.loads(zoo_cli("eval", "wgan-gp-mnist", "--json").stdout)
+def test_zoo_eval_cli_reports_the_match_with_floor_and_ceiling(zoo_cli, tmp_path):
+    plot = tmp_path / "hist.png"
+    result = json.loads(zoo_cli("eval", "wgan-gp-mnist", "--json", "--plot", plot).stdout)
     assert result["catalog"]["comparable"] and result["catalog"]["matches"]
+    ceiling, floor = result["references"]["real_vs_real"], result["references"]["untrained"]
+    assert ceiling["fid"] < result["metrics"]["fid"] < floor["fid"]
+    assert ceiling["classes_covered"] == 10 > floor["classes_covered"]
+    assert sum(result["class_histogram"]) == 1000
+    from PIL import Image
+
+    assert Image.open(plot).size[0] > 300  # the class histogram, drawn
 
 
 def test_compare_detects_a_difference():
     entry = load_catalog()["dcgan-mnist"]
-    fake = {"samples": 1000, "seed": 0, "metrics": {**entry.metrics, "digit_fd": 99.0}}
+    fake = {"samples": 1000, "seed": 0, "metrics": {**entry.metrics, "fid": 99.0}}
     verdict = compare_with_catalog(fake, entry)
-    assert not verdict["matches"] and "digit_fd" in verdict["differences"]
+    assert not verdict["matches"] and "fid" in verdict["differences"]
+
+
+TRANSLATORS = ["pix2pix-mnist-repair", "cyclegan-mnist2digits"]
+
+
+@pytest.mark.parametrize("name", TRANSLATORS)
+def test_eval_reproduces_the_translators_catalog_metrics(name):
+    from zoo.translation_metrics import evaluate_translation
+
+    entry = load_catalog()[name]
+    result = evaluate_translation(zoo.load(name), entry.eval["data"], progress=False)
+    result["seed"] = entry.eval["seed"]
+    verdict = compare_with_catalog(result, entry)
+    assert verdict["matches"], verdict["differences"]
+
+
+def test_repair_beats_the_corrupted_input_by_a_wide_margin():
+    m = load_catalog()["pix2pix-mnist-repair"].metrics
+    assert m["psnr"] > m["input_psnr"] + 5 and m["ssim"] > m["input_ssim"] + 0.3
+    assert m["l1"] < m["input_l1"] / 2
+    assert m["digit_accuracy"] > 0.8 > 0.5 > m["input_digit_accuracy"]
+    assert m["fid"] < m["input_fid"] / 100
+
+
+def test_cyclegan_keeps_digits_better_than_the_untranslated_input():
+    m = load_catalog()["cyclegan-mnist2digits"].metrics
+    assert m["label_kept_ab"] > m["untranslated_ab"] and m["label_kept_ba"] > m["untranslated_ba"]
+    assert m["round_trip_a"] > 0.9 and m["round_trip_b"] > 0.9
+    assert m["fid_ab"] < m["untranslated_fid_ab"] and m["fid_ba"] < m["untranslated_fid_ba"]

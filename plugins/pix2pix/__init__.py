@@ -4,7 +4,7 @@ loss plus lambda_L1 = 100 times the L1 distance to the target, Adam(2e-4, 0.5, 0
 
 Module layout and parameter names are those of the reference implementation
 (junyanz/pytorch-CycleGAN-and-pix2pix), so ``latest_net_G.pth`` files import with
-``zoo import-checkpoint pix2pix latest_net_G.pth``.
+``zoo import-checkpoint latest_net_G.pth -o DIR``.
 """
 
 from __future__ import annotations

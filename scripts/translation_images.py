@@ -1,0 +1,40 @@
+"""Draw the README pictures of the shipped image-to-image models from their test splits.
+
+python scripts/translation_images.py   # writes docs/img/pix2pix-mnist-repair.png and
+                                       # docs/img/cyclegan-mnist2digits.png
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+
+import zoo
+from zoo.images import save_grid
+from zoo.translation_data import mnist2digits, mnist_repair
+
+OUT = Path(__file__).resolve().parents[1] / "docs" / "img"
+
+
+def one_per_class(labels: torch.Tensor, n: int = 10) -> torch.Tensor:
+    return torch.stack([(labels == c).nonzero()[0, 0] for c in range(n)])
+
+
+def main() -> None:
+    corrupted, clean, labels = mnist_repair("test")
+    index = one_per_class(labels)
+    a, b = corrupted[index].float() / 255, clean[index].float() / 255
+    repaired = zoo.load("pix2pix-mnist-repair").translate(a, fast=False)
+    save_grid(torch.cat([a, repaired, b]), OUT / "pix2pix-mnist-repair.png", nrow=10)
+    (ma, la), (ub, lb) = mnist2digits("test")
+    ma, ub = ma[one_per_class(la)].float() / 255, ub[one_per_class(lb)].float() / 255
+    model = zoo.load("cyclegan-mnist2digits")
+    to_b, to_a = model.translate(ma, "AtoB", fast=False), model.translate(ub, "BtoA", fast=False)
+    rows = [ma, to_b, ub, to_a]
+    save_grid(torch.cat(rows), OUT / "cyclegan-mnist2digits.png", nrow=10)
+    print(f"wrote {OUT / 'pix2pix-mnist-repair.png'} and {OUT / 'cyclegan-mnist2digits.png'}")
+
+
+if __name__ == "__main__":
+    main()
