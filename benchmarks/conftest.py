@@ -1,5 +1,5 @@
-"""Options of the throughput suite: ``--smoke`` runs every benchmark once (CI), ``--device``
-picks the device (default: CUDA when present)."""
+"""Options of the throughput suite: ``--smoke`` runs every benchmark once (CI) on small
+configs, ``--device`` picks the device (default: CUDA when present), ``--batch`` the batch."""
 
 import pytest
 import torch
@@ -7,10 +7,15 @@ import torch
 
 def pytest_addoption(parser):
     parser.addoption(
-        "--smoke", action="store_true", help="run every benchmark once at batch 2 (no timing value)"
+        "--smoke", action="store_true", help="run every benchmark once, small (no timing value)"
     )
     parser.addoption("--device", default="auto", help="auto, cpu or cuda")
-    parser.addoption("--batch", type=int, default=64, help="batch size (default 64)")
+    parser.addoption(
+        "--batch",
+        type=int,
+        default=None,
+        help="batch size (default 64 for unconditional models, 1 for image-to-image ones)",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -29,8 +34,8 @@ def device(request) -> torch.device:
 
 
 @pytest.fixture(scope="session")
-def batch(request, smoke) -> int:
-    return 2 if smoke else request.config.getoption("--batch")
+def batch_option(request) -> int | None:
+    return request.config.getoption("--batch")
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,8 @@
 """Throughput of every installed architecture (plugins included, found through the registry):
 generator inference and full training steps, for each variant against the reference-style
-baseline of the same model. pytest-benchmark groups by architecture/kind/batch, so the
-ratios between variants read directly off its table; extra_info holds images/s, FLOPs per
+baseline of the same model (image-to-image models at the reference's 256x256, batch 1).
+pytest-benchmark groups by architecture/kind/batch, so the ratios between variants read
+directly off its table; extra_info holds images/s, FLOPs per
 image and the fraction of the matmul peak measured in this run.
 
     python -m pytest benchmarks                    # measure (GPU when present)
@@ -13,14 +14,19 @@ import pytest
 from zoo import bench
 from zoo.registry import list_architectures
 
-VARIANTS = ["baseline", "eager", "channels_last", "bf16", "fast", "compile"]
+VARIANTS = ["baseline", "eager", "channels_last", "bf16", "fast", "compile", "fast_compile"]
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
 @pytest.mark.parametrize("kind", ["inference", "train"])
 @pytest.mark.parametrize("architecture", list_architectures())
-def test_throughput(benchmark, architecture, kind, variant, device, batch, smoke, peaks):
-    prepared = bench.prepare(kind, architecture, None, batch, variant, device)
+def test_throughput(benchmark, architecture, kind, variant, device, batch_option, smoke, peaks):
+    batch = batch_option or bench.default_batch(architecture)
+    config = None
+    if smoke:  # every code path once, quickly: small batches, narrow image-to-image networks
+        batch = min(batch, 2)
+        config = bench.smoke_config(architecture)
+    prepared = bench.prepare(kind, architecture, config, batch, variant, device)
 
     def call():
         prepared.call()

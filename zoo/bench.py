@@ -26,7 +26,9 @@ from torch.utils.flop_counter import FlopCounterMode
 from zoo.api import create
 from zoo.data import ImageData, random_data
 from zoo.model import GAN, fast_copy
+from zoo.registry import get_architecture
 from zoo.trainer import TrainConfig, Trainer
+from zoo.translation_data import PairedData
 
 VARIANTS = {
     # name: (precision, channels_last, compile)
@@ -39,6 +41,8 @@ VARIANTS = {
     # inference: what sample() does by default (bf16 weights, channels_last for convs);
     # train: bf16 autocast + channels_last
     "fast": ("bf16", True, False),
+    # the same, compiled: sample(fast="compile") / zoo sample --compile; train: + --compile
+    "fast_compile": ("bf16", True, True),
 }
 
 
@@ -159,15 +163,44 @@ def prepare(
     raise ValueError(f"kind={kind!r}; choose 'inference' or 'train'")
 
 
+def default_batch(architecture: str) -> int:
+    """64 for unconditional models; 1 for image-to-image ones, the batch size the reference
+    pix2pix/CycleGAN code trains and tests with."""
+    return 1 if get_architecture(architecture).task == "image-to-image" else 64
+
+
+def smoke_config(architecture: str) -> dict[str, Any] | None:
+    """A config that runs every code path quickly: image-to-image models narrowed to 4
+    channels at 64x64 (a U-Net then 6 levels deep); None (the defaults) for the others."""
+    cls = get_architecture(architecture)
+    if cls.task != "image-to-image":
+        return None
+    fields = {f.name: f.default for f in dataclasses.fields(cls.Config)}
+    config: dict[str, Any] = {k: 4 for k in ("ngf", "ndf") if k in fields}
+    if "image_size" in fields:
+        config["image_size"] = 64
+        if str(fields.get("generator", "")).startswith("unet"):
+            config["generator"] = "unet_64"
+    return config
+
+
+def _generator_input(model: GAN, batch: int, device: torch.device) -> tuple[Any, Any]:
+    """(the generator that the default inference entry runs, an input batch for it)."""
+    if model.task == "image-to-image":
+        name = model.directions["AtoB"]  # type: ignore[attr-defined]
+        channels, size = model.config.input_nc, model.config.image_size  # type: ignore
+        return getattr(model, name), torch.rand(batch, channels, size, size, device=device) * 2 - 1
+    return model.generator, torch.randn(batch, model.latent_dim, device=device)  # type: ignore
+
+
 def _prepare_inference(architecture, config, batch, variant, device) -> Prepared:
-    """Generator forward passes on latent codes."""
+    """Generator forward passes on latent codes (unconditional) or images (image-to-image)."""
     precision, channels_last, compiled = VARIANTS[variant]
     model = build(architecture, config, device).eval()
-    generator = model.generator
-    z = torch.randn(batch, model.latent_dim, device=device)
-    flops = count_flops(lambda: model.generator(z)) / batch
-    if variant == "fast":  # exactly the default path of sample()
-        fast = fast_copy(generator, device)
+    generator, z = _generator_input(model, batch, device)
+    flops = count_flops(lambda: generator(z)) / batch
+    if variant in ("fast", "fast_compile"):  # exactly the paths of sample() and translate()
+        fast = fast_copy(generator, device, compile=variant == "fast_compile")
         zf = z.to(next(fast.parameters()).dtype)
 
         def fast_call():
@@ -177,6 +210,8 @@ def _prepare_inference(architecture, config, batch, variant, device) -> Prepared
         return Prepared(fast_call, batch, flops)
     if channels_last:
         generator = generator.to(memory_format=torch.channels_last)
+        if z.ndim == 4:
+            z = z.contiguous(memory_format=torch.channels_last)
     if compiled:
         generator = torch.compile(generator)
 
@@ -200,12 +235,12 @@ def _prepare_train(architecture, config, batch, variant, device) -> Prepared:
     step are those the discriminator sees as real."""
     precision, channels_last, compiled = VARIANTS[variant]
     model = build(architecture, config, device)
-    data = random_data(batch * 8, model.config.channels, model.config.image_size)  # type: ignore
-    real = data.batch(torch.arange(batch)).to(device)
+    data = _random_training_data(model, batch * 8)
+    real = _to(data.batch(torch.arange(batch)), device)
     flops = count_flops(
         lambda: (
-            model.discriminator_loss(real).loss.backward(),
             model.generator_loss(real).loss.backward(),
+            model.discriminator_loss(real).loss.backward(),
         )
     )
     model.zero_grad(set_to_none=True)
@@ -227,9 +262,25 @@ def _prepare_train(architecture, config, batch, variant, device) -> Prepared:
     return Prepared(step, images, flops * (d_share + 0.5) / images)
 
 
+def _random_training_data(model: GAN, n: int) -> Any:
+    c = model.config
+    if model.task == "image-to-image":
+        a = random_data(n, c.input_nc, c.image_size, seed=1).images  # type: ignore[attr-defined]
+        b = random_data(n, c.output_nc, c.image_size, seed=2).images  # type: ignore[attr-defined]
+        return PairedData(a, b, "random pairs", c.image_size)  # type: ignore[attr-defined]
+    return random_data(n, c.channels, c.image_size)  # type: ignore[attr-defined]
+
+
+def _to(batch: Any, device: torch.device) -> Any:
+    if isinstance(batch, dict):
+        return {k: v.to(device) for k, v in batch.items()}
+    return batch.to(device)
+
+
 def _reference_step(model: GAN, data: ImageData, batch: int, device: torch.device):
-    """The loop of reference implementations: torch.optim.Adam, every network's gradients
-    computed on every backward, no EMA, fp32."""
+    """The loop of reference implementations (PyTorch-GAN, junyanz pix2pix/CycleGAN):
+    torch.optim.Adam, every network's gradients computed on every backward, no EMA, fp32,
+    the networks updated in the model's order (CycleGAN: generators first)."""
     specs = model.optimizers()
     opts = {
         name: torch.optim.Adam(
@@ -242,17 +293,23 @@ def _reference_step(model: GAN, data: ImageData, batch: int, device: torch.devic
     model.train()
     position = [0]
 
+    losses = {"discriminator": model.discriminator_loss, "generator": model.generator_loss}
+
+    def next_batch():
+        start = position[0] % (len(data) - batch)
+        position[0] += batch
+        return _to(data.batch(torch.arange(start, start + batch)), device)
+
     def step():
-        for _ in range(model.discriminator_steps):
-            start = position[0] % (len(data) - batch)
-            position[0] += batch
-            real = data.batch(torch.arange(start, start + batch)).to(device)
-            opts["discriminator"].zero_grad()
-            model.discriminator_loss(real).loss.backward()
-            opts["discriminator"].step()
-        opts["generator"].zero_grad()
-        model.generator_loss(real).loss.backward()
-        opts["generator"].step()
+        real = None
+        for name in model.update_order:
+            repeats = model.discriminator_steps if name == "discriminator" else 1
+            for i in range(repeats):
+                if real is None or i > 0:
+                    real = next_batch()
+                opts[name].zero_grad()
+                losses[name](real).loss.backward()
+                opts[name].step()
 
     return step
 
@@ -283,18 +340,19 @@ def measure(
 def run(
     architectures: list[str],
     device: torch.device,
-    batches: list[int],
+    batches: list[int] | None,
     variants: list[str],
     kinds: list[str],
     config: dict[str, dict] | None = None,
     **timing: Any,
 ) -> list[Result]:
-    """Measure every combination; fill speedup (vs baseline) and peak fraction."""
+    """Measure every combination; fill speedup (vs baseline) and peak fraction. ``batches``
+    None: each architecture's :func:`default_batch`."""
     peaks = matmul_peaks(device)
     results = []
     for arch in architectures:
         for kind in kinds:
-            for batch in batches:
+            for batch in batches or [default_batch(arch)]:
                 rows = [
                     measure(kind, arch, (config or {}).get(arch), batch, v, device, **timing)
                     for v in ["baseline", *[v for v in variants if v != "baseline"]]
