@@ -22,7 +22,11 @@ def row(label: str, metrics: dict) -> str:
 
 
 def main() -> None:
-    print("| images (1,000 unless noted), against the 5,000 real digits | " + " | ".join(COLUMNS))
+    print(
+        "| images (1,000 unless noted), against the 5,000 real digits | "
+        + " | ".join(COLUMNS)
+        + " |"
+    )
     print("| --- |" + " --- |" * len(COLUMNS))
     images, _ = mnist_real("all")
     order = torch.randperm(len(images), generator=torch.Generator().manual_seed(0))
