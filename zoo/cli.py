@@ -399,7 +399,12 @@ def cmd_push(args: argparse.Namespace) -> int:
         if run_config.is_file():
             info = json.loads(run_config.read_text())
             card.update(dataset=info.get("data"), training_command=info.get("command"))
-        if args.eval:
+        if args.eval and model.task == "image-to-image":
+            from zoo.translation_metrics import evaluate_translation
+
+            source = _training_data_source(str(args.source), None)
+            card["metrics"] = evaluate_translation(model, source)["metrics"]
+        elif args.eval:
             from zoo.metrics import evaluate
 
             card["metrics"] = evaluate(model, progress=True)["metrics"]
