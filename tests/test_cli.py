@@ -99,3 +99,12 @@ def test_train_then_sample_and_eval_the_run(zoo_cli, tmp_path):
     result = json.loads(zoo_cli("eval", run, "--samples", "50", "--json").stdout)
     assert result["samples"] == 50 and sum(result["class_histogram"]) == 50
     assert "catalog" not in result
+
+
+def test_set_values_parse_as_literals_and_booleans():
+    from zoo.cli import parse_assignments
+
+    values = parse_assignments(
+        ["a=1", "b=0.5", "c=(64,128)", "d=unet_32", "e=false", "f=True"], "--set"
+    )
+    assert values == {"a": 1, "b": 0.5, "c": (64, 128), "d": "unet_32", "e": False, "f": True}

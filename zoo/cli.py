@@ -19,6 +19,9 @@ HEADLINE_METRICS = ("fid", "precision", "recall", "psnr", "ssim", "label_kept_ab
 
 
 def _parse_value(text: str) -> Any:
+    """A Python literal (1, 0.5, (64, 128), 'x'); true/false in any case are booleans."""
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
     try:
         return ast.literal_eval(text)
     except (ValueError, SyntaxError):
