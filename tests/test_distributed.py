@@ -2,6 +2,7 @@
 global batch: sharded data, sharded random draws, averaged gradients, rank-0 output."""
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -53,6 +54,20 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def run_torchrun(args: list, env: dict) -> None:
+    """`zoo ARGS` under torchrun with 2 CPU processes; fails the test if it fails."""
+    launcher = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2"]
+    launcher += [f"--master_port={free_port()}", "-m", "zoo"]
+    r = subprocess.run(
+        [*launcher, *map(str, args)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=600,
+    )
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
 @pytest.mark.slow
 def test_two_processes_match_one_with_the_same_global_batch(tmp_path):
     make_distribution(
@@ -75,23 +90,7 @@ def test_two_processes_match_one_with_the_same_global_batch(tmp_path):
         "0.9",
     ]
     run_zoo(*args, "--out", tmp_path / "single", env=env)
-    launcher = [
-        sys.executable,
-        "-m",
-        "torch.distributed.run",
-        "--nproc_per_node=2",
-        f"--master_port={free_port()}",
-        "-m",
-        "zoo",
-    ]
-    r = subprocess.run(
-        [*launcher, *args, "--out", str(tmp_path / "ddp")],
-        capture_output=True,
-        text=True,
-        env={**__import__("os").environ, **env},
-        timeout=600,
-    )
-    assert r.returncode == 0, r.stdout + r.stderr
+    run_torchrun([*args, "--out", tmp_path / "ddp"], env)
     single, _ = read_weights(tmp_path / "single" / "model.safetensors")
     ddp, _ = read_weights(tmp_path / "ddp" / "model.safetensors")
     for key in single:
@@ -136,16 +135,7 @@ def test_pix2pix_under_torchrun_matches_one_process(tmp_path):
     args += ["--preprocess", "none", "--no-flip", "--no-progress", "--ema-decay", "0.9"]
     args += [f"--set={s}" for s in sets]
     run_zoo(*args, "--out", tmp_path / "single", env=env)
-    launcher = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node=2"]
-    launcher += [f"--master_port={free_port()}", "-m", "zoo"]
-    r = subprocess.run(
-        [*launcher, *args, "--out", str(tmp_path / "ddp")],
-        capture_output=True,
-        text=True,
-        env={**__import__("os").environ, **env},
-        timeout=600,
-    )
-    assert r.returncode == 0, r.stdout + r.stderr
+    run_torchrun([*args, "--out", tmp_path / "ddp"], env)
     single, _ = read_weights(tmp_path / "single" / "model.safetensors")
     ddp, _ = read_weights(tmp_path / "ddp" / "model.safetensors")
     # conv biases right before an InstanceNorm have no effect and a zero gradient up to

@@ -24,11 +24,11 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from zoo.api import create
-from zoo.data import ImageData, random_data
+from zoo.data import ImageData
 from zoo.model import GAN, fast_copy
 from zoo.registry import get_architecture
+from zoo.testing import random_training_data
 from zoo.trainer import TrainConfig, Trainer
-from zoo.translation_data import PairedData
 
 VARIANTS = {
     # name: (precision, channels_last, compile)
@@ -235,7 +235,7 @@ def _prepare_train(architecture, config, batch, variant, device) -> Prepared:
     step are those the discriminator sees as real."""
     precision, channels_last, compiled = VARIANTS[variant]
     model = build(architecture, config, device)
-    data = _random_training_data(model, batch * 8)
+    data = random_training_data(model.task, model.config, batch * 8)
     real = _to(data.batch(torch.arange(batch)), device)
     flops = count_flops(
         lambda: (
@@ -262,15 +262,6 @@ def _prepare_train(architecture, config, batch, variant, device) -> Prepared:
     return Prepared(step, images, flops * (d_share + 0.5) / images)
 
 
-def _random_training_data(model: GAN, n: int) -> Any:
-    c = model.config
-    if model.task == "image-to-image":
-        a = random_data(n, c.input_nc, c.image_size, seed=1).images  # type: ignore[attr-defined]
-        b = random_data(n, c.output_nc, c.image_size, seed=2).images  # type: ignore[attr-defined]
-        return PairedData(a, b, "random pairs", c.image_size)  # type: ignore[attr-defined]
-    return random_data(n, c.channels, c.image_size)  # type: ignore[attr-defined]
-
-
 def _to(batch: Any, device: torch.device) -> Any:
     if isinstance(batch, dict):
         return {k: v.to(device) for k, v in batch.items()}
@@ -293,23 +284,18 @@ def _reference_step(model: GAN, data: ImageData, batch: int, device: torch.devic
     model.train()
     position = [0]
 
-    losses = {"discriminator": model.discriminator_loss, "generator": model.generator_loss}
-
     def next_batch():
         start = position[0] % (len(data) - batch)
         position[0] += batch
         return _to(data.batch(torch.arange(start, start + batch)), device)
 
     def step():
-        real = None
-        for name in model.update_order:
-            repeats = model.discriminator_steps if name == "discriminator" else 1
-            for i in range(repeats):
-                if real is None or i > 0:
-                    real = next_batch()
-                opts[name].zero_grad()
-                losses[name](real).loss.backward()
-                opts[name].step()
+        for name, fresh in model.update_schedule():
+            if fresh:
+                real = next_batch()
+            opts[name].zero_grad()
+            model.loss_of(name)(real).loss.backward()
+            opts[name].step()
 
     return step
 

@@ -189,7 +189,7 @@ def cmd_translate(args: argparse.Namespace) -> int:
         raise zoo.DataError(f"-o {args.output}: several inputs need an output folder")
     size = model.config.image_size
     channels = model.channels(args.direction)[0]
-    stride = getattr(getattr(model, model.directions[args.direction]), "stride", 1)
+    stride = model.stride(args.direction)
     for path, rel in files:
         img = read_image(path, channels, f"{args.name} ({args.direction})")
         if img.size[0] % stride or img.size[1] % stride:

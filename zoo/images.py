@@ -31,6 +31,10 @@ def save_grid(images: torch.Tensor, path: str | os.PathLike, nrow: int | None = 
     return path
 
 
+#: PIL modes that hold one channel
+GRAY_MODES = ("1", "L", "LA", "I", "I;16", "F")
+
+
 def from_pil(images: Image.Image | list[Image.Image], channels: int) -> torch.Tensor:
     """PIL image(s) of one size as a float tensor (N, channels, H, W) in [0, 1]. A colour
     image for a 1-channel model is an error (grayscale images are widened to RGB)."""
@@ -40,7 +44,7 @@ def from_pil(images: Image.Image | list[Image.Image], channels: int) -> torch.Te
         images = [images]
     arrays = []
     for i, img in enumerate(images):
-        if channels == 1 and img.mode not in ("1", "L", "LA", "I", "I;16", "F"):
+        if channels == 1 and img.mode not in GRAY_MODES:
             raise ValueError(
                 f"image {i} is a {img.mode} image but the model expects grayscale; "
                 "pass img.convert('L')"

@@ -99,6 +99,21 @@ class GAN(nn.Module):
         """Images in [0, 1] for the trainer's sample grids, and the grid's row length."""
         raise NotImplementedError
 
+    def loss_of(self, network: str) -> Any:
+        """The loss function of ``network`` ("discriminator" or "generator")."""
+        return {"discriminator": self.discriminator_loss, "generator": self.generator_loss}[network]
+
+    def update_schedule(self) -> Iterator[tuple[str, bool]]:
+        """The updates of one training step as (network, needs a fresh batch): in
+        ``update_order``, ``discriminator_steps`` D updates each on a fresh batch and one G
+        update; the second network sees the last batch of the first."""
+        first = True
+        for name in self.update_order:
+            repeats = self.discriminator_steps if name == "discriminator" else 1
+            for i in range(repeats):
+                yield name, first or i > 0
+                first = False
+
     # -- weights ----------------------------------------------------------------------------
     def inference_state_dict(self) -> dict[str, torch.Tensor]:
         """The published weights: state of ``inference_modules``, keys prefixed by module."""
@@ -288,6 +303,10 @@ class ImageToImageGAN(GAN):
             return to_pil_list(result)
         return result[0] if single else result
 
+    def stride(self, direction: str) -> int:
+        """Image sides the generator of ``direction`` takes are multiples of this."""
+        return getattr(getattr(self, self.directions[direction]), "stride", 1)
+
     def _check_input(self, x: torch.Tensor, direction: str) -> None:
         want = self.channels(direction)[0]
         if x.shape[1] != want:
@@ -296,7 +315,7 @@ class ImageToImageGAN(GAN):
                 f"translate: images have {x.shape[1]} channels but {self.architecture} "
                 f"{direction} expects {want} ({kind})"
             )
-        stride = getattr(getattr(self, self.directions[direction]), "stride", 1)
+        stride = self.stride(direction)
         h, w = x.shape[-2:]
         if h % stride or w % stride:
             size = self.config.image_size  # type: ignore[attr-defined]

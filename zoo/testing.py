@@ -122,8 +122,10 @@ def _check_translation(model: GAN, cfg: ArchConfig) -> None:
     model.train()
 
 
-def _training_data(cls: type[GAN], cfg: ArchConfig, n: int) -> Any:
-    if cls.task == "unconditional":
+def random_training_data(task: str, cfg: ArchConfig, n: int) -> Any:
+    """``n`` random training examples for a model of ``task`` with config ``cfg``: images for
+    unconditional models, random A/B pairs for image-to-image ones."""
+    if task == "unconditional":
         channels, size, _ = _image_shape(cfg)
         return random_data(n, channels, size)
     from zoo.translation_data import PairedData
@@ -137,7 +139,7 @@ def _training_data(cls: type[GAN], cfg: ArchConfig, n: int) -> Any:
 def _check_train_step(cls: type[GAN], cfg: ArchConfig, batch_size: int) -> None:
     torch.manual_seed(0)
     model = cls(cfg)
-    data = _training_data(cls, cfg, batch_size * 2)
+    data = random_training_data(cls.task, cfg, batch_size * 2)
     before = {k: v.detach().clone() for k, v in model.named_parameters()}
     with tempfile.TemporaryDirectory() as tmp:
         trainer = Trainer(

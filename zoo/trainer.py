@@ -250,18 +250,11 @@ class Trainer:
         update, in the model's ``update_order`` (the second network sees the last batch of
         the first), then the EMA update. Returns (D output, G output)."""
         self._set_lr()
-        losses = {
-            "discriminator": self.model.discriminator_loss,
-            "generator": self.model.generator_loss,
-        }
         outs: dict[str, LossOutput] = {}
-        batch = None
-        for name in self.model.update_order:
-            repeats = self.model.discriminator_steps if name == "discriminator" else 1
-            for i in range(repeats):
-                if batch is None or i > 0:
-                    batch = self._next_batch()
-                outs[name] = self._update(name, losses[name], batch)
+        for name, fresh in self.model.update_schedule():
+            if fresh:
+                batch = self._next_batch()
+            outs[name] = self._update(name, self.model.loss_of(name), batch)
         self.step += 1
         if self.ema is not None:
             self.ema.update(self._ema_source, step=self.step)

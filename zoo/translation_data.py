@@ -27,6 +27,7 @@ from PIL import Image, UnidentifiedImageError
 
 from zoo.data import IMAGE_SUFFIXES
 from zoo.errors import DataError
+from zoo.images import GRAY_MODES
 
 PREPROCESS = ("resize_and_crop", "crop", "scale_width", "scale_width_and_crop", "none")
 DIRECTIONS = ("AtoB", "BtoA")
@@ -183,7 +184,7 @@ def read_image(path: Path, channels: int, what: str) -> Image.Image:
             img.load()
     except (UnidentifiedImageError, OSError) as exc:
         raise DataError(f"cannot read image {path}: {exc}") from None
-    gray = img.mode in ("1", "L", "LA", "I", "I;16", "F")
+    gray = img.mode in GRAY_MODES
     if img.mode == "P":
         img = img.convert("RGB")
     if channels == 1:
