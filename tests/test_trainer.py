@@ -270,3 +270,28 @@ def test_eval_curve_is_written_and_resumes(tmp_path, zoo_cli):
     zoo_cli(*common, "--steps", "6", "--resume", "--no-progress")
     steps = [json.loads(x)["step"] for x in (out / "eval.jsonl").read_text().splitlines()]
     assert steps == [2, 4, 6]
+
+
+def test_adam_updates_run_fused_and_match_the_reference_loop(tmp_path):
+    """One fused kernel per optimizer step (docs/benchmarks.md: the largest single win in
+    training on the CPU), with the same updates as torch's default per-tensor Adam."""
+    t = make_trainer("dcgan", tmp_path / "run", ema_decay=0.0)
+    assert all(o.defaults["fused"] for o in t.optimizers.values())
+    start = {k: v.clone() for k, v in t.model.generator.state_dict().items()}
+    batch = t.data.batch(torch.arange(16))
+    t.model.train()
+    torch.manual_seed(0)  # the same latent codes for both
+    t._update("generator", t.model.generator_loss, batch)
+    fused = {k: v.clone() for k, v in t.model.generator.state_dict().items()}
+
+    t.model.generator.load_state_dict(start)
+    spec = t.model.optimizers()["generator"]
+    reference = torch.optim.Adam(t.params["generator"], lr=spec.lr, betas=spec.betas)
+    torch.manual_seed(0)
+    reference.zero_grad()
+    t.model.generator_loss(batch).loss.backward()
+    reference.step()
+    moved = [k for k in start if not torch.equal(start[k], fused[k])]
+    assert moved  # the update did change the weights
+    for k, v in t.model.generator.state_dict().items():
+        torch.testing.assert_close(fused[k], v, atol=1e-6, rtol=1e-5)
