@@ -1,11 +1,13 @@
 """The default inference path is fast and stays within the stated tolerance of fp32."""
 
+import copy
+
 import pytest
 import torch
 
 import zoo
 from zoo.catalog import load_catalog
-from zoo.model import FAST_TOLERANCE, bf16_is_fast, fast_copy
+from zoo.fast import FAST_TOLERANCE, bf16_is_fast, fast_copy, fold_batch_norms
 from zoo.registry import get_architecture
 
 
@@ -78,3 +80,37 @@ def test_the_fast_copy_follows_new_weights():
     assert (after - model.sample(4, seed=0, fast=False)).abs().max() <= FAST_TOLERANCE
     assert "_fast_cache" not in dict(model.named_modules())
     assert not any("fast" in k for k in model.state_dict())
+
+
+@pytest.mark.parametrize(
+    ("architecture", "config", "module", "expected"),
+    [
+        ("dcgan", {}, "generator", 4),  # every ConvTranspose2d + BatchNorm2d pair
+        ("pix2pix", {"generator": "unet_64", "ngf": 4, "image_size": 64}, "generator", 9),
+        ("cyclegan", {"generator": "resnet_6blocks", "ngf": 4, "image_size": 64}, "G_A", 0),
+    ],
+)
+def test_folding_batch_norms_keeps_the_function(architecture, config, module, expected):
+    torch.manual_seed(0)
+    net = getattr(zoo.create(architecture, **config), module)
+    for m in net.modules():  # running statistics unlike the fresh 0/1, so folding matters
+        if isinstance(m, torch.nn.BatchNorm2d):
+            m.running_mean.uniform_(-0.5, 0.5)
+            m.running_var.uniform_(0.5, 2.0)
+    net.eval()
+    x = torch.randn(3, 100) if architecture == "dcgan" else torch.rand(3, 3, 64, 64) * 2 - 1
+    folded = copy.deepcopy(net)
+    assert fold_batch_norms(folded) == expected
+    remaining = [m for m in folded.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    assert (
+        len(remaining) == sum(isinstance(m, torch.nn.BatchNorm2d) for m in net.modules()) - expected
+    )
+    with torch.no_grad():
+        torch.testing.assert_close(folded(x), net(x), atol=1e-5, rtol=1e-4)
+
+
+def test_batch_norms_in_training_mode_are_not_folded():
+    net = zoo.create("dcgan").generator.train()
+    assert fold_batch_norms(net) == 0  # batch statistics: nothing to fold
+    fast = fast_copy(net, torch.device("cpu"))
+    assert sum(isinstance(m, torch.nn.BatchNorm2d) for m in fast.modules()) == 4

@@ -167,7 +167,7 @@ def test_translate_takes_tensors_and_pil_and_checks_channels_and_sizes():
 
 
 def test_fast_translation_stays_within_tolerance_of_fp32():
-    from zoo.model import FAST_TOLERANCE
+    from zoo.fast import FAST_TOLERANCE
 
     torch.manual_seed(0)
     model = zoo.create("pix2pix", **{**TINY["pix2pix"], "ngf": 16}).eval()

@@ -25,7 +25,8 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from zoo.api import create
 from zoo.data import ImageData
-from zoo.model import GAN, fast_copy
+from zoo.fast import fast_copy
+from zoo.model import GAN
 from zoo.registry import get_architecture
 from zoo.testing import random_training_data
 from zoo.trainer import TrainConfig, Trainer

@@ -16,7 +16,6 @@ Images go into the losses scaled to [-1, 1].
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import os
 from collections.abc import Iterator
@@ -30,6 +29,7 @@ from torch import nn
 from zoo.config import ArchConfig
 from zoo.distributed import sharded
 from zoo.errors import ConfigError, WeightsError
+from zoo.fast import fast_copy
 
 
 @dataclasses.dataclass
@@ -335,35 +335,3 @@ class ImageToImageGAN(GAN):
             rows = [r.expand(-1, 3, -1, -1) for r in rows]
         grid = torch.stack(rows, 1).flatten(0, 1)  # example by example
         return grid, len(rows) * 2
-
-
-#: largest per-pixel difference from fp32 (images in [0, 1]) that the fast path may introduce
-#: (the mean difference must stay below 1/20 of it); tests/test_fast_path.py checks every
-#: shipped model against it. Measured: 0.03-0.04 for the unconditional models, 0.06-0.07 at
-#: isolated pixels for the deeper U-Net/ResNet translators (mean below 0.001 for all).
-FAST_TOLERANCE = 0.08
-
-
-def bf16_is_fast(device: torch.device) -> bool:
-    """bf16 math is native here: a CUDA GPU with bf16, or a CPU with AVX512-BF16/AMX."""
-    if device.type == "cuda":
-        return torch.cuda.is_bf16_supported()
-    if device.type == "cpu":
-        return bool(torch.ops.mkldnn._is_mkldnn_bf16_supported())
-    return False
-
-
-def fast_copy(module: nn.Module, device: torch.device, compile: bool = False) -> nn.Module:
-    """A copy of ``module`` for fast inference: bf16 weights where bf16 is native, in
-    channels_last layout for convolutional networks (measured 3.1x over eager fp32 for DCGAN
-    at 64x64, batch 64, on an AVX512-BF16 CPU: docs/benchmarks.md). The module itself where
-    bf16 is not native. ``compile``: wrapped in ``torch.compile`` as well (worth it for
-    repeated calls: CycleGAN's ResNet-9 at 256x256 went from 1.9x to 2.5x over fp32 on the
-    CPU, after 13 s of compilation)."""
-    if not bf16_is_fast(device):
-        return torch.compile(module) if compile else module
-    fast = copy.deepcopy(module).to(torch.bfloat16)
-    if any(isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)) for m in fast.modules()):
-        fast = fast.to(memory_format=torch.channels_last)
-    fast = fast.train(module.training)
-    return torch.compile(fast) if compile else fast
