@@ -7,7 +7,13 @@ import torch
 
 import zoo
 from zoo.catalog import load_catalog
-from zoo.fast import FAST_TOLERANCE, bf16_is_fast, fast_copy, fold_batch_norms
+from zoo.fast import (
+    FAST_TOLERANCE,
+    bf16_is_fast,
+    fast_copy,
+    fold_batch_norms,
+    use_fast_transposed_convs,
+)
 from zoo.registry import get_architecture
 
 
@@ -114,3 +120,38 @@ def test_batch_norms_in_training_mode_are_not_folded():
     assert fold_batch_norms(net) == 0  # batch statistics: nothing to fold
     fast = fast_copy(net, torch.device("cpu"))
     assert sum(isinstance(m, torch.nn.BatchNorm2d) for m in fast.modules()) == 4
+
+
+@pytest.mark.parametrize(
+    ("conv", "size", "path"),
+    [
+        (torch.nn.ConvTranspose2d(100, 32, 4, 1, 0, bias=False), 1, "dense"),  # DCGAN's first
+        (torch.nn.ConvTranspose2d(20, 8, 4, 1, 0), 1, "dense"),
+        (torch.nn.ConvTranspose2d(16, 3, 4, 2, 1, bias=False), 8, "subpixel"),  # RGB output
+        (torch.nn.ConvTranspose2d(16, 1, 4, 2, 1), 7, "subpixel"),
+        (torch.nn.ConvTranspose2d(16, 32, 4, 2, 1), 8, "conv"),  # too many outputs
+        (torch.nn.ConvTranspose2d(16, 3, 4, 1, 0), 5, "conv"),  # not 1x1
+        (torch.nn.ConvTranspose2d(16, 3, 4, 2, 1), 1, "subpixel"),  # 1x1 but padded
+    ],
+)
+def test_fast_transposed_convolution_equals_the_convolution(conv, size, path):
+    torch.manual_seed(0)
+    conv = conv.eval()
+    x = torch.randn(3, conv.in_channels, size, size)
+    fast = torch.nn.Sequential(copy.deepcopy(conv))
+    assert use_fast_transposed_convs(fast) == 1
+    assert (fast[0].subpixel is not None) == (path == "subpixel")
+    if path == "conv":  # the module itself runs; break the others to prove it
+        fast[0].dense.fill_(float("nan"))
+    with torch.no_grad():
+        torch.testing.assert_close(fast(x), conv(x), atol=1e-5, rtol=1e-4)
+
+
+def test_transposed_convolutions_the_fast_path_cannot_compute_stay():
+    net = torch.nn.Sequential(
+        torch.nn.ConvTranspose2d(8, 8, 3, 2, 1, output_padding=1),  # the ResNet generator's
+        torch.nn.ConvTranspose2d(8, 8, 4, 2, 1, groups=2),
+        torch.nn.ConvTranspose2d(8, 3, 4, 2, 1),  # training mode
+    )
+    net[0].eval(), net[1].eval()
+    assert use_fast_transposed_convs(net) == 0

@@ -6,7 +6,8 @@ autograd on for sampling; for training a plain loop that computes every network'
 and uses torch's default Adam). The zoo's variants: ``eager`` (inference mode / the trainer's
 step), ``channels_last``, ``bf16`` autocast and ``compile``.
 
-Timing synchronises the device, warms up first, and takes the median of several repeats. Model
+Timing synchronises the device, warms up first, and takes the median of several rounds in
+which all variants of one model take turns. Model
 FLOPs per image come from ``torch.utils.flop_counter``; the fraction of peak compares achieved
 FLOP/s with a square matmul of the same precision (fp32 or bf16) measured in the same run.
 """
@@ -301,27 +302,28 @@ def _reference_step(model: GAN, data: ImageData, batch: int, device: torch.devic
     return step
 
 
-def measure(
-    kind: str,
-    architecture: str,
-    config: dict | None,
-    batch: int,
-    variant: str,
+def time_interleaved(
+    calls: dict[str, Callable[[], Any]],
     device: torch.device,
-    **timing: Any,
-) -> Result:
-    prepared = prepare(kind, architecture, config, batch, variant, device)
-    seconds = time_call(prepared.call, device, **timing)
-    return Result(
-        architecture,
-        kind,
-        variant,
-        batch,
-        str(device),
-        seconds,
-        prepared.images / seconds,
-        prepared.flops_per_image,
-    )
+    warmup: int = 2,
+    repeats: int = 5,
+    min_time: float = 0.5,
+) -> dict[str, float]:
+    """Median seconds per call of each of ``calls``, timed in rounds: each round runs every
+    call for ``min_time`` (in a rotated order), so that a shared machine's slow drift in speed
+    reaches all of them alike and their ratios stay comparable."""
+    for fn in calls.values():
+        for _ in range(warmup):
+            fn()
+    synchronize(device)
+    names = list(calls)
+    samples: dict[str, list[float]] = {n: [] for n in names}
+    for round_ in range(repeats):
+        for name in names[round_ % len(names) :] + names[: round_ % len(names)]:
+            samples[name].append(
+                time_call(calls[name], device, warmup=0, repeats=1, min_time=min_time)
+            )
+    return {n: statistics.median(s) for n, s in samples.items()}
 
 
 def run(
@@ -334,20 +336,33 @@ def run(
     **timing: Any,
 ) -> list[Result]:
     """Measure every combination; fill speedup (vs baseline) and peak fraction. ``batches``
-    None: each architecture's :func:`default_batch`."""
+    None: each architecture's :func:`default_batch`. The variants of one architecture, kind
+    and batch are timed together (:func:`time_interleaved`)."""
     peaks = matmul_peaks(device)
     results = []
     for arch in architectures:
         for kind in kinds:
             for batch in batches or [default_batch(arch)]:
-                rows = [
-                    measure(kind, arch, (config or {}).get(arch), batch, v, device, **timing)
-                    for v in ["baseline", *[v for v in variants if v != "baseline"]]
-                ]
-                for r in rows:
-                    r.speedup = rows[0].seconds / r.seconds
-                    r.peak_fraction = peak_fraction(
-                        r.flops_per_image, r.images_per_s, r.variant, peaks
+                names = ["baseline", *[v for v in variants if v != "baseline"]]
+                cfg = (config or {}).get(arch)
+                prepared = {v: prepare(kind, arch, cfg, batch, v, device) for v in names}
+                seconds = time_interleaved(
+                    {v: p.call for v, p in prepared.items()}, device, **timing
+                )
+                for v in names:
+                    p = prepared[v]
+                    r = Result(
+                        arch,
+                        kind,
+                        v,
+                        batch,
+                        str(device),
+                        seconds[v],
+                        p.images / seconds[v],
+                        p.flops_per_image,
                     )
-                results.extend(rows)
+                    r.speedup = seconds["baseline"] / seconds[v]
+                    r.peak_fraction = peak_fraction(r.flops_per_image, r.images_per_s, v, peaks)
+                    results.append(r)
+                del prepared
     return results

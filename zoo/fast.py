@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
@@ -56,8 +57,94 @@ def _foldable(conv: nn.Module | None, norm: nn.Module | None) -> bool:
     return isinstance(conv, nn.Conv2d) and not conv.training
 
 
+#: transposed convolutions with at most this many output channels run as sub-pixel convolutions
+#: (the 64 -> 3 output layer of DCGAN at batch 64 in bf16: 3.9 ms instead of 8.3 ms; with 16
+#: output channels the 2.25x larger sub-pixel kernel makes it slower, 22.8 ms against 12.9 ms)
+SUBPIXEL_MAX_OUT_CHANNELS = 4
+
+
+class FastConvTranspose2d(nn.Module):
+    """A ``ConvTranspose2d`` (groups 1, dilation 1, no output padding) computed the faster way
+    for its input: on a 1x1 input (DCGAN's first layer) a matrix product; with kernel 4,
+    stride 2, padding 1 and few output channels a 3x3 convolution with ``4 * out_channels``
+    outputs followed by ``pixel_shuffle(2)`` (each output phase of the transposed convolution
+    is a 2x2 sub-kernel of the 3x3 one); otherwise the convolution itself."""
+
+    def __init__(self, conv: nn.ConvTranspose2d) -> None:
+        super().__init__()
+        self.conv = conv
+        w = conv.weight.detach()  # (in, out, kh, kw)
+        self.register_buffer("dense", w.reshape(w.shape[0], -1).clone(), persistent=False)
+        pixels = w.shape[2] * w.shape[3]
+        dense_bias = None if conv.bias is None else conv.bias.detach().repeat_interleave(pixels)
+        self.register_buffer("dense_bias", dense_bias, persistent=False)
+        subpixel = (
+            conv.kernel_size == (4, 4)
+            and conv.stride == (2, 2)
+            and conv.padding == (1, 1)
+            and conv.out_channels <= SUBPIXEL_MAX_OUT_CHANNELS
+        )
+        kernel = _subpixel_kernel(w) if subpixel else None
+        self.register_buffer("subpixel", kernel, persistent=False)
+
+    @staticmethod
+    def applies_to(conv: nn.Module) -> bool:
+        return (
+            type(conv) is nn.ConvTranspose2d
+            and conv.groups == 1
+            and conv.dilation == (1, 1)
+            and conv.output_padding == (0, 0)
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        conv = self.conv
+        if x.shape[-2:] == (1, 1) and conv.padding == (0, 0):
+            if self.dense_bias is None:
+                y = x.flatten(1) @ self.dense
+            else:
+                y = torch.addmm(self.dense_bias, x.flatten(1), self.dense)
+            y = y.view(x.shape[0], conv.out_channels, *conv.kernel_size)
+            if conv.weight.is_contiguous(memory_format=torch.channels_last):
+                y = y.contiguous(memory_format=torch.channels_last)
+            return y
+        if self.subpixel is not None:
+            bias = None if conv.bias is None else conv.bias.repeat_interleave(4)
+            return F.pixel_shuffle(F.conv2d(x, self.subpixel, bias, padding=1), 2)
+        return conv(x)
+
+
+def _subpixel_kernel(weight: torch.Tensor) -> torch.Tensor:
+    """The 3x3 convolution kernel whose ``pixel_shuffle(2)`` output equals the stride-2,
+    padding-1 transposed convolution with the 4x4 ``weight`` (in, out, 4, 4): output row
+    ``2i + a`` receives input row ``i + dy - 1`` through kernel row ``a + 3 - 2 dy``."""
+    c_in, c_out = weight.shape[:2]
+    kernel = weight.new_zeros(c_out, 2, 2, c_in, 3, 3)
+    for a in range(2):
+        for dy in range(3):
+            ky = a + 3 - 2 * dy
+            for b in range(2):
+                for dx in range(3):
+                    kx = b + 3 - 2 * dx
+                    if 0 <= ky < 4 and 0 <= kx < 4:
+                        kernel[:, a, b, :, dy, dx] = weight[:, :, ky, kx].T
+    return kernel.reshape(c_out * 4, c_in, 3, 3)
+
+
+def use_fast_transposed_convs(module: nn.Module) -> int:
+    """Replace, in place, every eval-mode ``ConvTranspose2d`` that :class:`FastConvTranspose2d`
+    can compute by one; returns how many. Call after :func:`fold_batch_norms`."""
+    replaced = 0
+    for parent in list(module.modules()):
+        for name, child in list(parent._modules.items()):
+            if FastConvTranspose2d.applies_to(child) and not child.training:
+                parent._modules[name] = FastConvTranspose2d(child)
+                replaced += 1
+    return replaced
+
+
 def fast_copy(module: nn.Module, device: torch.device, compile: bool = False) -> nn.Module:
-    """A copy of ``module`` for fast inference: BatchNorms folded (eval mode), bf16 weights
+    """A copy of ``module`` for fast inference (eval-mode layers: BatchNorms folded,
+    transposed convolutions as :class:`FastConvTranspose2d`), bf16 weights
     where bf16 is native, channels_last for convolutional networks (DCGAN at 64x64, batch 64,
     on two AVX512-BF16 CPU threads: 2.8x eager fp32). The module itself where there is nothing
     to gain. ``compile``: also ``torch.compile`` with inductor's freezing, which folds the
@@ -65,12 +152,12 @@ def fast_copy(module: nn.Module, device: torch.device, compile: bool = False) ->
     from 1.9x to 2.2x over fp32 on the CPU, after 13 s of compilation)."""
     bf16 = bf16_is_fast(device)
     fast = copy.deepcopy(module)
-    folded = fold_batch_norms(fast)
+    changed = fold_batch_norms(fast) + use_fast_transposed_convs(fast)
     if bf16:
         fast = fast.to(torch.bfloat16)
         if any(isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)) for m in fast.modules()):
             fast = fast.to(memory_format=torch.channels_last)
-    elif not folded:
+    elif not changed:
         fast = module
     if compile:
         return torch.compile(fast, options={"freezing": True})
