@@ -13,6 +13,7 @@ from zoo.fast import (
     fast_copy,
     fold_batch_norms,
     use_fast_transposed_convs,
+    use_group_norms,
 )
 from zoo.registry import get_architecture
 
@@ -155,3 +156,22 @@ def test_transposed_convolutions_the_fast_path_cannot_compute_stay():
     )
     net[0].eval(), net[1].eval()
     assert use_fast_transposed_convs(net) == 0
+
+
+def test_instance_norms_become_equal_group_norms():
+    torch.manual_seed(0)
+    plain = torch.nn.InstanceNorm2d(6)  # CycleGAN's: no affine, no running statistics
+    affine = torch.nn.InstanceNorm2d(6, affine=True)
+    with torch.no_grad():
+        affine.weight.uniform_(0.5, 2), affine.bias.uniform_(-1, 1)
+    tracked = torch.nn.InstanceNorm2d(6, track_running_stats=True).eval()
+    tracked.running_mean.fill_(3.0)  # normalises by these: not a group norm
+    net = torch.nn.Sequential(plain, affine, tracked)
+    fast = copy.deepcopy(net)
+    assert use_group_norms(fast) == 2
+    assert [type(m).__name__ for m in fast] == ["GroupNorm", "GroupNorm", "InstanceNorm2d"]
+    x = torch.randn(2, 6, 9, 9) * 3 + 1
+    with torch.no_grad():
+        torch.testing.assert_close(fast(x), net(x), atol=1e-5, rtol=1e-4)
+        cl = x.contiguous(memory_format=torch.channels_last)
+        torch.testing.assert_close(fast(cl), net(x), atol=1e-5, rtol=1e-4)

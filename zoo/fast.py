@@ -142,9 +142,28 @@ def use_fast_transposed_convs(module: nn.Module) -> int:
     return replaced
 
 
+def use_group_norms(module: nn.Module) -> int:
+    """Replace, in place, every ``InstanceNorm2d`` that normalises by the statistics of its
+    input (no running statistics) with the equal ``GroupNorm`` of one channel per group, whose
+    CPU kernel works in channels_last (CycleGAN's 64 x 256 x 256 maps in bf16: 0.64 ms against
+    3.3 ms for instance_norm, which copies to NCHW and back); returns how many."""
+    replaced = 0
+    for parent in list(module.modules()):
+        for name, child in list(parent._modules.items()):
+            if type(child) is nn.InstanceNorm2d and not child.track_running_stats:
+                channels, device = child.num_features, child.weight.device if child.affine else None
+                norm = nn.GroupNorm(channels, channels, child.eps, child.affine, device=device)
+                if child.affine:
+                    norm.load_state_dict(child.state_dict())
+                parent._modules[name] = norm
+                replaced += 1
+    return replaced
+
+
 def fast_copy(module: nn.Module, device: torch.device, compile: bool = False) -> nn.Module:
     """A copy of ``module`` for fast inference (eval-mode layers: BatchNorms folded,
-    transposed convolutions as :class:`FastConvTranspose2d`), bf16 weights
+    transposed convolutions as :class:`FastConvTranspose2d`, instance norms as group norms),
+    bf16 weights
     where bf16 is native, channels_last for convolutional networks (DCGAN at 64x64, batch 64,
     on two AVX512-BF16 CPU threads: 2.8x eager fp32). The module itself where there is nothing
     to gain. ``compile``: also ``torch.compile`` with inductor's freezing, which folds the
@@ -152,7 +171,7 @@ def fast_copy(module: nn.Module, device: torch.device, compile: bool = False) ->
     from 1.9x to 2.2x over fp32 on the CPU, after 13 s of compilation)."""
     bf16 = bf16_is_fast(device)
     fast = copy.deepcopy(module)
-    changed = fold_batch_norms(fast) + use_fast_transposed_convs(fast)
+    changed = fold_batch_norms(fast) + use_fast_transposed_convs(fast) + use_group_norms(fast)
     if bf16:
         fast = fast.to(torch.bfloat16)
         if any(isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)) for m in fast.modules()):
