@@ -9,9 +9,12 @@ import zoo
 from zoo.catalog import load_catalog
 from zoo.fast import (
     FAST_TOLERANCE,
+    PackedConv,
     bf16_is_fast,
     fast_copy,
     fold_batch_norms,
+    mkldnn_packing_available,
+    pack_conv_weights,
     use_fast_transposed_convs,
     use_group_norms,
 )
@@ -175,3 +178,44 @@ def test_instance_norms_become_equal_group_norms():
         torch.testing.assert_close(fast(x), net(x), atol=1e-5, rtol=1e-4)
         cl = x.contiguous(memory_format=torch.channels_last)
         torch.testing.assert_close(fast(cl), net(x), atol=1e-5, rtol=1e-4)
+
+
+@pytest.mark.skipif(not mkldnn_packing_available(), reason="torch built without oneDNN")
+@pytest.mark.parametrize(
+    "conv",
+    [
+        torch.nn.Conv2d(8, 16, 4, 2, 1),  # pix2pix's downsampling
+        torch.nn.Conv2d(8, 8, 3, 1, 0, bias=False),  # after a ReflectionPad2d
+        torch.nn.Conv2d(8, 16, 3, 1, 1, groups=2),
+        torch.nn.ConvTranspose2d(16, 8, 4, 2, 1),  # the U-Net's upsampling
+        torch.nn.ConvTranspose2d(16, 8, 3, 2, 1, output_padding=1),  # the ResNet's
+    ],
+)
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_packed_convolutions_equal_the_convolution(conv, dtype):
+    torch.manual_seed(0)
+    conv = conv.eval().to(dtype)
+    packed = torch.nn.Sequential(copy.deepcopy(conv))
+    assert pack_conv_weights(packed) == 1
+    tolerance = (
+        {"atol": 1e-5, "rtol": 1e-4} if dtype == torch.float32 else {"atol": 2e-2, "rtol": 2e-2}
+    )
+    for size in (9, 16, 9):  # a second shape packs again; the first is reused
+        x = torch.randn(2, conv.in_channels, size, size, dtype=dtype)
+        with torch.inference_mode():
+            torch.testing.assert_close(packed(x), conv(x), **tolerance)
+            cl = x.contiguous(memory_format=torch.channels_last)
+            torch.testing.assert_close(packed(cl), conv(x), **tolerance)
+    assert len(packed[0]._packed) == 2
+    x.requires_grad_(True)  # with autograd: the convolution itself, differentiable
+    packed(x).sum().backward()
+    assert x.grad is not None
+
+
+@pytest.mark.skipif(not mkldnn_packing_available(), reason="torch built without oneDNN")
+def test_the_fast_copy_packs_every_convolution_on_the_cpu():
+    net = zoo.create("pix2pix", generator="unet_64", ngf=4, image_size=64).generator.eval()
+    fast = fast_copy(net, torch.device("cpu"))
+    convs = [m for m in net.modules() if isinstance(m, torch.nn.Conv2d | torch.nn.ConvTranspose2d)]
+    packed = [m for m in fast.modules() if isinstance(m, PackedConv)]
+    assert len(packed) == len(convs) + 2  # + the two sub-pixel convolutions of 4-channel outputs

@@ -9,6 +9,7 @@ speedups; tests/test_fast_path.py checks every shipped model against ``FAST_TOLE
 from __future__ import annotations
 
 import copy
+from typing import Any
 
 import torch
 import torch.nn.functional as F
@@ -73,19 +74,29 @@ class FastConvTranspose2d(nn.Module):
     def __init__(self, conv: nn.ConvTranspose2d) -> None:
         super().__init__()
         self.conv = conv
+        self.out_shape = (conv.out_channels, *conv.kernel_size)
+        self.unpadded = conv.padding == (0, 0)
+        self.channels_last = False  # the layout of the matrix product's output
         w = conv.weight.detach()  # (in, out, kh, kw)
         self.register_buffer("dense", w.reshape(w.shape[0], -1).clone(), persistent=False)
         pixels = w.shape[2] * w.shape[3]
         dense_bias = None if conv.bias is None else conv.bias.detach().repeat_interleave(pixels)
         self.register_buffer("dense_bias", dense_bias, persistent=False)
-        subpixel = (
+        self.subpixel: nn.Conv2d | None = None
+        if (
             conv.kernel_size == (4, 4)
             and conv.stride == (2, 2)
             and conv.padding == (1, 1)
             and conv.out_channels <= SUBPIXEL_MAX_OUT_CHANNELS
-        )
-        kernel = _subpixel_kernel(w) if subpixel else None
-        self.register_buffer("subpixel", kernel, persistent=False)
+        ):
+            kernel = _subpixel_kernel(w)
+            self.subpixel = nn.Conv2d(
+                w.shape[0], kernel.shape[0], 3, padding=1, bias=conv.bias is not None
+            ).to(w.device)
+            self.subpixel.weight.data.copy_(kernel)
+            if conv.bias is not None:
+                self.subpixel.bias.data.copy_(conv.bias.detach().repeat_interleave(4))
+            self.subpixel.eval()
 
     @staticmethod
     def applies_to(conv: nn.Module) -> bool:
@@ -97,20 +108,94 @@ class FastConvTranspose2d(nn.Module):
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        conv = self.conv
-        if x.shape[-2:] == (1, 1) and conv.padding == (0, 0):
+        if x.shape[-2:] == (1, 1) and self.unpadded:
             if self.dense_bias is None:
                 y = x.flatten(1) @ self.dense
             else:
                 y = torch.addmm(self.dense_bias, x.flatten(1), self.dense)
-            y = y.view(x.shape[0], conv.out_channels, *conv.kernel_size)
-            if conv.weight.is_contiguous(memory_format=torch.channels_last):
+            y = y.view(x.shape[0], *self.out_shape)
+            if self.channels_last:
                 y = y.contiguous(memory_format=torch.channels_last)
             return y
         if self.subpixel is not None:
-            bias = None if conv.bias is None else conv.bias.repeat_interleave(4)
-            return F.pixel_shuffle(F.conv2d(x, self.subpixel, bias, padding=1), 2)
-        return conv(x)
+            return F.pixel_shuffle(self.subpixel(x), 2)
+        return self.conv(x)
+
+
+def mkldnn_packing_available() -> bool:
+    """torch has the oneDNN convolution ops with pre-packed weights that inductor's freezing
+    uses (``torch.ops.mkldnn._convolution_pointwise`` and its transposed twin)."""
+    ops = ("_reorder_convolution_weight", "_convolution_pointwise")
+    return torch.backends.mkldnn.is_available() and all(hasattr(torch.ops.mkldnn, o) for o in ops)
+
+
+#: input shapes per convolution whose packed weights are kept
+PACKED_SHAPES = 4
+
+
+class PackedConv(nn.Module):
+    """A ``Conv2d`` or ``ConvTranspose2d`` (zero padding) for CPU inference whose weight is
+    reordered into oneDNN's blocked layout once per input shape, instead of on every call as
+    ``F.conv2d`` does: the reorder is most of the time of small-map layers (pix2pix's U-Net
+    512 -> 512 convolution on a 2x2 map in bf16: 2.8 ms unpacked, 0.05 ms packed). With
+    autograd on, or off the CPU, it runs the convolution itself."""
+
+    def __init__(self, conv: nn.Conv2d | nn.ConvTranspose2d) -> None:
+        super().__init__()
+        self.conv = conv
+        self.transposed = isinstance(conv, nn.ConvTranspose2d)
+        self._packed: dict[tuple[int, ...], torch.Tensor] = {}  # input shape -> weight
+
+    @staticmethod
+    def applies_to(conv: nn.Module) -> bool:
+        return (
+            type(conv) in (nn.Conv2d, nn.ConvTranspose2d)
+            and conv.padding_mode == "zeros"
+            and not isinstance(conv.padding, str)
+            and not conv.training
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        c = self.conv
+        if torch.is_grad_enabled() or x.device.type != "cpu" or x.dtype != c.weight.dtype:
+            return c(x)
+        shape = tuple(x.shape)
+        packed = self._packed.get(shape)
+        geometry = (list(c.padding), list(c.stride), list(c.dilation), c.groups)
+        if self.transposed:
+            padding, stride, dilation, groups = geometry
+            geometry = (padding, list(c.output_padding), stride, dilation, groups)
+        if packed is None:
+            if len(self._packed) >= PACKED_SHAPES:  # keep memory bounded: forget the oldest
+                del self._packed[next(iter(self._packed))]
+            reorder = (
+                torch.ops.mkldnn._reorder_convolution_transpose_weight
+                if self.transposed
+                else torch.ops.mkldnn._reorder_convolution_weight
+            )
+            packed = self._packed[shape] = reorder(c.weight.detach(), *geometry, list(shape))
+        op = (
+            torch.ops.mkldnn._convolution_transpose_pointwise
+            if self.transposed
+            else torch.ops.mkldnn._convolution_pointwise
+        )
+        return op(x, packed, c.bias, *geometry, "none", [], "")
+
+
+def pack_conv_weights(module: nn.Module) -> int:
+    """Wrap, in place, every eval-mode convolution :class:`PackedConv` can run; returns how
+    many. Call last: the packed weights are snapshots of the weights at their first call."""
+    if not mkldnn_packing_available():
+        return 0
+    wrapped = 0
+    for parent in list(module.modules()):
+        if isinstance(parent, PackedConv):
+            continue
+        for name, child in list(parent._modules.items()):
+            if PackedConv.applies_to(child):
+                parent._modules[name] = PackedConv(child)
+                wrapped += 1
+    return wrapped
 
 
 def _subpixel_kernel(weight: torch.Tensor) -> torch.Tensor:
@@ -176,8 +261,28 @@ def fast_copy(module: nn.Module, device: torch.device, compile: bool = False) ->
         fast = fast.to(torch.bfloat16)
         if any(isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)) for m in fast.modules()):
             fast = fast.to(memory_format=torch.channels_last)
-    elif not changed:
-        fast = module
+            for m in fast.modules():
+                if isinstance(m, FastConvTranspose2d):
+                    m.channels_last = True
     if compile:
-        return torch.compile(fast, options={"freezing": True})
-    return fast
+        return _FrozenCompiled(fast)
+    if device.type == "cpu":
+        changed += pack_conv_weights(fast)
+    return fast if bf16 or changed else module
+
+
+class _FrozenCompiled(nn.Module):
+    """``torch.compile`` with inductor's freezing, which treats the weights as constants
+    (BatchNorm folding, pre-packed oneDNN weights on the CPU). The freezing flag has to be set
+    while compiling, which happens at the first call of each new input shape; passing it in
+    ``torch.compile(options=...)`` does not reach that pass in torch 2.14."""
+
+    def __init__(self, module: nn.Module) -> None:
+        super().__init__()
+        self.compiled = torch.compile(module)
+
+    def forward(self, *args: Any) -> Any:
+        import torch._inductor.config as inductor_config
+
+        with inductor_config.patch(freezing=True):
+            return self.compiled(*args)
