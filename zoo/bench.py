@@ -338,6 +338,8 @@ def run(
     """Measure every combination; fill speedup (vs baseline) and peak fraction. ``batches``
     None: each architecture's :func:`default_batch`. The variants of one architecture, kind
     and batch are timed together (:func:`time_interleaved`)."""
+    if device.type == "cuda":
+        torch.backends.cudnn.benchmark = True  # as the pytest suite does (benchmarks/conftest)
     peaks = matmul_peaks(device)
     results = []
     for arch in architectures:

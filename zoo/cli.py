@@ -457,7 +457,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
             "kind": r["kind"],
             "variant": r["variant"],
             "batch": r["batch"],
-            "images/s": f"{r['images_per_s']:.1f}",
+            "images/s": _rate(r["images_per_s"]),
             "vs baseline": f"{r['speedup']:.2f}x",
             "MFLOP/img": _number(r["flops_per_image"] / 1e6),
             "% peak": _number(100 * r["peak_fraction"]),
@@ -479,6 +479,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
     print(f"device: {_device_name(device)}")
     print(_table(table, columns))
     return 0
+
+
+def _rate(value: float) -> str:
+    """Images per second: one decimal, or three significant digits below 10 (0.153)."""
+    return f"{value:.1f}" if value >= 10 else f"{value:.3g}"
 
 
 def _number(value: float) -> str:
