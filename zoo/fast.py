@@ -128,7 +128,12 @@ class FastConvTranspose2d(nn.Module):
 def mkldnn_packing_available() -> bool:
     """torch has the oneDNN convolution ops with pre-packed weights that inductor's freezing
     uses (``torch.ops.mkldnn._convolution_pointwise`` and its transposed twin)."""
-    ops = ("_reorder_convolution_weight", "_convolution_pointwise")
+    ops = (
+        "_reorder_convolution_weight",
+        "_convolution_pointwise",
+        "_reorder_convolution_transpose_weight",
+        "_convolution_transpose_pointwise",
+    )
     return torch.backends.mkldnn.is_available() and all(hasattr(torch.ops.mkldnn, o) for o in ops)
 
 
