@@ -40,6 +40,6 @@ def batch_option(request) -> int | None:
 
 @pytest.fixture(scope="session")
 def peaks(device) -> dict[str, float]:
-    from zoo.bench import matmul_peaks
+    from zoo.inference.bench import matmul_peaks
 
     return matmul_peaks(device)

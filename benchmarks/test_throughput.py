@@ -11,8 +11,8 @@ image and the fraction of the matmul peak measured in this run.
 
 import pytest
 
-from zoo import bench
-from zoo.registry import list_architectures
+from zoo.inference import bench
+from zoo.models._registry import list_architectures
 
 VARIANTS = ["baseline", "eager", "channels_last", "bf16", "fast", "compile", "fast_compile"]
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import torch
 
 import zoo
-from zoo.classifier import mnist_real
-from zoo.metrics import evaluate, image_metrics, real_vs_real
+from zoo.metrics.classifier import mnist_real
+from zoo.metrics.generation import evaluate, image_metrics, real_vs_real
 
 COLUMNS = ["fid", "kid", "is", "precision", "recall", "confidence", "classes_covered",
            "class_balance"]  # fmt: skip
@@ -34,7 +34,7 @@ def main() -> None:
     print(row("real: 1,000 random digits", image_metrics(images[order[:1000]])["metrics"]))
     held_out = mnist_real("test")[0]
     print(row("real: the classifier's 1,000 held-out digits", image_metrics(held_out)["metrics"]))
-    unconditional = [n for n in zoo.list_models() if zoo.load(n).task == "unconditional"]
+    unconditional = [n for n in zoo.list_models() if zoo.load(n).task.name == "unconditional"]
     for name in unconditional:
         model = zoo.load(name)
         torch.manual_seed(0)

@@ -22,8 +22,8 @@ from pathlib import Path
 import yaml
 
 import zoo
-from zoo.metrics import evaluate
-from zoo.weights import sha256_file
+from zoo.models._weights import sha256_file
+from zoo.train.run import read_run_info
 
 REPO = Path(__file__).resolve().parents[1]
 EVAL = {"samples": 1000, "seed": 0, "tolerance": 0.002}
@@ -39,21 +39,19 @@ _Dumper.add_representer(
 
 
 def measure(model, data: str | None) -> tuple[dict, dict]:
-    """(metrics, eval block) as `zoo eval` computes them."""
-    if model.task == "image-to-image":
-        from zoo.translation_metrics import evaluate_translation
-
-        result = evaluate_translation(model, data, progress=False)
-        block = {"data": data, "split": "test", "samples": result["samples"], "seed": 0}
-        return result["metrics"], {**block, "tolerance": EVAL["tolerance"]}
-    result = evaluate(model, samples=EVAL["samples"], seed=EVAL["seed"], progress=False)
-    return result["metrics"], {**EVAL, "class_histogram": result["class_histogram"]}
+    """(metrics, eval block) as `zoo eval` computes them (its task's evaluation)."""
+    data = data or model.task.default_eval_data()
+    result = model.task.evaluate(model, data, EVAL["samples"], EVAL["seed"], progress=False)
+    if "class_histogram" in result:  # generators: the catalog keeps the histogram
+        return result["metrics"], {**EVAL, "class_histogram": result["class_histogram"]}
+    block = {"data": data, "split": "test", "samples": result["samples"], "seed": 0}
+    return result["metrics"], {**block, "tolerance": EVAL["tolerance"]}
 
 
 def write_catalog(path: Path, catalog: dict) -> None:
     catalog["models"] = dict(sorted(catalog["models"].items()))
     header = (
-        "# The catalog of trained models (schema: zoo/catalog.py). Entries are written by\n"
+        "# The catalog of trained models (schema: zoo/models/_catalog.py). Entries are written by\n"
         "# scripts/ship.py; `zoo eval NAME` reproduces every metrics block.\n"
     )
     path.write_text(header + yaml.dump(catalog, Dumper=_Dumper, sort_keys=False, width=100))
@@ -81,7 +79,9 @@ def main() -> None:
     )
     parser.add_argument("--device-note", help="training device as recorded (default from run)")
     parser.add_argument("--license", default="MIT")
-    parser.add_argument("--package", help="package that ships the weights (default plugins.ARCH)")
+    parser.add_argument(
+        "--package", help="package that ships the weights (default zoo_builtin.ARCH)"
+    )
     parser.add_argument(
         "--catalog",
         type=Path,
@@ -95,16 +95,19 @@ def main() -> None:
     if not (args.run and args.name and args.description):
         parser.error("give RUN NAME --description, or --refresh NAME ...")
 
-    info = json.loads((args.run / "config.json").read_text())
+    info = read_run_info(args.run)
+    if info is None:
+        parser.error(f"{args.run} is not a run folder (no run.json)")
     arch = info["architecture"]
-    package = args.package or "plugins." + arch.replace("-", "_")
+    package = args.package or "zoo_builtin." + arch.replace("-", "_")
     spec = importlib.util.find_spec(package)
     package_dir = Path(spec.submodule_search_locations[0])
     dest = package_dir / "weights" / f"{args.name}.safetensors"
     dest.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(args.run / "model.safetensors", dest)
     model = zoo.load(dest)
-    metrics, eval_block = measure(model, args.data or info.get("data_source"))
+    data = args.data or (None if model.task.default_eval_data() else info.get("data_source"))
+    metrics, eval_block = measure(model, data)
     device = args.device_note or ("cpu (2 cores)" if info["device"] == "cpu" else info["device"])
 
     catalog_path = args.catalog

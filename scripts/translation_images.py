@@ -11,8 +11,8 @@ from pathlib import Path
 import torch
 
 import zoo
+from zoo.data.digits import mnist2digits, mnist_repair
 from zoo.images import save_grid
-from zoo.translation_data import mnist2digits, mnist_repair
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "img"
 

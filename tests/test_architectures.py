@@ -3,15 +3,17 @@ import torch
 from torch import nn
 
 import zoo
-from zoo.registry import get_architecture
+from zoo.models._registry import get_architecture
 from zoo.testing import check_architecture
 
 ALL_CHECKS = [
     "class",
+    "config_defaults",
     "config_roundtrip",
     "modules",
     "optimizers",
     "sample_shape_range_determinism",
+    "fast_copy_attributes",
     "train_step",
     "safetensors_roundtrip",
 ]
@@ -40,6 +42,38 @@ def test_conformance_kit_catches_a_broken_plugin(small_configs):
 
     with pytest.raises(AssertionError, match="generator weights unchanged"):
         check_architecture(Frozen, small_configs["dcgan"])
+
+
+def test_conformance_kit_checks_the_config_defaults_as_declared():
+    import dataclasses
+
+    base = get_architecture("dcgan")
+
+    @dataclasses.dataclass(frozen=True)
+    class BadDefaults(base.Config):
+        image_size: int = zoo.choice(30, (28, 32, 64), "not one of its own choices")
+
+    class Bad(base):
+        Config = BadDefaults
+
+    with pytest.raises(AssertionError, match="defaults break its own rules.*image_size=30"):
+        check_architecture(Bad, {"image_size": 28, "channels": 1})
+
+
+def test_conformance_kit_needs_a_task():
+    class NoTask(zoo.GAN):
+        Config = get_architecture("dcgan").Config
+
+    with pytest.raises(AssertionError, match="must be a zoo.tasks.Task"):
+        check_architecture(NoTask)
+
+
+def test_sample_takes_latent_codes(small_configs):
+    model = zoo.create("dcgan", **small_configs["dcgan"]).eval()
+    z = model.latent(5, torch.Generator().manual_seed(3))
+    assert torch.equal(model.sample(latents=z, fast=False), model.sample(5, seed=3, fast=False))
+    with pytest.raises(ValueError, match=r"latents of shape \(5, 7\); expected \(n, 8\)"):
+        model.sample(latents=torch.randn(5, 7))
 
 
 def layer_types(module):

@@ -67,7 +67,7 @@ def test_sample_rejects_bad_output_and_count(zoo_cli, tmp_path):
     r = zoo_cli("sample", "dcgan-mnist", "-o", tmp_path / "x.txt", check=False)
     assert r.returncode != 0 and ".png" in r.stderr
     r = zoo_cli("sample", "dcgan-mnist", "-n", "0", "-o", tmp_path / "x.png", check=False)
-    assert r.returncode != 0 and "n must be a positive integer" in r.stderr
+    assert r.returncode != 0 and "0 is not a positive integer" in r.stderr
 
 
 def test_train_then_sample_and_eval_the_run(zoo_cli, tmp_path):
@@ -93,7 +93,7 @@ def test_train_then_sample_and_eval_the_run(zoo_cli, tmp_path):
         "d_width=8",
         "--no-progress",
     )
-    info = json.loads((run / "config.json").read_text())
+    info = json.loads((run / "run.json").read_text())
     assert info["command"].startswith("zoo train dcgan --data mnist")
     zoo_cli("sample", run, "-n", "4", "-o", tmp_path / "s.png")
     result = json.loads(zoo_cli("eval", run, "--samples", "50", "--json").stdout)
@@ -102,7 +102,7 @@ def test_train_then_sample_and_eval_the_run(zoo_cli, tmp_path):
 
 
 def test_set_values_parse_as_literals_and_booleans():
-    from zoo.cli import parse_assignments
+    from zoo.cli._util import parse_assignments
 
     values = parse_assignments(
         ["a=1", "b=0.5", "c=(64,128)", "d=unet_32", "e=false", "f=True"], "--set"

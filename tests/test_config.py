@@ -1,7 +1,7 @@
 import pytest
 
 import zoo
-from zoo.registry import get_architecture
+from zoo.models._registry import get_architecture
 
 
 def test_roundtrip_and_tuple_coercion():

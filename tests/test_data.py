@@ -7,8 +7,9 @@ import torch
 from PIL import Image
 
 import zoo
-from zoo.classifier import mnist_real
-from zoo.data import BatchStream, load_data
+from zoo.data.images import load_data
+from zoo.data.stream import BatchStream
+from zoo.metrics.classifier import mnist_real
 
 
 @pytest.fixture

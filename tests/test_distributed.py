@@ -10,7 +10,7 @@ import sys
 import pytest
 import torch
 
-from zoo.weights import read_weights
+from zoo.models._weights import read_weights
 
 from .conftest import run_zoo
 from .test_registry import env_with, make_distribution
@@ -95,7 +95,7 @@ def test_two_processes_match_one_with_the_same_global_batch(tmp_path):
     ddp, _ = read_weights(tmp_path / "ddp" / "model.safetensors")
     for key in single:
         assert torch.allclose(single[key], ddp[key], atol=1e-5, rtol=1e-4), key
-    info = json.loads((tmp_path / "ddp" / "config.json").read_text())
+    info = json.loads((tmp_path / "ddp" / "run.json").read_text())
     assert info["processes"] == 2 and info["step"] == 6
     log = (tmp_path / "ddp" / "log.jsonl").read_text().splitlines()
     assert len(log) == len((tmp_path / "single" / "log.jsonl").read_text().splitlines())

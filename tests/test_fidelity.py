@@ -4,8 +4,8 @@ import pytest
 import torch
 
 import zoo
-from zoo.classifier import mnist_real, uci_real
-from zoo.fidelity import EXTRACTORS, fidelity_metrics
+from zoo.metrics.classifier import mnist_real, uci_real
+from zoo.metrics.fidelity import EXTRACTORS, fidelity_metrics
 
 
 @pytest.fixture(scope="module")

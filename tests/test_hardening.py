@@ -5,7 +5,7 @@ import resource
 import subprocess
 
 import zoo
-from zoo.checkpoint import CHECKPOINT_NAME
+from zoo.constants import CHECKPOINT_NAME
 from zoo.errors import ZooError
 
 from .conftest import SMALL, ZOO, run_zoo
@@ -70,7 +70,7 @@ def test_temp_files_of_a_killed_write_are_never_resumed(tmp_path):
     _train(run)
     (run / f".{CHECKPOINT_NAME}.x1.tmp").write_bytes(b"half a checkpoint")
     _train(run, "--resume", "--steps", "6")
-    assert '"step": 6' in (run / "config.json").read_text()
+    assert '"step": 6' in (run / "run.json").read_text()
 
 
 def test_a_corrupt_checkpoint_is_refused_by_name(tmp_path):

@@ -15,9 +15,9 @@ import yaml
 from huggingface_hub import ModelCard
 
 import zoo
-from zoo.catalog import load_catalog
-from zoo.hub import parse_hub_id
-from zoo.weights import read_weights, sha256_file
+from zoo.models._catalog import load_catalog
+from zoo.models._download import parse_hub_id
+from zoo.models._weights import read_weights, sha256_file
 
 from .conftest import REPO, run_zoo
 from .hub import testbed

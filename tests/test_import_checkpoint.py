@@ -12,7 +12,8 @@ import torch
 from safetensors.torch import load_file
 
 import zoo
-from zoo.convert import import_reference, infer_generator_config
+from zoo.models._factory import import_reference
+from zoo.nn.translation import infer_generator_config
 
 FIXTURES = Path(__file__).parent / "fixtures" / "reference"
 EXPECTED = load_file(FIXTURES / "expected.safetensors")
@@ -51,7 +52,9 @@ def _check_outputs(model, files):
     for file, direction in zip(files, ["AtoB", "BtoA"]):
         x, y = EXPECTED[f"{file}:input"], EXPECTED[f"{file}:output"]
         out = model.translate(x * 0.5 + 0.5, direction, fast=False)  # the zoo works in [0, 1]
-        torch.testing.assert_close(out, y * 0.5 + 0.5, atol=1e-5, rtol=0)
+        # the expected outputs were computed on an AVX-512 CPU; fp32 kernels round differently
+        # per instruction set (1.6e-5 seen on an AVX2-only one), hence 1e-4, not 1e-5
+        torch.testing.assert_close(out, y * 0.5 + 0.5, atol=1e-4, rtol=0)
 
 
 @pytest.mark.parametrize("files, overrides, inferred", CASES, ids=lambda c: str(c)[:40])
@@ -99,7 +102,7 @@ def test_discriminators_and_mismatched_pairs_are_explained(tmp_path, zoo_cli):
     pair.append(FIXTURES / "cyclegan_resnet6_batch_dropout_latest_net_G.pth")
     result = zoo_cli("import-checkpoint", *pair, "-o", tmp_path / "x", check=False)
     assert result.returncode == 2
-    assert "not a CycleGAN pair" in result.stderr and "Traceback" not in result.stderr
+    assert "not a pair of opposite generators" in result.stderr and "Traceback" not in result.stderr
 
 
 def test_zoo_layout_matches_reference_parameter_names():

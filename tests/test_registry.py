@@ -2,11 +2,13 @@
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import zoo
-from zoo.model import GAN
-from zoo.registry import discover
+from zoo.models._registry import discover
+from zoo.models.base import GAN
 
 
 def make_distribution(
@@ -71,19 +73,89 @@ def test_broken_plugin_is_listed_with_its_error_and_others_still_work(tmp_path, 
     assert r.returncode == 2 and "installed but broken" in r.stderr
 
 
-def test_two_plugins_claiming_one_name_is_an_error_naming_both(tmp_path, zoo_cli):
+def test_a_contested_name_is_refused_and_everything_else_keeps_working(tmp_path, zoo_cli):
     make_distribution(tmp_path, "zoo-impostor", {"dcgan": "impostor:DCGAN"}, "", "impostor")
-    r = zoo_cli("list", "--architectures", env=env_with(tmp_path), check=False)
-    assert r.returncode == 2
-    assert "'dcgan' is claimed by two plugins" in r.stderr
-    assert "gan-zoo 0.1.0" in r.stderr and "zoo-impostor 1.0" in r.stderr
+    env = env_with(tmp_path)
+    r = zoo_cli("list", "--architectures", "--json", env=env)
+    rows = {row["name"]: row for row in json.loads(r.stdout)}
+    assert rows["dcgan"]["status"] == "conflict"
+    assert "'dcgan' is claimed by" in rows["dcgan"]["error"]
+    assert (
+        "gan-zoo 0.1.0" in rows["dcgan"]["error"] and "zoo-impostor 1.0" in rows["dcgan"]["error"]
+    )
+    assert rows["vanilla"]["status"] == "ok" and rows["pix2pix"]["status"] == "ok"
+    r = zoo_cli("sample", "dcgan-mnist", "-o", tmp_path / "d.png", env=env, check=False)
+    assert r.returncode == 2 and "claimed by" in r.stderr and "Traceback" not in r.stderr
+    zoo_cli("sample", "vanilla-mnist", "-n", "4", "-o", tmp_path / "v.png", env=env)
+    code = "import zoo; print(type(zoo.create('vanilla')).__name__)"
+    r = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, **env},
+        text=True,
+        capture_output=True,
+        check=True,
+    )
+    assert r.stdout.strip() == "VanillaGAN"
+
+
+def test_plugins_that_break_the_contract_are_reported_at_discovery(tmp_path, zoo_cli):
+    head = (
+        "import dataclasses, zoo\n@dataclasses.dataclass(frozen=True)\nclass Cfg(zoo.ArchConfig):\n"
+    )
+    bad_default = head + (
+        "    size: int = zoo.choice(30, (28, 32))\n"
+        "class Bad(zoo.UnconditionalGAN):\n    Config = Cfg\n"
+    )
+    string_task = head + (
+        "    size: int = 28\nclass Cond(zoo.GAN):\n    Config = Cfg\n    task = 'conditional'\n"
+    )
+    make_distribution(
+        tmp_path, "zoo-bad", {"bad-default": "bad_default:Bad"}, bad_default, "bad_default"
+    )
+    make_distribution(tmp_path / "b", "zoo-cond", {"cond": "cond:Cond"}, string_task, "cond")
+    env = {
+        "PYTHONPATH": os.pathsep.join(
+            [str(tmp_path), str(tmp_path / "b"), os.environ.get("PYTHONPATH", "")]
+        )
+    }
+    rows = {
+        r["name"]: r
+        for r in json.loads(zoo_cli("list", "--architectures", "--json", env=env).stdout)
+    }
+    assert rows["bad-default"]["status"] == "broken"
+    assert "size=30 is not valid" in rows["bad-default"]["error"]
+    assert rows["cond"]["status"] == "broken" and "not a zoo.tasks.Task" in rows["cond"]["error"]
+    assert "unconditional, image-to-image" in rows["cond"]["error"]
+
+
+def test_a_users_own_plugins_package_shadows_nothing(tmp_path, zoo_cli):
+    """A folder with its own plugins/ package next to the user's script (very common)."""
+    (tmp_path / "plugins").mkdir()
+    (tmp_path / "plugins" / "__init__.py").write_text("raise ImportError('my own plugins')\n")
+    (tmp_path / "plugins" / "dcgan.py").write_text("x = 1\n")
+    code = (
+        "import zoo\n"
+        "print(len(zoo.list_models()), len(zoo.list_architectures()))\n"
+        "m = zoo.load('dcgan-mnist')\n"
+        "m.save_pretrained('saved')\n"
+        "print(zoo.load('saved').sample(2, seed=0).shape)\n"
+    )
+    r = subprocess.run(
+        [sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=300
+    )
+    assert r.returncode == 0, r.stderr
+    models, architectures = map(int, r.stdout.split("\n")[0].split())
+    assert models >= 5 and architectures >= 5
+    assert "torch.Size([2, 1, 28, 28])" in r.stdout
+    r = zoo_cli("sample", "dcgan-mnist", "-n", "4", "-o", "s.png", cwd=tmp_path)
+    assert (tmp_path / "s.png").is_file()
 
 
 def test_third_party_architecture_is_trainable_by_name(tmp_path, zoo_cli):
     """A distribution declaring only an entry point appears, trains and samples."""
     module = (
         "import dataclasses, torch, zoo\n"
-        "from zoo.layers import conv_generator, conv_discriminator\n"
+        "from zoo.nn import conv_generator, conv_discriminator\n"
         "from zoo.losses import nonsaturating_d_loss, nonsaturating_g_loss\n"
         "@dataclasses.dataclass(frozen=True)\n"
         "class Cfg(zoo.ArchConfig):\n"

@@ -47,7 +47,7 @@ def test_scaffolded_plugin_installs_trains_and_passes_its_own_tests(installed_pl
         "d_width=8",
         "--no-progress",
     )
-    assert json.loads((run / "config.json").read_text())["step"] == 78
+    assert json.loads((run / "run.json").read_text())["step"] == 78
     run_zoo("sample", run, "-n", "4", "-o", tmp_path / "s.png")
     bench = tmp_path / "bench.json"
     run_zoo(

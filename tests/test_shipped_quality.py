@@ -6,8 +6,8 @@ import pytest
 import torch
 
 import zoo
-from zoo.catalog import load_catalog
-from zoo.metrics import compare_with_catalog, evaluate
+from zoo.metrics.generation import compare_with_catalog, evaluate
+from zoo.models._catalog import load_catalog
 
 SHIPPED = ["vanilla-mnist", "dcgan-mnist", "wgan-gp-mnist"]
 
@@ -60,7 +60,7 @@ TRANSLATORS = ["pix2pix-mnist-repair", "cyclegan-mnist2digits"]
 
 @pytest.mark.parametrize("name", TRANSLATORS)
 def test_eval_reproduces_the_translators_catalog_metrics(name):
-    from zoo.translation_metrics import evaluate_translation
+    from zoo.metrics.translation import evaluate_translation
 
     entry = load_catalog()[name]
     result = evaluate_translation(zoo.load(name), entry.eval["data"], progress=False)

@@ -8,11 +8,11 @@ import pytest
 import torch
 
 import zoo
-from zoo.checkpoint import CHECKPOINT_NAME
-from zoo.data import load_data
-from zoo.registry import get_architecture
-from zoo.trainer import TrainConfig, Trainer, seed_everything
-from zoo.weights import read_weights
+from zoo.constants import CHECKPOINT_NAME
+from zoo.data.images import load_data
+from zoo.models._registry import get_architecture
+from zoo.models._weights import read_weights
+from zoo.train import TrainConfig, Trainer, seed_everything
 
 from .conftest import SMALL, ZOO
 
@@ -49,7 +49,7 @@ def test_run_folder_contents(tmp_path):
     t = make_trainer("dcgan", tmp_path / "run")
     t.train()
     run = tmp_path / "run"
-    info = json.loads((run / "config.json").read_text())
+    info = json.loads((run / "run.json").read_text())
     assert info["architecture"] == "dcgan" and info["step"] == 6
     assert info["config"] == zoo.create("dcgan", **SMALL["dcgan"]).config.to_dict()
     assert sorted(p.name for p in (run / "samples").iterdir()) == [
@@ -295,3 +295,16 @@ def test_adam_updates_run_fused_and_match_the_reference_loop(tmp_path):
     assert moved  # the update did change the weights
     for k, v in t.model.generator.state_dict().items():
         torch.testing.assert_close(fused[k], v, atol=1e-6, rtol=1e-5)
+
+
+def test_run_info_is_read_from_run_json_or_a_legacy_config_json(tmp_path):
+    from zoo.train.run import read_run_info
+
+    legacy = tmp_path / "legacy"
+    legacy.mkdir()
+    (legacy / "config.json").write_text(json.dumps({"train": {}, "data_source": "mnist"}))
+    assert read_run_info(legacy)["data_source"] == "mnist"
+    published = tmp_path / "published"  # a save_pretrained folder's config.json is not run info
+    published.mkdir()
+    (published / "config.json").write_text(json.dumps({"architecture": "dcgan", "config": {}}))
+    assert read_run_info(published) is None

@@ -8,12 +8,12 @@ import torch
 from PIL import Image
 
 import zoo
+from zoo.data.translation import PairedData
 from zoo.image_pool import ImagePool
-from zoo.registry import get_architecture
+from zoo.metrics.translation import psnr, ssim
+from zoo.models._registry import get_architecture
 from zoo.testing import check_architecture
-from zoo.trainer import TrainConfig, Trainer
-from zoo.translation_data import PairedData
-from zoo.translation_metrics import psnr, ssim
+from zoo.train import TrainConfig, Trainer
 
 TINY = {
     "pix2pix": {
@@ -36,10 +36,12 @@ TINY = {
 }
 I2I_CHECKS = [
     "class",
+    "config_defaults",
     "config_roundtrip",
     "modules",
     "optimizers",
     "translate_shape_range_determinism",
+    "fast_copy_attributes",
     "train_step",
     "safetensors_roundtrip",
 ]
@@ -148,7 +150,9 @@ def test_translate_takes_tensors_and_pil_and_checks_channels_and_sizes():
     x = torch.rand(3, 1, 32, 32)
     out = model.translate(x)
     assert out.shape == (3, 1, 32, 32) and out.min() >= 0 and out.max() <= 1
-    assert torch.equal(model.translate(x[0]), out[0])  # (C, H, W) in, (C, H, W) out
+    # (C, H, W) in, (C, H, W) out; kernels may block a batch of one differently from a batch
+    # of several (AVX2), so the same image agrees to rounding, not bit for bit
+    torch.testing.assert_close(model.translate(x[0]), out[0], atol=1e-4, rtol=0)
     img = Image.fromarray((x[0, 0].numpy() * 255).astype(np.uint8))
     pil = model.translate(img, direction="BtoA")
     assert isinstance(pil, Image.Image) and pil.size == (32, 32) and pil.mode == "L"
@@ -167,7 +171,7 @@ def test_translate_takes_tensors_and_pil_and_checks_channels_and_sizes():
 
 
 def test_fast_translation_stays_within_tolerance_of_fp32():
-    from zoo.fast import FAST_TOLERANCE
+    from zoo.inference.fast import FAST_TOLERANCE
 
     torch.manual_seed(0)
     model = zoo.create("pix2pix", **{**TINY["pix2pix"], "ngf": 16}).eval()
@@ -193,7 +197,7 @@ def test_ssim_and_psnr_match_scikit_image():
 
 
 def _digit_folder(root, n=8, size=32):
-    from zoo.translation_data import mnist_repair
+    from zoo.data.digits import mnist_repair
 
     corrupted, clean, _ = mnist_repair("test")
     for phase in ("train", "test"):
@@ -226,7 +230,7 @@ def test_cli_trains_on_an_aligned_folder_then_evaluates_and_translates(tmp_path,
         "--no-progress",
     )
     assert (run / "samples" / "latest.png").is_file()
-    assert json.loads((run / "config.json").read_text())["data_source"] == str(data)
+    assert json.loads((run / "run.json").read_text())["data_source"] == str(data)
     result = json.loads(zoo_cli("eval", run, "--json").stdout)  # the test/ split
     assert result["samples"] == 8 and {"psnr", "ssim", "l1", "input_psnr"} <= set(result["metrics"])
     # translate one file, then a folder with side-by-side comparisons
@@ -250,4 +254,4 @@ def test_cli_translate_errors_name_the_problem(tmp_path, zoo_cli):
     result = zoo_cli(
         "translate", run, tmp_path / "missing.png", "-o", tmp_path / "o.png", check=False
     )
-    assert result.returncode == 2 and "missing.png does not exist" in result.stderr
+    assert result.returncode == 2 and "missing.png' does not exist" in result.stderr

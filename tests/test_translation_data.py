@@ -7,14 +7,9 @@ import pytest
 import torch
 from PIL import Image
 
+from zoo.data.digits import corrupt_digits, mnist2digits, mnist_repair
+from zoo.data.translation import Preprocess, load_translation_data
 from zoo.errors import DataError
-from zoo.translation_data import (
-    Preprocess,
-    corrupt_digits,
-    load_translation_data,
-    mnist2digits,
-    mnist_repair,
-)
 
 
 def _save(path, array):

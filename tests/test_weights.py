@@ -5,7 +5,7 @@ import pytest
 import torch
 
 import zoo
-from zoo.weights import read_weights, save_weights, sha256_file
+from zoo.models._weights import read_weights, save_weights, sha256_file
 
 
 @pytest.fixture
@@ -92,3 +92,40 @@ def test_file_naming_an_uninstalled_architecture(tmp_path):
     save_weights(path, {"generator.w": torch.zeros(1)}, "stylegan9", {})
     with pytest.raises(zoo.UnknownNameError, match="unknown architecture 'stylegan9'"):
         zoo.load(path)
+
+
+def test_the_same_model_gives_the_same_bytes(tmp_path, small_configs):
+    """A catalog pins sha256, so re-running a recorded command must reproduce the file: the
+    safetensors library writes its metadata in hash-map order, the zoo sorts it."""
+    import subprocess
+    import sys
+
+    model = zoo.create("dcgan", **small_configs["dcgan"]).eval()
+    state, config = model.inference_state_dict(), model.config.to_dict()
+    extra = {"step": "7", "kind": "run", "zeta": "z", "alpha": "a"}
+    paths = [tmp_path / f"{i}.safetensors" for i in range(6)]
+    digests = {save_weights(p, state, "dcgan", config, extra=extra) for p in paths}
+    torch.save(state, tmp_path / "state.pt")
+    code = (
+        "import json, sys, torch\n"
+        "from zoo.models._weights import save_weights\n"
+        f"state = torch.load({str(tmp_path / 'state.pt')!r}, weights_only=True)\n"
+        f"print(save_weights(sys.argv[1], state, 'dcgan', json.loads(sys.argv[2]), {extra!r}))\n"
+    )
+    other = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "other.safetensors"), json.dumps(config)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    digests.add(other.stdout.strip())
+    assert len(digests) == 1
+    data = paths[0].read_bytes()
+    assert all(p.read_bytes() == data for p in paths[1:])
+    size = int.from_bytes(data[:8], "little")
+    assert size % 8 == 0
+    header = json.loads(data[8 : 8 + size])
+    assert list(header["__metadata__"]) == sorted(header["__metadata__"])
+    assert list(header) == sorted(header)
+    tensors, meta = read_weights(paths[0])  # still a valid safetensors file
+    assert meta["step"] == "7" and all(torch.equal(tensors[k], state[k]) for k in state)

@@ -1,9 +1,14 @@
-"""gan-zoo: a plugin-based model zoo of generative adversarial networks for PyTorch."""
+"""gan-zoo: a plugin-based model zoo of generative adversarial networks for PyTorch.
 
-__version__ = "0.1.0"
+The public names are here; the layout (one concern per subpackage) is in ARCHITECTURE.md:
+:mod:`zoo.models` (contract, registry, catalog, weights, Hub), :mod:`zoo.tasks` (what each use
+of GANs needs), :mod:`zoo.nn` and :mod:`zoo.losses` (building blocks), :mod:`zoo.data`,
+:mod:`zoo.metrics`, :mod:`zoo.train`, :mod:`zoo.inference`, :mod:`zoo.cli`,
+:mod:`zoo.testing` (the conformance kit).
+"""
 
 from zoo import registry
-from zoo.api import create, list_architectures, list_models, load, load_weights_file
+from zoo._version import __version__
 from zoo.config import ArchConfig, bounded, choice
 from zoo.errors import (
     CatalogError,
@@ -17,7 +22,9 @@ from zoo.errors import (
     WeightsError,
     ZooError,
 )
-from zoo.model import GAN, ImageToImageGAN, LossOutput, OptimizerSpec, UnconditionalGAN
+from zoo.models._factory import create, list_architectures, list_models, load, load_weights_file
+from zoo.models.base import GAN, LossOutput, OptimizerSpec
+from zoo.tasks import ImageToImageGAN, Task, UnconditionalGAN
 
 __all__ = [
     "__version__",
@@ -33,6 +40,7 @@ __all__ = [
     "GAN",
     "UnconditionalGAN",
     "ImageToImageGAN",
+    "Task",
     "LossOutput",
     "OptimizerSpec",
     "ZooError",

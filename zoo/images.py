@@ -1,4 +1,4 @@
-"""Pictures: image grids and side-by-side strips saved as PNG."""
+"""Pictures: image files, PIL <-> tensor conversion, grids and side-by-side strips as PNG."""
 
 from __future__ import annotations
 
@@ -33,28 +33,48 @@ def save_grid(images: torch.Tensor, path: str | os.PathLike, nrow: int | None = 
 
 #: PIL modes that hold one channel
 GRAY_MODES = ("1", "L", "LA", "I", "I;16", "F")
+#: file endings read as images
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
+#: ITU-R 601 luma weights of R, G and B, as PIL's "L" conversion
+LUMA = (0.299, 0.587, 0.114)
+
+
+def image_files(folder: Path) -> list[Path]:
+    """The image files under ``folder`` (searched recursively), sorted."""
+    return sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
+
+
+def luma(images: torch.Tensor) -> torch.Tensor:
+    """(N, 3, H, W) float images -> (N, 1, H, W) grey, with the :data:`LUMA` weights."""
+    weights = torch.tensor(LUMA, device=images.device).view(1, 3, 1, 1)
+    return (images * weights).sum(1, keepdim=True)
+
+
+def pil_to_uint8(img: Image.Image) -> torch.Tensor:
+    """A PIL image ("L" or "RGB") as a uint8 tensor (C, H, W)."""
+    import numpy as np
+
+    array = np.asarray(img, dtype=np.uint8)
+    return torch.from_numpy((array[None] if array.ndim == 2 else array.transpose(2, 0, 1)).copy())
 
 
 def from_pil(images: Image.Image | list[Image.Image], channels: int) -> torch.Tensor:
     """PIL image(s) of one size as a float tensor (N, channels, H, W) in [0, 1]. A colour
     image for a 1-channel model is an error (grayscale images are widened to RGB)."""
-    import numpy as np
-
     if isinstance(images, Image.Image):
         images = [images]
-    arrays = []
+    tensors = []
     for i, img in enumerate(images):
         if channels == 1 and img.mode not in GRAY_MODES:
             raise ValueError(
                 f"image {i} is a {img.mode} image but the model expects grayscale; "
                 "pass img.convert('L')"
             )
-        array = np.asarray(img.convert("L" if channels == 1 else "RGB"), dtype=np.uint8)
-        arrays.append(array[None] if array.ndim == 2 else array.transpose(2, 0, 1))
-    sizes = {a.shape for a in arrays}
+        tensors.append(pil_to_uint8(img.convert("L" if channels == 1 else "RGB")))
+    sizes = {tuple(t.shape) for t in tensors}
     if len(sizes) > 1:
         raise ValueError(f"images of different sizes {sorted(sizes)}; translate one size at a time")
-    return torch.from_numpy(np.stack(arrays)).float() / 255
+    return torch.stack(tensors).float() / 255
 
 
 def to_pil_list(images: torch.Tensor) -> list[Image.Image]:

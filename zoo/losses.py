@@ -6,7 +6,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from zoo.distributed import sharded
+from zoo.models.base import LossOutput
+from zoo.train.distributed import sharded
 
 
 def nonsaturating_d_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
@@ -49,8 +50,6 @@ class NonSaturatingLoss:
     zoo.UnconditionalGAN)``; the model needs ``generator``, ``discriminator`` and ``latent``."""
 
     def discriminator_loss(self, real: torch.Tensor):
-        from zoo.model import LossOutput
-
         with torch.no_grad():
             fake = self.generator(self.latent(real.shape[0]))  # type: ignore[attr-defined]
         real_logits = self.discriminator(real)  # type: ignore[attr-defined]
@@ -61,8 +60,6 @@ class NonSaturatingLoss:
         )
 
     def generator_loss(self, real: torch.Tensor):
-        from zoo.model import LossOutput
-
         fake = self.generator(self.latent(real.shape[0]))  # type: ignore[attr-defined]
         return LossOutput(nonsaturating_g_loss(self.discriminator(fake)))  # type: ignore
 

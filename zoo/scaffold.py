@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 from zoo.errors import ConfigError
+from zoo.models._registry import discover
 
 NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
@@ -43,7 +44,7 @@ MODULE = '''\
 """{cls}: a gan-zoo architecture plugin (scaffolded by `zoo new-plugin {name}`).
 
 A least-squares GAN (Mao et al., 2017) on DCGAN networks, as a starting point: change the
-networks, the losses and the config; keep the contract (see zoo.model.GAN).
+networks, the losses and the config; keep the contract (see zoo.GAN and docs/plugins.md).
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ import dataclasses
 import torch
 
 import zoo
-from zoo.layers import conv_discriminator, conv_generator, init_dcgan_weights
+from zoo.nn import conv_discriminator, conv_generator, init_dcgan_weights
 
 
 @dataclasses.dataclass(frozen=True)
@@ -146,8 +147,6 @@ def scaffold(name: str, parent: str | Path = ".") -> Path:
             f"plugin name {name!r} is not valid: use lowercase letters, digits and single "
             "hyphens, starting with a letter (e.g. 'lsgan', 'my-gan')"
         )
-    from zoo.registry import discover
-
     if name in discover():
         raise ConfigError(f"an architecture named {name!r} is already installed; pick another")
     dist = f"zoo-{name}"

@@ -4,7 +4,9 @@
     check_architecture(MyGAN, config={"image_size": 28, "channels": 1})
 
 Each check raises ``AssertionError`` naming what the plugin got wrong; the function returns
-the names of the checks that passed.
+the names of the checks that passed. What depends on the task (``sample`` for generators,
+``translate`` for translators, random training data) is asked of the model's task
+(:meth:`zoo.tasks.Task.check`), so plugins that bring their own task are checked too.
 """
 
 from __future__ import annotations
@@ -19,10 +21,14 @@ import torch
 from torch import nn
 
 from zoo.config import ArchConfig
-from zoo.data import random_data
-from zoo.model import GAN, OptimizerSpec
-from zoo.trainer import TrainConfig, Trainer
-from zoo.weights import read_weights, save_weights
+from zoo.inference.fast import fast_copy
+from zoo.models._weights import read_weights, save_weights
+from zoo.models.base import GAN, OptimizerSpec
+from zoo.tasks.base import Task
+from zoo.train.config import TrainConfig
+from zoo.train.trainer import Trainer
+
+__all__ = ["check_architecture", "random_training_data"]
 
 
 def check_architecture(
@@ -39,7 +45,19 @@ def check_architecture(
         f"{cls.__name__}.Config must be a subclass of zoo.ArchConfig"
     )
     assert dataclasses.is_dataclass(cls.Config), f"{cls.Config.__name__} must be a dataclass"
+    assert isinstance(getattr(cls, "task", None), Task), (
+        f"{cls.__name__}.task must be a zoo.tasks.Task: subclass zoo.UnconditionalGAN or "
+        "zoo.ImageToImageGAN, or set task to a Task instance"
+    )
     ok("class")
+
+    try:
+        cls.Config()
+    except Exception as exc:
+        raise AssertionError(
+            f"{cls.Config.__name__}'s defaults break its own rules: {exc}"
+        ) from None
+    ok("config_defaults")
 
     cfg = cls.Config.from_dict(config or {})
     again = cls.Config.from_dict(json.loads(cfg.to_json()))
@@ -70,13 +88,11 @@ def check_architecture(
                 seen[id(p)] = opt_name
     ok("optimizers")
 
-    assert model.task in ("unconditional", "image-to-image"), f"unknown task {model.task!r}"
-    if model.task == "unconditional":
-        _check_sampling(model, cfg)
-        ok("sample_shape_range_determinism")
-    else:
-        _check_translation(model, cfg)
-        ok("translate_shape_range_determinism")
+    model.eval()
+    passed += model.task.check(model)
+    _check_fast_copy_keeps_attributes(model)
+    ok("fast_copy_attributes")
+    model.train()
 
     _check_train_step(cls, cfg, batch_size)
     ok("train_step")
@@ -86,60 +102,35 @@ def check_architecture(
     return passed
 
 
-def _image_shape(cfg: ArchConfig) -> tuple[int, int, int]:
-    return (cfg.channels, cfg.image_size, cfg.image_size)  # type: ignore[attr-defined]
+def random_training_data(model: GAN, n: int) -> Any:
+    """``n`` random training examples for ``model``, as its task makes them: images for
+    generators, random A/B pairs for translators."""
+    return model.task.random_training_data(model, n)
 
 
-def _check_sampling(model: GAN, cfg: ArchConfig) -> None:
-    model.eval()
-    a, b = model.sample(3, seed=1), model.sample(3, seed=1)  # type: ignore[attr-defined]
-    c = model.sample(3, seed=2)  # type: ignore[attr-defined]
-    assert a.shape == (3, *_image_shape(cfg)), f"sample(3) has shape {tuple(a.shape)}"
-    assert a.min() >= 0 and a.max() <= 1, "sample() must return images in [0, 1]"
-    assert torch.equal(a, b), "sample(n, seed=s) must return the same images for the same seed"
-    assert not torch.equal(a, c), "different seeds gave identical samples"
-    model.train()
-
-
-def _translation_input(model: GAN, direction: str, n: int, seed: int) -> torch.Tensor:
-    channels = model.channels(direction)[0]  # type: ignore[attr-defined]
-    size = model.config.image_size  # type: ignore[attr-defined]
-    return torch.rand(n, channels, size, size, generator=torch.Generator().manual_seed(seed))
-
-
-def _check_translation(model: GAN, cfg: ArchConfig) -> None:
-    model.eval()
-    for direction in model.directions:  # type: ignore[attr-defined]
-        x = _translation_input(model, direction, 2, seed=1)
-        out_channels = model.channels(direction)[1]  # type: ignore[attr-defined]
-        a, b = model.translate(x, direction), model.translate(x, direction)  # type: ignore
-        size = cfg.image_size  # type: ignore[attr-defined]
-        assert a.shape == (2, out_channels, size, size), (
-            f"translate({direction}) has shape {tuple(a.shape)}"
-        )
-        assert a.min() >= 0 and a.max() <= 1, "translate() must return images in [0, 1]"
-        assert torch.equal(a, b), f"translate({direction}) is not deterministic in eval mode"
-    model.train()
-
-
-def random_training_data(task: str, cfg: ArchConfig, n: int) -> Any:
-    """``n`` random training examples for a model of ``task`` with config ``cfg``: images for
-    unconditional models, random A/B pairs for image-to-image ones."""
-    if task == "unconditional":
-        channels, size, _ = _image_shape(cfg)
-        return random_data(n, channels, size)
-    from zoo.translation_data import PairedData
-
-    size = cfg.image_size  # type: ignore[attr-defined]
-    a = random_data(n, cfg.input_nc, size, seed=1).images  # type: ignore[attr-defined]
-    b = random_data(n, cfg.output_nc, size, seed=2).images  # type: ignore[attr-defined]
-    return PairedData(a, b, "random pairs", size)
+def _check_fast_copy_keeps_attributes(model: GAN) -> None:
+    """The fast path replaces modules (a convolution by a packed one, ...); every attribute
+    of a replaced module must still be readable on its replacement."""
+    for name in model.inference_modules:
+        module = getattr(model, name)
+        fast = fast_copy(module, torch.device("cpu"))
+        originals = dict(module.named_modules())
+        for path, replaced in fast.named_modules():
+            original = originals.get(path)
+            if original is None or type(original) is type(replaced):
+                continue
+            for attr in ("in_channels", "out_channels", "kernel_size", "stride", "padding"):
+                if hasattr(original, attr):
+                    assert getattr(replaced, attr, None) == getattr(original, attr), (
+                        f"the fast copy of {name}.{path} ({type(replaced).__name__}) lacks "
+                        f"{attr!r} of the {type(original).__name__} it replaces"
+                    )
 
 
 def _check_train_step(cls: type[GAN], cfg: ArchConfig, batch_size: int) -> None:
     torch.manual_seed(0)
     model = cls(cfg)
-    data = random_training_data(cls.task, cfg, batch_size * 2)
+    data = random_training_data(model, batch_size * 2)
     before = {k: v.detach().clone() for k, v in model.named_parameters()}
     with tempfile.TemporaryDirectory() as tmp:
         trainer = Trainer(
@@ -174,14 +165,4 @@ def _check_weights_roundtrip(cls: type[GAN], model: GAN, cfg: ArchConfig) -> Non
         rebuilt.eval()
     for key, value in model.inference_state_dict().items():
         assert torch.equal(value, rebuilt.inference_state_dict()[key]), f"{key} changed on reload"
-    if model.task == "unconditional":
-        assert torch.equal(model.sample(2, seed=3), rebuilt.sample(2, seed=3)), (  # type: ignore
-            "samples differ after a safetensors round trip"
-        )
-    else:
-        for direction in model.directions:  # type: ignore[attr-defined]
-            x = _translation_input(model, direction, 2, seed=3)
-            assert torch.equal(
-                model.translate(x, direction),  # type: ignore[attr-defined]
-                rebuilt.translate(x, direction),  # type: ignore[attr-defined]
-            ), f"translate({direction}) differs after a safetensors round trip"
+    model.task.check_same_outputs(model, rebuilt)

@@ -1,243 +1,34 @@
-"""Image-to-image networks in the module layout of the reference pix2pix/CycleGAN code
-(junyanz/pytorch-CycleGAN-and-pix2pix), so that its ``latest_net_*.pth`` state dicts load
-unchanged (public: plugins may use them).
+"""Re-exports :mod:`zoo.nn.translation` for plugins written against the earlier layout
+(``from zoo.translation_nets import UnetGenerator``). New code: ``from zoo.nn import ...``."""
 
-* ``UnetGenerator``: the U-Net of pix2pix; ``num_downs`` stride-2 halvings (unet_256: 8,
-  unet_128: 7; the zoo adds unet_32/unet_64 for small images), skip connections by
-  concatenation, dropout 0.5 in the innermost ngf*8 blocks.
-* ``ResnetGenerator``: CycleGAN's generator; 7x7 reflection-padded stem, two stride-2
-  convolutions, ``n_blocks`` residual blocks, two transposed convolutions, 7x7 output + Tanh.
-* ``NLayerDiscriminator``: the PatchGAN; with 3 layers each output sees a 70x70 patch.
+from zoo.nn.init import init_normal
+from zoo.nn.translation import (
+    GENERATORS,
+    NORMS,
+    RESNET_BLOCKS,
+    UNET_DEPTHS,
+    NLayerDiscriminator,
+    ResnetBlock,
+    ResnetGenerator,
+    UnetGenerator,
+    UnetSkipConnectionBlock,
+    build_generator,
+    clean_reference_state,
+    norm_factory,
+)
 
-Norms follow the reference: "batch" is ``BatchNorm2d(affine=True)`` and convolutions before it
-have no bias; "instance" is ``InstanceNorm2d(affine=False)`` without running statistics and the
-convolutions keep their bias.
-"""
-
-from __future__ import annotations
-
-import functools
-import re
-from collections.abc import Callable
-
-import torch
-from torch import nn
-
-from zoo.errors import ConfigError
-
-NORMS = ("batch", "instance", "none")
-UNET_DEPTHS = {"unet_32": 5, "unet_64": 6, "unet_128": 7, "unet_256": 8}
-RESNET_BLOCKS = {"resnet_6blocks": 6, "resnet_9blocks": 9}
-GENERATORS = (*UNET_DEPTHS, *RESNET_BLOCKS)
-
-NormFactory = Callable[[int], nn.Module]
-
-
-def norm_factory(kind: str) -> NormFactory:
-    """The reference's ``get_norm_layer``: a callable channels -> norm module."""
-    if kind == "batch":
-        return functools.partial(nn.BatchNorm2d, affine=True, track_running_stats=True)
-    if kind == "instance":
-        return functools.partial(nn.InstanceNorm2d, affine=False, track_running_stats=False)
-    if kind == "none":
-        return lambda channels: nn.Identity()
-    raise ConfigError(f"norm={kind!r}; choose one of {NORMS}")
-
-
-def _conv_bias(kind: str) -> bool:
-    """The reference gives convolutions a bias only when an InstanceNorm follows them."""
-    return kind == "instance"
-
-
-class UnetSkipConnectionBlock(nn.Module):
-    """One U-Net level: down, the inner levels, up; its input concatenated to its output
-    (except the outermost level, which returns the image)."""
-
-    def __init__(
-        self,
-        outer_nc: int,
-        inner_nc: int,
-        input_nc: int | None = None,
-        submodule: nn.Module | None = None,
-        outermost: bool = False,
-        innermost: bool = False,
-        norm: str = "batch",
-        use_dropout: bool = False,
-    ) -> None:
-        super().__init__()
-        self.outermost = outermost
-        make_norm, bias = norm_factory(norm), _conv_bias(norm)
-        input_nc = outer_nc if input_nc is None else input_nc
-        down_conv = nn.Conv2d(input_nc, inner_nc, 4, 2, 1, bias=bias)
-        if outermost:
-            up_conv = nn.ConvTranspose2d(inner_nc * 2, outer_nc, 4, 2, 1)
-            layers = [down_conv, submodule, nn.ReLU(True), up_conv, nn.Tanh()]
-        elif innermost:
-            up_conv = nn.ConvTranspose2d(inner_nc, outer_nc, 4, 2, 1, bias=bias)
-            layers = [nn.LeakyReLU(0.2, True), down_conv]
-            layers += [nn.ReLU(True), up_conv, make_norm(outer_nc)]
-        else:
-            up_conv = nn.ConvTranspose2d(inner_nc * 2, outer_nc, 4, 2, 1, bias=bias)
-            layers = [nn.LeakyReLU(0.2, True), down_conv, make_norm(inner_nc), submodule]
-            layers += [nn.ReLU(True), up_conv, make_norm(outer_nc)]
-            if use_dropout:
-                layers.append(nn.Dropout(0.5))
-        self.model = nn.Sequential(*layers)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.outermost:
-            return self.model(x)
-        return torch.cat([x, self.model(x)], 1)
-
-
-class UnetGenerator(nn.Module):
-    """U-Net generator; inputs must have sides divisible by ``2 ** num_downs``."""
-
-    def __init__(
-        self,
-        input_nc: int,
-        output_nc: int,
-        num_downs: int,
-        ngf: int = 64,
-        norm: str = "batch",
-        use_dropout: bool = False,
-    ) -> None:
-        super().__init__()
-        if num_downs < 5:
-            raise ConfigError(f"UnetGenerator: num_downs={num_downs} must be >= 5")
-        self.stride = 2**num_downs
-        block = UnetSkipConnectionBlock(ngf * 8, ngf * 8, innermost=True, norm=norm)
-        for _ in range(num_downs - 5):
-            block = UnetSkipConnectionBlock(
-                ngf * 8, ngf * 8, submodule=block, norm=norm, use_dropout=use_dropout
-            )
-        for outer in (4, 2, 1):
-            block = UnetSkipConnectionBlock(
-                ngf * outer, ngf * outer * 2, submodule=block, norm=norm
-            )
-        self.model = UnetSkipConnectionBlock(
-            output_nc, ngf, input_nc=input_nc, submodule=block, outermost=True, norm=norm
-        )
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.model(x)
-
-
-class ResnetBlock(nn.Module):
-    """x + (pad, conv3x3, norm, ReLU, [dropout], pad, conv3x3, norm)(x), reflection padding."""
-
-    def __init__(self, dim: int, norm: str, use_dropout: bool) -> None:
-        super().__init__()
-        make_norm, bias = norm_factory(norm), _conv_bias(norm)
-        layers = [nn.ReflectionPad2d(1), nn.Conv2d(dim, dim, 3, bias=bias), make_norm(dim)]
-        layers.append(nn.ReLU(True))
-        if use_dropout:
-            layers.append(nn.Dropout(0.5))
-        layers += [nn.ReflectionPad2d(1), nn.Conv2d(dim, dim, 3, bias=bias), make_norm(dim)]
-        self.conv_block = nn.Sequential(*layers)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x + self.conv_block(x)
-
-
-class ResnetGenerator(nn.Module):
-    """ResNet generator (Johnson et al., 2016) as CycleGAN uses it; sides divisible by 4."""
-
-    stride = 4
-
-    def __init__(
-        self,
-        input_nc: int,
-        output_nc: int,
-        ngf: int = 64,
-        norm: str = "instance",
-        use_dropout: bool = False,
-        n_blocks: int = 9,
-    ) -> None:
-        super().__init__()
-        make_norm, bias = norm_factory(norm), _conv_bias(norm)
-        layers: list[nn.Module] = [
-            nn.ReflectionPad2d(3),
-            nn.Conv2d(input_nc, ngf, 7, bias=bias),
-            make_norm(ngf),
-            nn.ReLU(True),
-        ]
-        for mult in (1, 2):
-            layers += [
-                nn.Conv2d(ngf * mult, ngf * mult * 2, 3, 2, 1, bias=bias),
-                make_norm(ngf * mult * 2),
-                nn.ReLU(True),
-            ]
-        layers += [ResnetBlock(ngf * 4, norm, use_dropout) for _ in range(n_blocks)]
-        for mult in (4, 2):
-            layers += [
-                nn.ConvTranspose2d(
-                    ngf * mult, ngf * mult // 2, 3, 2, 1, output_padding=1, bias=bias
-                ),
-                make_norm(ngf * mult // 2),
-                nn.ReLU(True),
-            ]
-        layers += [nn.ReflectionPad2d(3), nn.Conv2d(ngf, output_nc, 7), nn.Tanh()]
-        self.model = nn.Sequential(*layers)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.model(x)
-
-
-class NLayerDiscriminator(nn.Module):
-    """PatchGAN: one logit per overlapping patch (70x70 for ``n_layers=3``)."""
-
-    def __init__(self, input_nc: int, ndf: int = 64, n_layers: int = 3, norm: str = "batch"):
-        super().__init__()
-        make_norm, bias = norm_factory(norm), _conv_bias(norm)
-        layers: list[nn.Module] = [nn.Conv2d(input_nc, ndf, 4, 2, 1), nn.LeakyReLU(0.2, True)]
-        mult = 1
-        for n in range(1, n_layers + 1):
-            prev, mult = mult, min(2**n, 8)
-            stride = 2 if n < n_layers else 1
-            layers += [
-                nn.Conv2d(ndf * prev, ndf * mult, 4, stride, 1, bias=bias),
-                make_norm(ndf * mult),
-                nn.LeakyReLU(0.2, True),
-            ]
-        layers.append(nn.Conv2d(ndf * mult, 1, 4, 1, 1))
-        self.model = nn.Sequential(*layers)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.model(x)
-
-
-def build_generator(
-    name: str, input_nc: int, output_nc: int, ngf: int, norm: str, use_dropout: bool
-) -> nn.Module:
-    """The reference's ``define_G`` (without initialisation)."""
-    if name in UNET_DEPTHS:
-        return UnetGenerator(input_nc, output_nc, UNET_DEPTHS[name], ngf, norm, use_dropout)
-    if name in RESNET_BLOCKS:
-        return ResnetGenerator(input_nc, output_nc, ngf, norm, use_dropout, RESNET_BLOCKS[name])
-    raise ConfigError(f"generator={name!r}; choose one of {GENERATORS}")
-
-
-def init_normal(module: nn.Module, gain: float = 0.02) -> None:
-    """The reference's default ``init_type='normal'``: conv/linear weights N(0, gain), biases
-    0, BatchNorm scales N(1, gain)."""
-    for m in module.modules():
-        if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)):
-            nn.init.normal_(m.weight, 0.0, gain)
-            if m.bias is not None:
-                nn.init.zeros_(m.bias)
-        elif isinstance(m, nn.BatchNorm2d):
-            nn.init.normal_(m.weight, 1.0, gain)
-            nn.init.zeros_(m.bias)
-
-
-_INSTANCE_STATS = re.compile(r"\.(running_mean|running_var|num_batches_tracked)$")
-
-
-def clean_reference_state(state: dict[str, torch.Tensor], net: nn.Module) -> dict:
-    """A reference state dict made loadable into ``net``: the ``module.`` prefix of
-    DataParallel saves removed, and InstanceNorm running statistics (written by reference
-    versions before 0.4.1) dropped, as the reference's own loader does."""
-    state = {k.removeprefix("module."): v for k, v in state.items()}
-    expected = net.state_dict()
-    return {k: v for k, v in state.items() if k in expected or not _INSTANCE_STATS.search(k)}
+__all__ = [
+    "GENERATORS",
+    "NORMS",
+    "RESNET_BLOCKS",
+    "UNET_DEPTHS",
+    "NLayerDiscriminator",
+    "ResnetBlock",
+    "ResnetGenerator",
+    "UnetGenerator",
+    "UnetSkipConnectionBlock",
+    "build_generator",
+    "clean_reference_state",
+    "init_normal",
+    "norm_factory",
+]

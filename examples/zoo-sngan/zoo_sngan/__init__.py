@@ -9,7 +9,7 @@ What makes it more than a DCGAN copy:
   -E[D(G(z))];
 * Adam(2e-4, 0.5, 0.999) with one D step per G step (the paper's "standard" setting).
 
-Written only against gan-zoo's public API (``zoo``, ``zoo.layers``), as any plugin must be.
+Written only against gan-zoo's public API (``zoo``, ``zoo.nn``), as any plugin must be.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
 import zoo
-from zoo.layers import conv_discriminator, conv_generator, init_dcgan_weights
+from zoo.nn import conv_discriminator, conv_generator, init_dcgan_weights
 
 
 def catalog_path() -> Path:

@@ -1,0 +1,83 @@
+"""Every command, walked with bad values: a user's mistake ends in a `zoo: error:` line naming
+the bad value and exit status 2, never a Python traceback (real subprocesses)."""
+
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from .conftest import run_zoo
+
+FIXTURE = "tests/fixtures/reference/pix2pix_unet256_latest_net_G.pth"
+
+#: (arguments, text the error must contain)
+BAD = [
+    (["sample", "dcgan-mnist", "-n", "0"], "0 is not a positive integer"),
+    (["sample", "dcgan-mnist", "-n", "-3"], "-3 is not a positive integer"),
+    (["sample", "dcgan-mnist", "-n", "many"], "'many' is not a positive integer"),
+    (["sample", "dcgan-mnist", "--seed", "-1"], "-1 is not an integer >= 0"),
+    (["sample", "dcgan-mnist", "-o", "grid.txt"], "'grid.txt': give an image path"),
+    (["sample", "dcgan-mnist", "--nrow", "0"], "0 is not a positive integer"),
+    (["sample", "dcgan-mnist", "--device", "gpu0"], "'gpu0' is not a torch device"),
+    (["sample", "dcgan-mnst"], "Did you mean 'dcgan-mnist'"),
+    (["sample", "pix2pix-mnist-repair"], "use `zoo translate`"),
+    (["sample", "no/such/folder/model.safetensors"], "weights file not found"),
+    (["translate", "pix2pix-mnist-repair", "missing.png", "-o", "o.png"], "does not exist"),
+    (["translate", "dcgan-mnist", "README.md", "-o", "o.png"], "give an image path"),
+    (["train", "dcgan", "--data", "mnist", "--out", "r", "--steps", "0"], "0 is not a positive"),
+    (["train", "dcgan", "--data", "mnist", "--out", "r", "--batch-size", "x"], "'x' is not a"),
+    (["train", "dcgan", "--data", "mnist", "--out", "r", "--precision", "fp8"], "invalid choice"),
+    (["train", "dcgan", "--data", "mnist", "--out", "r", "--lr", "generator"], "KEY=VALUE"),
+    (["train", "dcgan", "--data", "mnist", "--out", "r", "--lr", "g=abc"], "must be a positive"),
+    (["train", "dcgan", "--data", "mnist", "--out", "r", "--ema-decay", "1.5"], "ema_decay=1.5"),
+    (["train", "dcgan", "--data", "mnist", "--out", "r", "--set", "image_size=30"], "image_size"),
+    (["train", "dcgan", "--data", "mnist", "--out", "r", "--set", "nope"], "KEY=VALUE"),
+    (["train", "dcgan", "--data", "no-such-data", "--out", "r"], "no-such-data"),
+    (["train", "dcgan", "--data", "mnist", "--out", "r", "--eval-samples", "5"], ">= 20"),
+    (["train", "dcgan", "--data", "mnist-repair", "--out", "r"], "paired"),
+    (["eval", "dcgan-mnist", "--samples", "0"], "0 is not a positive integer"),
+    (["eval", "dcgan-mnist", "--features", "vgg"], "invalid choice"),
+    (["eval", "dcgan-mnist", "--samples", "10"], "at least 20"),
+    (["info", "wgan"], "wgan-gp"),
+    (["info"], "needs NAME"),
+    (["pull", "dcgan-mnst"], "Did you mean"),
+    (["push", "dcgan-mnist", "--repo", "not a repo"], "malformed repo id"),
+    (["bench", "dcgan", "--batch", "0"], "0 is not a positive integer"),
+    (["bench", "dcgan", "--compare", "missing.json"], "'missing.json' does not exist"),
+    (["bench", "dcgn"], "Did you mean 'dcgan'"),
+    (["import-checkpoint", "missing.pth", "-o", "out"], "'missing.pth' does not exist"),
+    (["import-checkpoint", FIXTURE, FIXTURE, FIXTURE, "-o", "out"], "3 reference generator"),
+    (["new-plugin", "Bad_Name"], "is not valid"),
+    (["list", "--bogus"], "unrecognized arguments: --bogus"),
+]
+
+
+def test_every_command_reports_bad_values_without_a_traceback(tmp_path):
+    from .conftest import REPO
+
+    def attempt(case):
+        args, expected = case
+        args = [str(REPO / a) if a == FIXTURE else a for a in args]
+        return case, run_zoo(*args, cwd=tmp_path, check=False, env={"HF_HUB_OFFLINE": "1"})
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        results = list(pool.map(attempt, BAD))
+    failures = []
+    for (args, expected), r in results:
+        ok = r.returncode == 2 and "error:" in r.stderr and expected in r.stderr
+        if not ok or "Traceback" in r.stderr:
+            failures.append(f"zoo {' '.join(args)} -> {r.returncode}: {r.stderr[-400:]}")
+    assert failures == []
+    commands = {args[0] for args, _ in BAD}
+    from zoo.cli import COMMANDS
+
+    assert commands == set(COMMANDS)  # every command is walked
+
+
+@pytest.mark.parametrize("n", ["0", "-1"])
+def test_sample_n_zero_is_a_usage_error(zoo_cli, tmp_path, n):
+    r = zoo_cli("sample", "dcgan-mnist", "-n", n, "-o", tmp_path / "x.png", check=False)
+    assert r.returncode == 2
+    assert "zoo sample: error: argument -n" in r.stderr and "Traceback" not in r.stderr
+    assert not (tmp_path / "x.png").exists()

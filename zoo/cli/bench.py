@@ -1,0 +1,152 @@
+"""`zoo bench`: throughput of installed architectures against a reference-style baseline."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from zoo.cli._util import assignment, device_name, existing_file, positive_int, table
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "bench",
+        help="measure throughput of architectures",
+        description="Measure generator inference and training throughput of "
+        "installed architectures (plugins included), as ratios against a "
+        "reference-style baseline (eager fp32, autograd on, plain Adam loop) "
+        "measured in the same run. Also FLOPs per image and the fraction of a "
+        "matmul peak measured in the same run.",
+    )
+    p.add_argument("architectures", nargs="*", help="architectures (default: all installed)")
+    p.add_argument(
+        "--device", type=device_name, default="auto", help="auto, cpu, cuda (default auto)"
+    )
+    p.add_argument(
+        "--batch",
+        type=positive_int,
+        nargs="+",
+        default=None,
+        help="batch sizes (default 64 for unconditional models, 1 for pix2pix/CycleGAN as in "
+        "the reference code)",
+    )
+    p.add_argument(
+        "--variants",
+        nargs="+",
+        default=["eager", "channels_last", "bf16"],
+        choices=[
+            "eager",
+            "channels_last",
+            "bf16",
+            "bf16_channels_last",
+            "compile",
+            "fast",
+            "fast_compile",
+        ],
+        help="variants besides the baseline (default eager channels_last bf16); fast = the "
+        "default path of sample() for inference, bf16 + channels_last for training",
+    )
+    p.add_argument(
+        "--kinds",
+        nargs="+",
+        default=["inference", "train"],
+        choices=["inference", "train"],
+        help="what to measure (default both)",
+    )
+    p.add_argument(
+        "--set",
+        action="append",
+        type=assignment,
+        metavar="KEY=VALUE",
+        help="config value for every architecture measured (e.g. image_size=28)",
+    )
+    p.add_argument("--json", metavar="FILE", type=Path, help="also write the results as JSON")
+    p.add_argument(
+        "--compare",
+        metavar="FILE",
+        type=existing_file,
+        help="add a column against a saved --json run",
+    )
+    p.add_argument("--quick", action="store_true", help="one timed call each (smoke test)")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    import torch
+
+    from zoo.inference import bench
+    from zoo.inference.fast import fast_path_plan
+    from zoo.models._registry import get_architecture, list_architectures
+    from zoo.train.config import resolve_device
+
+    device = resolve_device(args.device)
+    archs = args.architectures or list_architectures()
+    for arch in archs:
+        get_architecture(arch)  # a clear error for unknown or broken names, before measuring
+    timing = {"warmup": 1, "repeats": 1, "min_time": 0.0} if args.quick else {}
+    values = dict(args.set or [])
+    configs = dict.fromkeys(archs, values) if values else None
+    results = bench.run(archs, device, args.batch, args.variants, args.kinds, configs, **timing)
+    rows = [r.row() for r in results]
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps(
+                {"device": _device_name(device), "torch": torch.__version__, "results": rows},
+                indent=2,
+            )
+        )
+    previous = {}
+    if args.compare:
+        old = json.loads(Path(args.compare).read_text())["results"]
+        previous = {(r["architecture"], r["kind"], r["variant"], r["batch"]): r for r in old}
+    lines = []
+    for r in rows:
+        line = {
+            "arch": r["architecture"],
+            "kind": r["kind"],
+            "variant": r["variant"],
+            "batch": r["batch"],
+            "images/s": _rate(r["images_per_s"]),
+            "vs baseline": f"{r['speedup']:.2f}x",
+            "MFLOP/img": _number(r["flops_per_image"] / 1e6),
+            "% peak": _number(100 * r["peak_fraction"]),
+        }
+        key = (r["architecture"], r["kind"], r["variant"], r["batch"])
+        if key in previous:
+            line["vs saved"] = f"{r['images_per_s'] / previous[key]['images_per_s']:.2f}x"
+        lines.append(line)
+    columns = [
+        "arch",
+        "kind",
+        "variant",
+        "batch",
+        "images/s",
+        "vs baseline",
+        "MFLOP/img",
+        "% peak",
+    ] + (["vs saved"] if previous else [])
+    print(f"device: {_device_name(device)}")
+    plan = fast_path_plan(device)
+    print("fast path: " + "; ".join(f"{k}: {v}" for k, v in plan.items() if k != "device"))
+    print(table(lines, columns))
+    return 0
+
+
+def _rate(value: float) -> str:
+    """Images per second: one decimal, or three significant digits below 10 (0.153)."""
+    return f"{value:.1f}" if value >= 10 else f"{value:.3g}"
+
+
+def _number(value: float) -> str:
+    return "n/a" if value != value else f"{value:.1f}"  # NaN: not measurable
+
+
+def _device_name(device) -> str:
+    import platform
+
+    import torch
+
+    if device.type == "cuda":
+        return torch.cuda.get_device_name(device)
+    return f"cpu ({platform.processor() or platform.machine()}, {torch.get_num_threads()} threads)"

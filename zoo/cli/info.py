@@ -1,0 +1,107 @@
+"""`zoo info`: a catalog entry, an architecture's config fields, or (--system) this machine's
+inference path."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+
+from zoo.cli._util import device_name, print_json, table
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "info",
+        help="details of a model, an architecture or this machine",
+        description="Show a catalog entry (weights, metrics, training command), an "
+        "architecture's config fields with defaults and valid values, or with --system the "
+        "versions, CPU and the fast inference path this machine takes, and why.",
+    )
+    p.add_argument("name", nargs="?", help="catalog model name or architecture name")
+    p.add_argument("--system", action="store_true", help="this machine and its fast path")
+    p.add_argument(
+        "--device", type=device_name, default="auto", help="device for --system (default auto)"
+    )
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from zoo.errors import UnknownNameError
+    from zoo.models._catalog import load_catalog
+    from zoo.models._registry import discover, get_architecture
+
+    if args.system:
+        return _system(args)
+    if args.name is None:
+        raise SystemExit("zoo: error: info needs NAME (a model or architecture) or --system")
+    catalog = load_catalog()
+    if args.name in catalog:
+        entry = catalog[args.name]
+        info = dataclasses.asdict(entry)
+        path = entry.weights.bundled_path()
+        info["weights"]["bundled_path"] = str(path) if path else None
+        if args.json:
+            print_json(info)
+            return 0
+        for key in ("name", "architecture", "description", "dataset", "license", "source"):
+            print(f"{key + ':':14}{info[key]}")
+        print(f"{'config:':14}{json.dumps(entry.config)}")
+        print("weights:")
+        for k, v in info["weights"].items():
+            print(f"  {k + ':':14}{v}")
+        print("metrics:" + (f"  (zoo eval, {entry.eval})" if entry.eval else ""))
+        for k, v in entry.metrics.items():
+            print(f"  {k + ':':22}{v:g}")
+        print("training:")
+        for k, v in entry.training.items():
+            print(f"  {k + ':':14}{v}")
+        return 0
+    if args.name in discover():
+        cls = get_architecture(args.name)
+        rows = cls.Config.describe()
+        doc = (sys.modules[cls.__module__].__doc__ or "").strip()
+        if args.json:
+            print_json(
+                {"architecture": args.name, "task": cls.task.name, "config": rows, "doc": doc}
+            )
+        else:
+            print(f"architecture {args.name} ({cls.task.name}) from {cls.__module__}")
+            print(doc + "\n")
+            print(table(rows, ["name", "type", "default", "rule", "doc"]))
+        return 0
+    raise UnknownNameError("model or architecture", args.name, list(catalog) + list(discover()))
+
+
+def _system(args: argparse.Namespace) -> int:
+    import platform
+
+    import torch
+
+    from zoo._version import __version__
+    from zoo.inference.fast import fast_path_plan
+    from zoo.train.config import resolve_device
+
+    device = resolve_device(args.device)
+    info = {
+        "zoo": __version__,
+        "torch": torch.__version__,
+        "python": platform.python_version(),
+        "machine": platform.machine(),
+        "threads": torch.get_num_threads(),
+        "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none",
+        "fast path": fast_path_plan(device),
+    }
+    if args.json:
+        print_json(info)
+        return 0
+    for key, value in info.items():
+        if isinstance(value, dict):
+            print(f"{key}:")
+            for k, v in value.items():
+                print(f"  {k + ':':22}{v}")
+        else:
+            print(f"{key + ':':24}{value}")
+    return 0

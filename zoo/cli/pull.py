@@ -1,0 +1,26 @@
+"""`zoo pull`: download weights into the Hugging Face cache."""
+
+from __future__ import annotations
+
+import argparse
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "pull",
+        help="download weights into the Hugging Face cache",
+        description="Prefetch a catalog model's weights (at its pinned revision, "
+        "sha256-checked) or a published repo (hf-hub:org/name[@revision]) into the Hugging "
+        "Face cache, so that loading works offline later. Honours HF_ENDPOINT, HF_HOME, "
+        "HF_TOKEN and HF_HUB_OFFLINE.",
+    )
+    p.add_argument("name", help="catalog name or hf-hub:org/name[@revision]")
+    p.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from zoo.models._download import pull
+
+    for path in pull(args.name):
+        print(path)
+    return 0

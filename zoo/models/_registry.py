@@ -1,0 +1,125 @@
+"""Discovery of architectures through the entry-point group ``zoo.architectures``.
+
+Each entry point names a :class:`~zoo.models.base.GAN` subclass. Discovery is forgiving: a
+plugin whose import fails, whose class breaks the contract (no task, a config whose defaults
+break its own rules) or whose name another distribution also claims is recorded as broken
+with the reason, and never hides the others. Only the contested name is refused, naming both
+claimants: silently picking one would make results depend on install order.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import traceback
+from importlib.metadata import EntryPoint, entry_points
+
+from zoo.constants import ARCHITECTURES_GROUP
+from zoo.errors import PluginError, UnknownNameError
+from zoo.models.base import GAN
+from zoo.tasks import BUILTIN_TASKS, Task
+
+GROUP = ARCHITECTURES_GROUP
+
+
+@dataclasses.dataclass
+class ArchitectureInfo:
+    """One discovered architecture: its class, or why it cannot be used."""
+
+    name: str
+    distribution: str
+    target: str
+    cls: type[GAN] | None = None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.cls is not None
+
+    @property
+    def status(self) -> str:
+        if self.ok:
+            return "ok"
+        return "conflict" if self.error and "claimed by" in self.error else "broken"
+
+
+def _distribution(ep: EntryPoint) -> str:
+    dist = getattr(ep, "dist", None)
+    return f"{dist.name} {dist.version}" if dist is not None else "<unknown distribution>"
+
+
+def _check_contract(cls: object, target: str) -> type[GAN]:
+    """``cls`` as an architecture class, or the reason it is not one."""
+    if not (isinstance(cls, type) and issubclass(cls, GAN)):
+        raise TypeError(f"{target} is {cls!r}, not a subclass of zoo.GAN")
+    task = getattr(cls, "task", None)
+    if not isinstance(task, Task):
+        raise TypeError(
+            f"{cls.__name__}.task is {task!r}, not a zoo.tasks.Task: subclass a task's base "
+            f"class (zoo.UnconditionalGAN, zoo.ImageToImageGAN) or set task to a Task instance "
+            f"(built-in tasks: {', '.join(BUILTIN_TASKS)})"
+        )
+    cls.Config()  # the defaults as declared must pass the config's own rules
+    return cls
+
+
+def _claims(eps: list[EntryPoint]) -> dict[str, list[EntryPoint]]:
+    """Entry points by name; the same distribution seen twice on sys.path counts once."""
+    claims: dict[str, list[EntryPoint]] = {}
+    for ep in eps:
+        same = claims.setdefault(ep.name, [])
+        if not any(other.value == ep.value for other in same):
+            same.append(ep)
+    return claims
+
+
+@functools.lru_cache(maxsize=1)
+def discover() -> dict[str, ArchitectureInfo]:
+    """All architectures declared in the environment, broken and contested ones included."""
+    found: dict[str, ArchitectureInfo] = {}
+    for name, eps in _claims(list(entry_points(group=GROUP))).items():
+        info = ArchitectureInfo(name, _distribution(eps[0]), eps[0].value)
+        if len(eps) > 1:
+            claimants = " and ".join(f"{_distribution(ep)} ({ep.value})" for ep in eps)
+            info.distribution = ", ".join(_distribution(ep) for ep in eps)
+            info.error = (
+                f"architecture name {name!r} is claimed by {claimants}; uninstall one of them"
+            )
+            found[name] = info
+            continue
+        try:
+            cls = _check_contract(eps[0].load(), eps[0].value)
+            cls.architecture = name
+            cls.Config.architecture = name
+            dist = getattr(eps[0], "dist", None)
+            cls.distribution = dist.name if dist is not None else ""
+            info.cls = cls
+        except Exception as exc:  # a broken plugin must not break the others
+            info.error = traceback.format_exception_only(type(exc), exc)[-1].strip()
+        found[name] = info
+    return dict(sorted(found.items()))
+
+
+def refresh() -> None:
+    """Forget what was discovered (after installing a plugin in the running process)."""
+    discover.cache_clear()
+
+
+def list_architectures(include_broken: bool = False) -> list[str]:
+    """Names of the installed architectures (usable ones, unless ``include_broken``)."""
+    return [n for n, i in discover().items() if include_broken or i.ok]
+
+
+def get_architecture(name: str) -> type[GAN]:
+    """The class registered under ``name``; a clear error if unknown, broken or contested."""
+    infos = discover()
+    if name not in infos:
+        raise UnknownNameError("architecture", name, [n for n, i in infos.items() if i.ok])
+    info = infos[name]
+    if info.cls is None:
+        if info.status == "conflict":
+            raise PluginError(info.error or "")
+        raise PluginError(
+            f"architecture {name!r} from {info.distribution} is installed but broken: {info.error}"
+        )
+    return info.cls

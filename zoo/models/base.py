@@ -1,0 +1,195 @@
+"""The plugin contract: what an architecture provides, and what the trainer owns.
+
+An architecture is an ``nn.Module`` subclass of :class:`GAN` (in practice of a task's base
+class: :class:`zoo.UnconditionalGAN`, :class:`zoo.ImageToImageGAN`) with
+
+* ``Config``: a frozen :class:`~zoo.config.ArchConfig` dataclass (validated, serialisable);
+* its networks as named sub-modules (``generator``, ``discriminator``, ...);
+* its objective: :meth:`discriminator_loss` and :meth:`generator_loss` for one batch,
+  :meth:`optimizers` (which parameters, which optimizer settings) and the schedule
+  ``discriminator_steps`` (n_critic);
+* ``task``: a :class:`zoo.tasks.Task`, which fixes the inference entry (``sample`` for
+  generators, ``translate`` for translators), the batches the losses get, the data, the
+  evaluation and the previews; the task's base class provides the inference entry;
+* ``inference_modules``: the sub-modules that make up the published weights.
+
+The trainer owns the loop, optimizers, precision, compile, EMA, checkpoints and logging.
+Images go into the losses scaled to [-1, 1].
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import torch
+from torch import nn
+
+from zoo.config import ArchConfig
+from zoo.errors import ConfigError, WeightsError
+from zoo.inference.fast import fast_copy
+from zoo.models._weights import state_mismatch
+
+if TYPE_CHECKING:
+    from zoo.tasks.base import Task
+
+
+@dataclasses.dataclass
+class OptimizerSpec:
+    """Which parameters one optimizer updates and how (names follow timm's optimizer factory)."""
+
+    modules: tuple[str, ...]
+    opt: str = "adam"
+    lr: float = 2e-4
+    betas: tuple[float, float] = (0.5, 0.999)
+    weight_decay: float = 0.0
+
+
+@dataclasses.dataclass
+class LossOutput:
+    """A loss to minimise plus scalars to log (tensors are fine: read only when logged)."""
+
+    loss: torch.Tensor
+    logs: dict[str, torch.Tensor | float] = dataclasses.field(default_factory=dict)
+
+
+class GAN(nn.Module):
+    """Base class of every architecture."""
+
+    Config: ClassVar[type[ArchConfig]] = ArchConfig
+    #: the task (set by the task's base class, e.g. :class:`zoo.UnconditionalGAN`)
+    task: ClassVar[Task]
+    #: sub-modules whose weights are published for inference (and averaged by EMA)
+    inference_modules: ClassVar[tuple[str, ...]] = ("generator",)
+    #: the name under which the architecture is registered (set by the registry)
+    architecture: ClassVar[str] = ""
+    #: the distribution that installs it (set by the registry; ``pip install`` names it)
+    distribution: ClassVar[str] = ""
+    #: discriminator updates per generator update (n_critic)
+    discriminator_steps: ClassVar[int] = 1
+    #: sub-modules that ``--compile`` compiles (None: every trained one); leave out those that
+    #: need a double backward, which torch.compile cannot differentiate
+    compile_modules: ClassVar[tuple[str, ...] | None] = None
+    #: which network the trainer updates first in a step: pix2pix and GANs in general update
+    #: the discriminator first; CycleGAN updates its generators first and shows the
+    #: discriminators the fakes of that update
+    update_order: ClassVar[tuple[str, str]] = ("discriminator", "generator")
+    #: config values that run every code path quickly (benchmark smoke runs); None: defaults
+    small_config: ClassVar[dict[str, Any] | None] = None
+
+    def __init__(self, config: ArchConfig | None = None, **overrides: Any) -> None:
+        super().__init__()
+        if config is None:
+            config = self.Config(**overrides)
+        elif overrides:
+            config = dataclasses.replace(config, **overrides)
+        if not isinstance(config, self.Config):
+            raise ConfigError(
+                f"{type(self).__name__} expects a {self.Config.__name__}, "
+                f"got {type(config).__name__}"
+            )
+        self.config = config
+
+    # -- objective --------------------------------------------------------------------------
+    def optimizers(self) -> dict[str, OptimizerSpec]:
+        """Optimizer name -> spec. The trainer steps them in the order D, then G."""
+        raise NotImplementedError
+
+    def discriminator_loss(self, batch: Any) -> LossOutput:
+        raise NotImplementedError
+
+    def generator_loss(self, batch: Any) -> LossOutput:
+        raise NotImplementedError
+
+    def preview(self, data: Any, n: int, seed: int) -> tuple[torch.Tensor, int | None]:
+        """Images in [0, 1] for the trainer's sample grids, and the grid's row length:
+        what the task shows (samples; or input, translation and target rows). ``data`` is
+        the training data (an object with ``examples(n)`` for image-to-image tasks)."""
+        return self.task.preview(self, data, n, seed)
+
+    def loss_of(self, network: str) -> Any:
+        """The loss function of ``network`` ("discriminator" or "generator")."""
+        return {"discriminator": self.discriminator_loss, "generator": self.generator_loss}[network]
+
+    def update_schedule(self) -> Iterator[tuple[str, bool]]:
+        """The updates of one training step as (network, needs a fresh batch): in
+        ``update_order``, ``discriminator_steps`` D updates each on a fresh batch and one G
+        update; the second network sees the last batch of the first."""
+        first = True
+        for name in self.update_order:
+            repeats = self.discriminator_steps if name == "discriminator" else 1
+            for i in range(repeats):
+                yield name, first or i > 0
+                first = False
+
+    # -- weights ----------------------------------------------------------------------------
+    def inference_state_dict(self) -> dict[str, torch.Tensor]:
+        """The published weights: state of ``inference_modules``, keys prefixed by module."""
+        state = {}
+        for name in self.inference_modules:
+            for key, value in getattr(self, name).state_dict().items():
+                state[f"{name}.{key}"] = value
+        return state
+
+    def load_inference_state_dict(self, state: dict[str, torch.Tensor]) -> None:
+        """Load published weights, naming every missing, unexpected or mis-shaped key."""
+        problems = state_mismatch(self.inference_state_dict(), state)
+        if problems:
+            raise WeightsError(
+                f"weights do not fit {self.architecture or type(self).__name__} "
+                f"with config {self.config.to_json()}: {problems}"
+            )
+        for name in self.inference_modules:
+            prefix = name + "."
+            sub = {k[len(prefix) :]: v for k, v in state.items() if k.startswith(prefix)}
+            getattr(self, name).load_state_dict(sub, strict=True)
+
+    def named_inference_modules(self) -> Iterator[tuple[str, nn.Module]]:
+        for name in self.inference_modules:
+            yield name, getattr(self, name)
+
+    def save_pretrained(self, folder: str | os.PathLike, **card: Any) -> Path:
+        """Write config.json, model.safetensors, a model card and a sample image to ``folder``;
+        ``zoo.load(folder)`` reads it back. ``card``: metrics, dataset, license,
+        training_command, description."""
+        from zoo.models._publish import save_pretrained
+
+        return save_pretrained(self, folder, **card)
+
+    def push_to_hub(self, repo_id: str, **kwargs: Any) -> str:
+        """Publish to the Hugging Face Hub (see :func:`zoo.models._publish.push`); returns the
+        commit sha."""
+        from zoo.models._publish import push
+
+        return push(self, repo_id, **kwargs)
+
+    def _fast_module(self, name: str, fast: bool | str = True) -> nn.Module:
+        """Sub-module ``name`` for inference: itself (``fast=False``), or as :func:`fast_copy`
+        makes it (``True``, ``"compile"``), cached until a weight changes."""
+        module = getattr(self, name)
+        if not fast:
+            return module
+        if fast not in (True, "compile"):
+            raise ValueError(f"fast={fast!r}; choose True, False or 'compile'")
+        key = (
+            fast,
+            self.device,
+            module.training,
+            *((t.data_ptr(), t._version) for t in module.state_dict().values()),
+        )
+        caches = self.__dict__.setdefault("_fast_cache", {})  # not sub-modules: no state entry
+        cached = caches.get(name)
+        if cached is None or cached[0] != key:
+            copied = fast_copy(module, self.device, compile=fast == "compile")
+            cached = caches[name] = (key, copied)
+        return cached[1]
+
+    @property
+    def device(self) -> torch.device:
+        return next(self.parameters()).device
+
+    def extra_repr(self) -> str:
+        return f"architecture={self.architecture!r}, config={self.config.to_json()}"

@@ -1,0 +1,34 @@
+"""Public building blocks for architecture plugins (in the spirit of ``timm.layers``).
+
+* :mod:`~zoo.nn.dcgan`: DCGAN generator and discriminator builders;
+* :mod:`~zoo.nn.translation`: U-Net and ResNet generators and the PatchGAN, in the module
+  layout of the reference pix2pix/CycleGAN code, and the import of its checkpoints;
+* :mod:`~zoo.nn.image_pool`: CycleGAN's pool of past fakes;
+* :mod:`~zoo.nn.init`: weight initialisation.
+
+The modules ``zoo.layers``, ``zoo.translation_nets`` and ``zoo.image_pool`` re-export these
+names for plugins written against the earlier layout.
+"""
+
+from zoo.nn.dcgan import base_size, conv_discriminator, conv_generator
+from zoo.nn.image_pool import ImagePool
+from zoo.nn.init import init_dcgan_weights, init_normal
+from zoo.nn.translation import (
+    NLayerDiscriminator,
+    ResnetGenerator,
+    UnetGenerator,
+    build_generator,
+)
+
+__all__ = [
+    "base_size",
+    "conv_generator",
+    "conv_discriminator",
+    "init_dcgan_weights",
+    "init_normal",
+    "ImagePool",
+    "UnetGenerator",
+    "ResnetGenerator",
+    "NLayerDiscriminator",
+    "build_generator",
+]

@@ -1,0 +1,119 @@
+"""What a task is: everything about a use of GANs that does not depend on the architecture.
+
+A task owns its inference entry (``sample``, ``translate``, ...), the data it trains on and
+how that data is loaded, how its models are evaluated, what its previews and model cards show,
+its benchmark input and its conformance checks. The CLI, the Hub code, the benchmarks and the
+conformance kit ask the model's task (``model.task``) instead of comparing task names, so a new
+task is a new module: subclass :class:`Task`, give an architecture base class a ``task``
+instance, and everything that asks the task follows. A plugin may bring its own task.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+import torch
+
+if TYPE_CHECKING:
+    from zoo.models.base import GAN
+
+
+class Task:
+    """Base class of tasks. Subclasses set the class attributes and implement the methods."""
+
+    #: the task's name, as written in config.json, `zoo list --architectures` and the docs
+    name: ClassVar[str] = ""
+    #: the Hugging Face Hub ``pipeline_tag`` of its model cards
+    pipeline_tag: ClassVar[str] = ""
+    #: the model method that runs inference (``sample``, ``translate``)
+    inference_method: ClassVar[str] = ""
+    #: the `zoo` command that runs inference (``sample``, ``translate``)
+    command: ClassVar[str] = ""
+    #: the benchmark batch size when none is given (64 for generators; 1 for translators, as
+    #: the reference pix2pix/CycleGAN code tests)
+    default_batch: ClassVar[int] = 64
+    #: what ``--data`` of `zoo train`/`zoo eval` accepts (shown in --help)
+    data_help: ClassVar[str] = ""
+    #: the metrics `zoo list` shows first, where an entry has them (`zoo info` shows all)
+    headline_metrics: ClassVar[tuple[str, ...]] = ()
+
+    def __repr__(self) -> str:
+        return f"<task {self.name}>"
+
+    def __str__(self) -> str:
+        return self.name
+
+    # -- data -------------------------------------------------------------------------------
+    def add_data_arguments(self, group: argparse._ArgumentGroup) -> None:
+        """Add the `zoo train` options this task's data loading reads (none by default)."""
+
+    def training_data(
+        self, config: Any, source: str, options: dict[str, Any], progress: bool = True
+    ) -> Any:
+        """The training data of ``source`` for a model with ``config``: an object with
+        ``len()``, ``source`` and ``batch(index)`` (what the losses take). ``options``: the
+        values of the options :meth:`add_data_arguments` added."""
+        raise NotImplementedError
+
+    def random_training_data(self, config: Any, n: int) -> Any:
+        """``n`` random training examples (conformance checks and benchmarks)."""
+        raise NotImplementedError
+
+    # -- evaluation -------------------------------------------------------------------------
+    def evaluate(
+        self,
+        model: GAN,
+        data: str,
+        samples: int = 1000,
+        seed: int = 0,
+        progress: bool = True,
+        features: str | None = None,
+        references: bool = False,
+    ) -> dict[str, Any]:
+        """``zoo eval``: ``{"metrics": {...}, "samples": int, "seed": int, ...}``."""
+        raise NotImplementedError
+
+    def evaluator(self, data: str, samples: int) -> Callable[[GAN], dict[str, float]]:
+        """What `zoo train --eval-every` measures: the metrics of :meth:`evaluate` without
+        the slower extras."""
+        return lambda model: self.evaluate(model, data, samples, 0, progress=False)["metrics"]
+
+    def default_eval_data(self) -> str | None:
+        """``--data`` of `zoo eval` when neither the catalog nor the run folder names one."""
+        return None
+
+    def eval_summary(self, name: str, result: dict[str, Any]) -> str:
+        """The first line `zoo eval` prints."""
+        return f"{name}: {result['samples']} samples, seed {result.get('seed', 0)}"
+
+    # -- previews, cards --------------------------------------------------------------------
+    def preview(self, model: GAN, data: Any, n: int, seed: int) -> tuple[torch.Tensor, int | None]:
+        """Images in [0, 1] for the trainer's sample grids, and the grid's row length."""
+        raise NotImplementedError
+
+    def write_card_image(self, model: GAN, folder: Path) -> str | None:
+        """Write the picture of a model card into ``folder``; returns its file name."""
+        return None
+
+    def usage(self) -> str:
+        """Python lines that use a loaded ``model`` (model cards, docs)."""
+        raise NotImplementedError
+
+    # -- benchmarks, conformance ------------------------------------------------------------
+    def benchmark_input(
+        self, model: GAN, batch: int, device: torch.device
+    ) -> tuple[torch.nn.Module, torch.Tensor]:
+        """(the network the default inference entry runs, an input batch for it)."""
+        raise NotImplementedError
+
+    def check(self, model: GAN) -> list[str]:
+        """Task-specific conformance checks of an eval-mode ``model`` (``AssertionError``
+        naming what is wrong); returns the names of the checks that passed."""
+        raise NotImplementedError
+
+    def check_same_outputs(self, model: GAN, other: GAN) -> None:
+        """Assert that ``model`` and ``other`` (its safetensors round trip) infer alike."""
+        raise NotImplementedError

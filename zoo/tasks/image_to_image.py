@@ -1,0 +1,295 @@
+"""Image-to-image translation: images of domain A to images of domain B (and back).
+
+:class:`ImageToImageGAN` is the base class of translators (``translate``);
+:class:`ImageToImage` is their task: aligned A|B or unpaired trainA/trainB data in the
+reference pix2pix/CycleGAN layouts (:mod:`zoo.data.translation`), held-out paired or
+label-preservation metrics (:mod:`zoo.metrics.translation`), input/translation/target previews.
+The losses receive ``{"A": ..., "B": ...}`` batches in [-1, 1]; ``image_size`` is the
+training crop side, and ``translate`` takes any size that is a multiple of the generator's
+``stride``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+from typing import Any, ClassVar
+
+import torch
+from PIL import Image
+
+from zoo.data.images import random_data
+from zoo.data.translation import PREPROCESS, PairedData, Preprocess, load_translation_data
+from zoo.errors import ConfigError, WeightsError
+from zoo.images import from_pil, to_pil_list
+from zoo.metrics.translation import evaluate_translation
+from zoo.models.base import GAN
+from zoo.nn.translation import (
+    infer_generator_config,
+    load_reference_generator,
+    read_reference_state,
+)
+from zoo.tasks.base import Task
+
+
+class ImageToImage(Task):
+    name = "image-to-image"
+    pipeline_tag = "image-to-image"
+    inference_method = "translate"
+    command = "translate"
+    default_batch = 1
+    headline_metrics = ("fid", "psnr", "ssim", "label_kept_ab", "label_kept_ba")
+    data_help = (
+        "translators: a registered source ('mnist-repair' for pix2pix, 'mnist2digits' for "
+        "CycleGAN), a folder with train/ holding A|B side-by-side images (one direction), or a "
+        "folder with trainA/ and trainB/ (two directions)"
+    )
+
+    def add_data_arguments(self, group: argparse._ArgumentGroup) -> None:
+        group.add_argument(
+            "--direction",
+            choices=("AtoB", "BtoA"),
+            default="AtoB",
+            help="translate A to B (default) or B to A",
+        )
+        group.add_argument(
+            "--preprocess",
+            choices=PREPROCESS,
+            default="resize_and_crop",
+            help="resize to --load-size then random crops of the model's image_size (default); "
+            "crop only; scale the width to --load-size [then crop]; or none",
+        )
+        group.add_argument(
+            "--load-size",
+            type=_positive_int,
+            default=None,
+            help="resize target before cropping (default image_size * 286/256)",
+        )
+        group.add_argument("--no-flip", action="store_true", help="no random horizontal flips")
+
+    def training_data(
+        self, model: GAN, source: str, options: dict[str, Any], progress: bool = True
+    ) -> Any:
+        c = model.config
+        prep = Preprocess(
+            crop_size=c.image_size,  # type: ignore[attr-defined]
+            mode=options.get("preprocess", "resize_and_crop"),
+            load_size=options.get("load_size"),
+            flip=not options.get("no_flip", False),
+            direction=options.get("direction", "AtoB"),
+        )
+        channels = (c.input_nc, c.output_nc)  # type: ignore[attr-defined]
+        return load_translation_data(source, model.paired, channels, prep)  # type: ignore
+
+    def random_training_data(self, model: GAN, n: int) -> PairedData:
+        c = model.config
+        size = c.image_size  # type: ignore[attr-defined]
+        a = random_data(n, c.input_nc, size, seed=1).images  # type: ignore[attr-defined]
+        b = random_data(n, c.output_nc, size, seed=2).images  # type: ignore[attr-defined]
+        return PairedData(a, b, "random pairs", size)
+
+    def evaluate(
+        self,
+        model: GAN,
+        data: str,
+        samples: int = 1000,
+        seed: int = 0,
+        progress: bool = True,
+        features: str | None = None,
+        references: bool = False,
+    ) -> dict[str, Any]:
+        result = evaluate_translation(model, data, progress=progress)
+        result["seed"] = seed  # translation metrics draw nothing at random
+        return result
+
+    def eval_summary(self, name: str, result: dict[str, Any]) -> str:
+        return f"{name}: {result['data']}, {result['samples']} images"
+
+    def preview(self, model: GAN, data: Any, n: int, seed: int) -> tuple[torch.Tensor, int]:
+        """Rows of (input A, translation, target B[, B translated back]), for up to ``n``
+        fixed examples of ``data`` (its ``examples(n)``)."""
+        ex = data.examples(max(1, n // 3))
+        a, b = ex["A"] * 0.5 + 0.5, ex["B"] * 0.5 + 0.5
+        rows = [a, model.translate(a, "AtoB"), b]  # type: ignore[attr-defined]
+        if "BtoA" in model.directions:  # type: ignore[attr-defined]
+            rows.append(model.translate(b, "BtoA"))  # type: ignore[attr-defined]
+        if len({r.shape[1] for r in rows}) > 1:  # grayscale next to RGB: show all as RGB
+            rows = [r.expand(-1, 3, -1, -1) for r in rows]
+        grid = torch.stack(rows, 1).flatten(0, 1)  # example by example
+        return grid, len(rows) * 2
+
+    def usage(self) -> str:
+        return "outputs = model.translate(images)  # (N, C, H, W) in [0, 1], or PIL"
+
+    def benchmark_input(
+        self, model: GAN, batch: int, device: torch.device
+    ) -> tuple[torch.nn.Module, torch.Tensor]:
+        c = model.config
+        net = getattr(model, model.directions["AtoB"])  # type: ignore[attr-defined]
+        size = c.image_size  # type: ignore[attr-defined]
+        return net, torch.rand(batch, c.input_nc, size, size, device=device) * 2 - 1  # type: ignore
+
+    def _inputs(self, model: GAN, direction: str, n: int, seed: int) -> torch.Tensor:
+        channels = model.channels(direction)[0]  # type: ignore[attr-defined]
+        size = model.config.image_size  # type: ignore[attr-defined]
+        return torch.rand(n, channels, size, size, generator=torch.Generator().manual_seed(seed))
+
+    def check(self, model: GAN) -> list[str]:
+        size = model.config.image_size  # type: ignore[attr-defined]
+        for direction in model.directions:  # type: ignore[attr-defined]
+            x = self._inputs(model, direction, 2, seed=1)
+            out_channels = model.channels(direction)[1]  # type: ignore[attr-defined]
+            a = model.translate(x, direction)  # type: ignore[attr-defined]
+            b = model.translate(x, direction)  # type: ignore[attr-defined]
+            assert a.shape == (2, out_channels, size, size), (
+                f"translate({direction}) has shape {tuple(a.shape)}"
+            )
+            assert a.min() >= 0 and a.max() <= 1, "translate() must return images in [0, 1]"
+            assert torch.equal(a, b), f"translate({direction}) is not deterministic in eval mode"
+        return ["translate_shape_range_determinism"]
+
+    def check_same_outputs(self, model: GAN, other: GAN) -> None:
+        for direction in model.directions:  # type: ignore[attr-defined]
+            x = self._inputs(model, direction, 2, seed=3)
+            assert torch.equal(
+                model.translate(x, direction),  # type: ignore[attr-defined]
+                other.translate(x, direction),  # type: ignore[attr-defined]
+            ), f"translate({direction}) differs after a safetensors round trip"
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{value} is not a positive integer")
+    return value
+
+
+IMAGE_TO_IMAGE = ImageToImage()
+
+
+class ImageToImageGAN(GAN):
+    """A GAN that translates images. Configs have ``image_size``, ``input_nc`` (channels of
+    A) and ``output_nc`` (channels of B); ``directions`` maps each direction the model can
+    translate to the sub-module that does it. Batches are ``{"A": ..., "B": ...}``."""
+
+    task: ClassVar[Task] = IMAGE_TO_IMAGE
+    directions: ClassVar[dict[str, str]] = {"AtoB": "generator"}
+
+    @property
+    def paired(self) -> bool:
+        """One direction trains on aligned pairs (pix2pix); two on unpaired domains."""
+        return "BtoA" not in self.directions
+
+    @classmethod
+    def from_reference_checkpoint(
+        cls, paths: list[str | os.PathLike], overrides: dict[str, Any] | None = None
+    ) -> ImageToImageGAN:
+        """A model (eval mode) holding generators saved by the reference pix2pix/CycleGAN
+        code, one file per direction in the order of ``directions`` (``latest_net_G.pth``;
+        ``latest_net_G_A.pth latest_net_G_B.pth``). Generator type, channels, width, norm and
+        dropout are read off the tensors (:func:`zoo.nn.translation.infer_generator_config`);
+        ``overrides``: config values the files do not record (e.g. ``image_size``)."""
+        modules = list(cls.directions.values())
+        if len(paths) != len(modules):
+            raise WeightsError(
+                f"{cls.architecture or cls.__name__} holds {len(modules)} generator(s) "
+                f"({', '.join(modules)}); got {len(paths)} file(s)"
+            )
+        states = [read_reference_state(p) for p in paths]
+        inferred = [infer_generator_config(s, str(p)) for s, p in zip(states, paths)]
+        if len(inferred) == 2:
+            a, b = inferred
+            same = all(a[k] == b[k] for k in ("generator", "ngf", "norm"))
+            if not same or (a["input_nc"], a["output_nc"]) != (b["output_nc"], b["input_nc"]):
+                raise WeightsError(
+                    f"{paths[0]} and {paths[1]} are not a pair of opposite generators: {a} vs "
+                    f"{b} (the second must map the first's output channels back to its input)"
+                )
+        config = {**cls.reference_config(inferred[0]), **(overrides or {})}
+        model = cls(cls.Config.from_dict(config))
+        for name, state, path in zip(modules, states, paths):
+            load_reference_generator(getattr(model, name), state, str(path))
+        return model.eval()
+
+    @classmethod
+    def reference_config(cls, inferred: dict[str, Any]) -> dict[str, Any]:
+        """Config values for generators read off a reference checkpoint (``inferred``: the
+        first generator's type, channels, width, norm and dropout)."""
+        return dict(inferred)
+
+    def channels(self, direction: str) -> tuple[int, int]:
+        """(input, output) channels of a translation in ``direction``."""
+        c = self.config
+        pair = (c.input_nc, c.output_nc)  # type: ignore[attr-defined]
+        return pair if direction == "AtoB" else pair[::-1]
+
+    def translate(
+        self,
+        images: Any,
+        direction: str = "AtoB",
+        batch_size: int = 64,
+        fast: bool | str = True,
+    ) -> Any:
+        """Translate ``images``: a float tensor in [0, 1] of shape (N, C, H, W) or (C, H, W)
+        (uint8 tensors are read as 0..255), a PIL image or a list of PIL images. Returns the
+        same kind: a tensor in [0, 1], a PIL image, a list of PIL images.
+
+        Sides must be multiples of the generator's stride (``image_size`` always works).
+        ``fast`` as in :meth:`UnconditionalGAN.sample`; ``fast=False`` is exact fp32.
+        """
+        if direction not in self.directions:
+            valid = ", ".join(self.directions)
+            raise ConfigError(
+                f"translate: direction={direction!r}; {self.architecture or type(self).__name__} "
+                f"translates {valid}"
+            )
+        kind = "tensor"
+        if isinstance(images, Image.Image) or (
+            isinstance(images, (list, tuple)) and images and isinstance(images[0], Image.Image)
+        ):
+            kind = "pil" if isinstance(images, Image.Image) else "pil-list"
+            images = from_pil(images, self.channels(direction)[0])
+        if not isinstance(images, torch.Tensor):
+            raise TypeError(
+                f"translate: expected a tensor or PIL image(s), got {type(images).__name__}"
+            )
+        single = images.ndim == 3
+        x = images[None] if single else images
+        if x.ndim != 4:
+            raise ValueError(f"translate: expected (N, C, H, W) images, got {tuple(images.shape)}")
+        x = x.float() / 255 if x.dtype == torch.uint8 else x.float()
+        self._check_input(x, direction)
+        name = self.directions[direction]
+        net = self._fast_module(name, fast)
+        dtype = next(net.parameters()).dtype
+        with torch.inference_mode():
+            out = [
+                net(chunk.to(self.device, dtype) * 2 - 1).float() for chunk in x.split(batch_size)
+            ]
+        result = (torch.cat(out) * 0.5 + 0.5).clamp_(0, 1)
+        if kind == "pil":
+            return to_pil_list(result)[0]
+        if kind == "pil-list":
+            return to_pil_list(result)
+        return result[0] if single else result
+
+    def stride(self, direction: str) -> int:
+        """Image sides the generator of ``direction`` takes are multiples of this."""
+        return getattr(getattr(self, self.directions[direction]), "stride", 1)
+
+    def _check_input(self, x: torch.Tensor, direction: str) -> None:
+        want = self.channels(direction)[0]
+        if x.shape[1] != want:
+            kind = {1: "grayscale", 3: "RGB"}.get(want, f"{want}-channel")
+            raise ConfigError(
+                f"translate: images have {x.shape[1]} channels but {self.architecture} "
+                f"{direction} expects {want} ({kind})"
+            )
+        stride = self.stride(direction)
+        h, w = x.shape[-2:]
+        if h % stride or w % stride:
+            size = self.config.image_size  # type: ignore[attr-defined]
+            raise ConfigError(
+                f"translate: images are {w}x{h}; this generator needs sides that are multiples "
+                f"of {stride} (resize them, e.g. to its image_size {size})"
+            )

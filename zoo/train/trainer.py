@@ -1,0 +1,379 @@
+"""One trainer for every architecture: the loop.
+
+The architecture supplies networks, losses and optimizer settings (:mod:`zoo.models.base`);
+the trainer owns the loop: ``discriminator_steps`` D updates then one G update per step, in
+the model's ``update_order``, autocast (bf16/fp16 with loss scaling), optional
+``torch.compile``, an EMA of the inference modules (timm's ``ModelEmaV3``), sample grids,
+atomic checkpoints that resume bit-for-bit on the CPU, and a stop on NaN/inf losses that keeps
+the last good checkpoint. Its parts live beside it: :mod:`~zoo.train.config` (settings),
+:mod:`~zoo.train.optim` (optimizers, schedule), :mod:`~zoo.train.run` (the run folder),
+:mod:`~zoo.train.checkpoint` (state files), :mod:`~zoo.train.distributed` (torchrun).
+
+A run folder holds ``run.json``, ``checkpoint.safetensors``, ``model.safetensors`` (the
+inference weights, EMA when enabled), ``log.jsonl`` and ``samples/step_*.png``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import torch
+from timm.utils import ModelEmaV3
+from torch import nn
+from tqdm.auto import tqdm
+
+from zoo._version import __version__
+from zoo.constants import WEIGHTS_NAME
+from zoo.data.stream import BatchStream
+from zoo.errors import CheckpointError, ConfigError, TrainingDivergedError
+from zoo.images import save_grid
+from zoo.models._weights import save_weights
+from zoo.models.base import GAN, LossOutput
+from zoo.train import distributed
+from zoo.train.checkpoint import load_checkpoint, save_checkpoint
+from zoo.train.config import TrainConfig, resolve_device
+from zoo.train.optim import Optimizers
+from zoo.train.run import RunFolder
+
+
+class Trainer:
+    """Trains ``model`` on ``data`` into the run folder ``out``. ``data`` has ``len()``,
+    ``source``, ``batch(index)`` (what the model's losses take: an image tensor in [-1, 1],
+    or a dict of them) and, for image-to-image models, ``examples(n)`` for previews
+    (the model's task loads it: :meth:`zoo.tasks.Task.training_data`). ``evaluator`` maps a model
+    (the inference weights, eval mode) to metrics; with ``eval_every`` the trainer writes
+    them to ``eval.jsonl`` and plots the curve into ``eval.png``."""
+
+    def __init__(
+        self,
+        model: GAN,
+        data: Any,
+        config: TrainConfig,
+        out: str | Path,
+        extra_info: dict[str, Any] | None = None,
+        evaluator: Callable[[GAN], dict[str, float]] | None = None,
+    ) -> None:
+        config.validate()
+        self.config, self.out = config, Path(out)
+        self.shard = distributed.current()
+        self.run = RunFolder(self.out, writer=self.shard.is_main)
+        if config.batch_size % self.shard.world:
+            raise ConfigError(
+                f"train: batch_size={config.batch_size} (the global batch) must divide evenly "
+                f"over {self.shard.world} processes"
+            )
+        if config.eval_every and evaluator is None:
+            raise ConfigError("train: eval_every needs an evaluator")
+        self.device = self._device()
+        self.model = self._place(model)
+        self.data, self.evaluator = data, evaluator
+        self.extra_info = extra_info or {}
+        self.step = 0
+        self.stream = BatchStream(len(data), config.batch_size, config.seed)
+        self.opt = Optimizers.build(self.model, config.lr, self.device)
+        self.optimizers, self.params = self.opt.optimizers, self.opt.params
+        self.autocast_dtype = {"fp32": None, "bf16": torch.bfloat16, "fp16": torch.float16}[
+            config.precision
+        ]
+        use_scaler = config.precision == "fp16"
+        self.scalers = {
+            n: torch.amp.GradScaler(self.device.type, enabled=use_scaler) for n in self.optimizers
+        }
+        self.ema = self._ema()
+        if config.compile:
+            self._compile()
+        # a separate eval-mode copy used to draw sample grids from the (EMA) weights
+        self.sampler = type(model)(model.config).to(self.device).eval()
+
+    def _device(self) -> torch.device:
+        device = resolve_device(self.config.device)
+        if self.shard.world > 1 and device.type == "cuda":
+            device = torch.device("cuda", self.shard.local_rank)
+        if self.config.sync_bn and device.type != "cuda":
+            raise ConfigError(
+                "train: --sync-bn needs CUDA devices (torch's SyncBatchNorm has no "
+                "CPU kernel); on CPUs each process normalises its own slice"
+            )
+        return device
+
+    def _place(self, model: GAN) -> GAN:
+        """The model on the device, in training mode and memory format, same on every rank."""
+        if self.config.sync_bn and self.shard.world > 1:
+            model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
+        model = model.to(self.device).train()
+        if self.config.channels_last:
+            model = model.to(memory_format=torch.channels_last)
+        distributed.broadcast_module(model)
+        return model
+
+    def _ema(self) -> ModelEmaV3 | None:
+        if self.config.ema_decay <= 0:
+            return None
+        # the live inference modules, which the EMA copies at start and follows each step
+        self._ema_source = nn.ModuleDict(dict(self.model.named_inference_modules()))
+        return ModelEmaV3(self._ema_source, decay=self.config.ema_decay, use_warmup=True)
+
+    def _compile(self) -> None:
+        names = self.model.compile_modules
+        if names is None:
+            names = tuple(m for spec in self.model.optimizers().values() for m in spec.modules)
+        for m in names:
+            getattr(self.model, m).compile()
+
+    # -- the loop ---------------------------------------------------------------------------
+    def _autocast(self) -> contextlib.AbstractContextManager:
+        if self.autocast_dtype is None:
+            return contextlib.nullcontext()
+        return torch.autocast(self.device.type, dtype=self.autocast_dtype)
+
+    def _next_batch(self) -> Any:
+        index = self.stream.next_index()  # the global batch, the same on every rank
+        local = len(index) // self.shard.world
+        index = index[self.shard.rank * local : (self.shard.rank + 1) * local]
+        batch = self.data.batch(index)
+        if isinstance(batch, dict):  # image-to-image: {"A": ..., "B": ...}
+            return {k: self._to_device(v) for k, v in batch.items()}
+        return self._to_device(batch)
+
+    def _to_device(self, images: torch.Tensor) -> torch.Tensor:
+        images = images.to(self.device, non_blocking=True)
+        if self.config.channels_last:
+            images = images.contiguous(memory_format=torch.channels_last)
+        return images
+
+    def _update(self, name: str, compute: Any, batch: Any) -> LossOutput:
+        """One optimizer step of ``name`` with the other networks frozen."""
+        self.opt.train_only(name)
+        opt, scaler = self.optimizers[name], self.scalers[name]
+        opt.zero_grad(set_to_none=True)
+        with self._autocast():
+            out = compute(batch)
+        if not torch.isfinite(out.loss.detach()).all():
+            raise TrainingDivergedError(
+                f"{name} loss became {out.loss.item()} at step {self.step + 1}; training stopped. "
+                f"The last good checkpoint ({self._last_checkpoint_note()}) is kept in {self.out}. "
+                "Try a lower --lr, --precision fp32, or resume from the checkpoint."
+            )
+        scaler.scale(out.loss).backward()
+        distributed.average_gradients(self.params[name])
+        scaler.step(opt)
+        scaler.update()
+        return out
+
+    def train_step(self) -> tuple[LossOutput, LossOutput]:
+        """One step: ``discriminator_steps`` D updates (each on a fresh batch) and one G
+        update, in the model's ``update_order`` (the second network sees the last batch of
+        the first), then the EMA update. Returns (D output, G output)."""
+        self.opt.set_lr(self.config.lr_schedule, self.step, self.config.steps)
+        outs: dict[str, LossOutput] = {}
+        for name, fresh in self.model.update_schedule():
+            if fresh:
+                batch = self._next_batch()
+            outs[name] = self._update(name, self.model.loss_of(name), batch)
+        self.step += 1
+        if self.ema is not None:
+            self.ema.update(self._ema_source, step=self.step)
+        return outs["discriminator"], outs["generator"]
+
+    def _last_checkpoint_note(self) -> str:
+        path = self.run.checkpoint
+        return f"{path.name}, step {self._saved_step}" if path.exists() else "none written yet"
+
+    def train(self, resume: bool = False) -> Path:
+        """Run until ``config.steps``; returns the path of the inference weights."""
+        self._prepare_out(resume)
+        cfg = self.config
+        bar = tqdm(
+            total=cfg.steps,
+            initial=self.step,
+            desc=f"train {self.model.architecture}",
+            disable=not cfg.progress or not self.shard.is_main,
+            unit="step",
+            dynamic_ncols=True,
+        )
+        log = self.run.open_log()
+        started = time.perf_counter()
+        self._stop_requested = False
+        previous_handler = self._catch_sigint()
+        try:
+            while self.step < cfg.steps:
+                d_out, g_out = self.train_step()
+                if log is not None and (self.step % cfg.log_every == 0 or self.step == cfg.steps):
+                    scalars = {
+                        "d_loss": d_out.loss.detach(),
+                        "g_loss": g_out.loss.detach(),
+                        **d_out.logs,
+                        **g_out.logs,
+                    }
+                    logs = {"step": self.step, **{k: float(v) for k, v in scalars.items()}}
+                    log.write(json.dumps(logs) + "\n")
+                    log.flush()
+                    bar.set_postfix({k: f"{v:.3g}" for k, v in logs.items() if k != "step"})
+                bar.update(1)
+                if self.step % cfg.sample_every == 0 or self.step == cfg.steps:
+                    self.save_samples()
+                if cfg.eval_every and (self.step % cfg.eval_every == 0 or self.step == cfg.steps):
+                    self.evaluate()
+                if self.step % cfg.checkpoint_every == 0 or self.step == cfg.steps:
+                    self.save()
+                if self._stop_requested:  # Ctrl-C: stop between steps, keep everything
+                    self.save()
+                    bar.write(
+                        f"interrupted: checkpoint at step {self.step} saved in {self.out}; "
+                        "continue with --resume",
+                        file=sys.stderr,
+                    )
+                    raise KeyboardInterrupt
+        finally:
+            if previous_handler is not None:
+                signal.signal(signal.SIGINT, previous_handler)
+            bar.close()
+            if log is not None:
+                log.close()
+        elapsed = time.perf_counter() - started
+        self._write_run_config(elapsed)
+        return self.out / WEIGHTS_NAME
+
+    def _catch_sigint(self):
+        """Turn the first Ctrl-C into a stop after the current step (a second one aborts)."""
+        if threading.current_thread() is not threading.main_thread():
+            return None
+
+        def handler(signum, frame):
+            self._stop_requested = True
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+
+        return signal.signal(signal.SIGINT, handler)
+
+    # -- state ------------------------------------------------------------------------------
+    def inference_state(self) -> dict[str, torch.Tensor]:
+        if self.ema is None:
+            return self.model.inference_state_dict()
+        return dict(self.ema.module.state_dict())
+
+    def save_samples(self) -> Path | None:
+        if not self.shard.is_main:
+            return None
+        self.sampler.load_inference_state_dict(self.inference_state())
+        images, nrow = self.sampler.preview(self.data, self.config.num_samples, self.config.seed)
+        path, latest = self.run.sample_paths(self.step)
+        save_grid(images, path, nrow)
+        save_grid(images, latest, nrow)
+        return path
+
+    def evaluate(self) -> dict[str, float] | None:
+        """Measure the inference weights; append to eval.jsonl and redraw eval.png."""
+        if not self.shard.is_main or self.evaluator is None:
+            return None
+        from zoo.metrics.plots import plot_curves
+
+        self.sampler.load_inference_state_dict(self.inference_state())
+        metrics = {"step": self.step, **self.evaluator(self.sampler)}
+        records = self.run.append_eval(metrics)
+        plot_curves(records, self.run.eval_plot, f"{self.model.architecture}: {self.out.name}")
+        return metrics
+
+    def _resume_key(self) -> dict[str, Any]:
+        return {"model": self.model.config.to_dict(), "train": self.config.resume_key()}
+
+    def state(self) -> dict[str, Any]:
+        state: dict[str, Any] = {
+            "step": self.step,
+            "model": self.model.state_dict(),
+            "optimizers": {n: o.state_dict() for n, o in self.optimizers.items()},
+            "scalers": {n: s.state_dict() for n, s in self.scalers.items()},
+            "data": self.stream.state(),
+            "rng_cpu": torch.get_rng_state(),
+        }
+        if self.device.type == "cuda":
+            state["rng_cuda"] = torch.cuda.get_rng_state(self.device)
+        if self.ema is not None:
+            state["ema"] = self.ema.module.state_dict()
+        return state
+
+    def save(self) -> None:
+        """Write the checkpoint and the inference weights, each atomically. A failed write
+        (disk full, file too large) leaves the previous files as they were. Rank 0 only."""
+        if not self.shard.is_main:
+            self._saved_step = self.step
+            return
+        try:
+            self._save()
+        except OSError as exc:
+            raise CheckpointError(
+                f"cannot write the checkpoint in {self.out} at step {self.step}: {exc}. "
+                f"The previous checkpoint ({self._last_checkpoint_note()}) is kept"
+            ) from None
+
+    def _save(self) -> None:
+        save_checkpoint(
+            self.run.checkpoint, self.state(), self.model.architecture, self._resume_key()
+        )
+        self._saved_step = self.step
+        save_weights(
+            self.out / WEIGHTS_NAME,
+            self.inference_state(),
+            self.model.architecture,
+            self.model.config.to_dict(),
+            extra={"step": str(self.step)},
+        )
+
+    def load(self, path: Path) -> None:
+        state = load_checkpoint(path, self.model.architecture, self._resume_key())
+        # compiled modules keep their parameter names, so the state dict loads as is
+        self.model.load_state_dict(state["model"])
+        for name, opt in self.optimizers.items():
+            opt.load_state_dict(state["optimizers"][name])
+        for name, scaler in self.scalers.items():
+            if state["scalers"][name]:
+                scaler.load_state_dict(state["scalers"][name])
+        if self.ema is not None:
+            if "ema" not in state:
+                raise CheckpointError(f"{path} holds no EMA state but this run uses --ema-decay")
+            self.ema.module.load_state_dict(state["ema"])
+        self.stream.load_state(state["data"])
+        torch.set_rng_state(state["rng_cpu"])
+        if self.device.type == "cuda" and "rng_cuda" in state:
+            torch.cuda.set_rng_state(state["rng_cuda"], self.device)
+        self.step = int(state["step"])
+        self._saved_step = self.step
+        self.run.truncate_logs(self.step)
+
+    def _prepare_out(self, resume: bool) -> None:
+        self._saved_step = 0
+        self.run.prepare(resume)
+        if resume:
+            self.load(self.run.checkpoint)
+        self._write_run_config(None)
+
+    def _write_run_config(self, elapsed: float | None) -> None:
+        info = {
+            "architecture": self.model.architecture,
+            "config": self.model.config.to_dict(),
+            "train": {k: v for k, v in dataclasses.asdict(self.config).items() if k != "progress"},
+            "data": self.data.source,
+            "step": self.step,
+            "zoo_version": __version__,
+            "device": str(self.device),
+            "processes": self.shard.world,
+            **self.extra_info,
+        }
+        if elapsed is not None:
+            info["train_time_s"] = round(elapsed, 1)
+        self.run.write_info(info)
+
+
+def seed_everything(seed: int) -> None:
+    """Seed torch's CPU and CUDA generators (the trainer uses no other randomness)."""
+    torch.manual_seed(seed)
+    if torch.cuda.is_available():
+        torch.cuda.manual_seed_all(seed)
