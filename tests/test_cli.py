@@ -102,9 +102,16 @@ def test_train_then_sample_and_eval_the_run(zoo_cli, tmp_path):
 
 
 def test_set_values_parse_as_literals_and_booleans():
-    from zoo.cli._util import parse_assignments
+    from zoo.cli._util import assignment
 
-    values = parse_assignments(
-        ["a=1", "b=0.5", "c=(64,128)", "d=unet_32", "e=false", "f=True"], "--set"
-    )
-    assert values == {"a": 1, "b": 0.5, "c": (64, 128), "d": "unet_32", "e": False, "f": True}
+    items = ["a=1", "b=0.5", "c=(64,128)", "d=unet_32", "e=false", "f=True", " g = 2 "]
+    values = dict(assignment(item) for item in items)
+    assert values == {
+        "a": 1,
+        "b": 0.5,
+        "c": (64, 128),
+        "d": "unet_32",
+        "e": False,
+        "f": True,
+        "g": 2,
+    }

@@ -24,7 +24,8 @@ BAD = [
     (["sample", "pix2pix-mnist-repair"], "use `zoo translate`"),
     (["sample", "no/such/folder/model.safetensors"], "weights file not found"),
     (["translate", "pix2pix-mnist-repair", "missing.png", "-o", "o.png"], "does not exist"),
-    (["translate", "dcgan-mnist", "README.md", "-o", "o.png"], "give an image path"),
+    (["translate", "dcgan-mnist", "notes.txt", "-o", "o.png"], "use `zoo sample`"),
+    (["translate", "pix2pix-mnist-repair", "notes.txt", "-o", "out"], "give an image path"),
     (["train", "dcgan", "--data", "mnist", "--out", "r", "--steps", "0"], "0 is not a positive"),
     (["train", "dcgan", "--data", "mnist", "--out", "r", "--batch-size", "x"], "'x' is not a"),
     (["train", "dcgan", "--data", "mnist", "--out", "r", "--precision", "fp8"], "invalid choice"),
@@ -61,6 +62,7 @@ def test_every_command_reports_bad_values_without_a_traceback(tmp_path):
         args = [str(REPO / a) if a == FIXTURE else a for a in args]
         return case, run_zoo(*args, cwd=tmp_path, check=False, env={"HF_HUB_OFFLINE": "1"})
 
+    (tmp_path / "notes.txt").write_text("not an image")
     with ThreadPoolExecutor(max_workers=2) as pool:
         results = list(pool.map(attempt, BAD))
     failures = []

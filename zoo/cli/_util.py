@@ -95,19 +95,6 @@ def assignment(text: str) -> tuple[str, Any]:
     return key.strip(), parse_value(value.strip())
 
 
-def parse_assignments(items: Sequence[str | tuple[str, Any]] | None, flag: str) -> dict[str, Any]:
-    """``["a=1", "b=x"]`` (or already-parsed pairs) -> ``{"a": 1, "b": "x"}``."""
-    out = {}
-    for item in items or []:
-        if isinstance(item, str):
-            try:
-                item = assignment(item)
-            except argparse.ArgumentTypeError as exc:
-                raise SystemExit(f"zoo: error: {flag}: {exc}") from None
-        out[item[0]] = item[1]
-    return out
-
-
 def table(rows: list[dict[str, Any]], columns: Sequence[str]) -> str:
     """A plain-text table of ``rows`` with upper-case ``columns`` headings."""
     cells = [[str(r.get(c, "")) for c in columns] for r in rows]

@@ -29,14 +29,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from zoo.errors import UnknownNameError
+    from zoo.errors import ConfigError, UnknownNameError
     from zoo.models._catalog import load_catalog
     from zoo.models._registry import discover, get_architecture
 
     if args.system:
         return _system(args)
     if args.name is None:
-        raise SystemExit("zoo: error: info needs NAME (a model or architecture) or --system")
+        raise ConfigError("info needs NAME (a model or an architecture) or --system")
     catalog = load_catalog()
     if args.name in catalog:
         entry = catalog[args.name]

@@ -58,6 +58,6 @@ def require_command(model, name: str, command: str) -> None:
 
     if model.task.command != command:
         raise ConfigError(
-            f"{name} is a {model.task.name} model, which `zoo {command}` does not serve; "
-            f"use `zoo {model.task.command}`"
+            f"{name} is a model of the {model.task.name} task, which `zoo {command}` does not "
+            f"serve; use `zoo {model.task.command}`"
         )
