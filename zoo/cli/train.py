@@ -125,13 +125,13 @@ def run(args: argparse.Namespace) -> int:
     train_cfg = train_config_from(args)
     shard = distributed.setup_from_env()  # a no-op unless launched by torchrun
     seed_everything(train_cfg.seed)
+    evaluator = None  # before loading data: what cannot be evaluated fails at once
+    if train_cfg.eval_every:
+        evaluator = cls.task.evaluator(args.data, train_cfg.eval_samples)
     model = cls(config)
     data = cls.task.training_data(model, args.data, vars(args), train_cfg.progress)
     command = "zoo " + " ".join(shlex.quote(a) for a in args.argv)
     info = {"command": command, "data_source": args.data}
-    evaluator = None
-    if train_cfg.eval_every:
-        evaluator = cls.task.evaluator(args.data, train_cfg.eval_samples)
     trainer = Trainer(model, data, train_cfg, args.out, extra_info=info, evaluator=evaluator)
     try:
         weights = trainer.train(resume=args.resume)

@@ -14,6 +14,8 @@ from typing import Any, ClassVar
 import torch
 
 from zoo.data.images import ImageData, load_data, random_data
+from zoo.data.sources import is_source, list_sources
+from zoo.errors import ConfigError
 from zoo.images import save_grid
 from zoo.metrics import generation
 from zoo.models.base import GAN
@@ -58,6 +60,17 @@ class Unconditional(Task):
         if references:
             result["references"] = generation.references(model, samples, seed, data)
         return result
+
+    def evaluator(self, data: str, samples: int):
+        """`zoo train --eval-every`: checked before training starts, so that data no
+        extractor knows (a folder of images) fails at once, not at the first evaluation."""
+        if not is_source(data):
+            raise ConfigError(
+                f"--eval-every measures samples against the real images of a registered data "
+                f"source; {data!r} is not one ({', '.join(list_sources('images'))})"
+            )
+        generation.source_extractor(data)
+        return super().evaluator(data, samples)
 
     def default_eval_data(self) -> str:
         return "mnist"
