@@ -37,6 +37,7 @@ BAD = [
     (["train", "dcgan", "--data", "no-such-data", "--out", "r"], "no-such-data"),
     (["train", "dcgan", "--data", "mnist", "--out", "r", "--eval-samples", "5"], ">= 20"),
     (["train", "dcgan", "--data", "mnist-repair", "--out", "r"], "paired"),
+    (["train", "pix2pix", "--data", "mnist-repair", "--out", "r", "--load-size", "0"], "0 must"),
     (["train", "dcgan", "--data", ".", "--out", "r", "--eval-every", "5"], "'.' is not one"),
     (["eval", "dcgan-mnist", "--samples", "0"], "0 is not a positive integer"),
     (["eval", "dcgan-mnist", "--features", "vgg"], "invalid choice"),

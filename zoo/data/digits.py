@@ -52,15 +52,20 @@ def mnist_digits() -> tuple[torch.Tensor, torch.Tensor]:
 
 
 @functools.lru_cache(maxsize=1)
-def uci_digits() -> tuple[torch.Tensor, torch.Tensor]:
-    """scikit-learn's 1,797 UCI digits: uint8 (1797, 1, 8, 8) on 0..255 and labels."""
+def _uci_raw() -> tuple[np.ndarray, torch.Tensor]:
+    """scikit-learn's UCI digits as it ships them: (1797, 8, 8) values 0..16, and labels."""
     try:
         from sklearn.datasets import load_digits
     except ImportError:
         raise DataError("the UCI digits need scikit-learn: pip install scikit-learn") from None
     d = load_digits()
-    images = torch.from_numpy((d.images * (255 / 16)).round().astype(np.uint8))[:, None]
-    return images, torch.from_numpy(d.target).long()
+    return d.images, torch.from_numpy(d.target).long()
+
+
+def uci_digits() -> tuple[torch.Tensor, torch.Tensor]:
+    """scikit-learn's 1,797 UCI digits: uint8 (1797, 1, 8, 8) on 0..255 and labels."""
+    raw, labels = _uci_raw()
+    return torch.from_numpy((raw * (255 / 16)).round().astype(np.uint8))[:, None], labels
 
 
 def mnist_canvas() -> tuple[torch.Tensor, torch.Tensor]:
@@ -71,15 +76,11 @@ def mnist_canvas() -> tuple[torch.Tensor, torch.Tensor]:
 
 def uci_canvas() -> tuple[torch.Tensor, torch.Tensor]:
     """The UCI 8x8 digits upsampled to 24 and zero-padded to 32 (uint8), and labels."""
-    try:
-        from sklearn.datasets import load_digits
-    except ImportError:
-        raise DataError("the UCI digits need scikit-learn: pip install scikit-learn") from None
-    d = load_digits()  # from the 0..16 values, as the shipped models saw them
-    x = torch.from_numpy(d.images).float()[:, None] / 16.0
+    raw, labels = _uci_raw()  # from the 0..16 values, as the shipped models saw them
+    x = torch.from_numpy(raw).float()[:, None] / 16.0
     x = F.interpolate(x, size=(24, 24), mode="bilinear", align_corners=False)
     x = F.pad(x, (4, 4, 4, 4)).mul(255).round().clamp(0, 255).to(torch.uint8)
-    return x, torch.from_numpy(d.target).long()
+    return x, labels
 
 
 def corrupt_digits(clean: torch.Tensor, seed: int = 0) -> torch.Tensor:

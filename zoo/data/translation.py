@@ -48,6 +48,8 @@ class Preprocess:
             raise DataError(f"--preprocess {self.mode!r}; choose one of {', '.join(PREPROCESS)}")
         if self.direction not in DIRECTIONS:
             raise DataError(f"--direction {self.direction!r}; choose AtoB or BtoA")
+        if self.load_size is not None and self.load_size < 1:
+            raise DataError(f"--load-size {self.load_size} must be a positive number of pixels")
         if self.load_size is not None and self.load_size < self.crop_size and "crop" in self.mode:
             raise DataError(
                 f"--load-size {self.load_size} is smaller than the crop size {self.crop_size} "

@@ -51,15 +51,16 @@ class Task:
         """Add the `zoo train` options this task's data loading reads (none by default)."""
 
     def training_data(
-        self, config: Any, source: str, options: dict[str, Any], progress: bool = True
+        self, model: GAN, source: str, options: dict[str, Any], progress: bool = True
     ) -> Any:
-        """The training data of ``source`` for a model with ``config``: an object with
+        """The training data of ``source`` for ``model`` (its config fixes sizes and
+        channels): an object with
         ``len()``, ``source`` and ``batch(index)`` (what the losses take). ``options``: the
         values of the options :meth:`add_data_arguments` added."""
         raise NotImplementedError
 
-    def random_training_data(self, config: Any, n: int) -> Any:
-        """``n`` random training examples (conformance checks and benchmarks)."""
+    def random_training_data(self, model: GAN, n: int) -> Any:
+        """``n`` random training examples for ``model`` (conformance checks, benchmarks)."""
         raise NotImplementedError
 
     # -- evaluation -------------------------------------------------------------------------

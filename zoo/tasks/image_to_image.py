@@ -61,7 +61,7 @@ class ImageToImage(Task):
         )
         group.add_argument(
             "--load-size",
-            type=_positive_int,
+            type=int,  # checked by Preprocess, for Python callers too
             default=None,
             help="resize target before cropping (default image_size * 286/256)",
         )
@@ -155,13 +155,6 @@ class ImageToImage(Task):
                 model.translate(x, direction),  # type: ignore[attr-defined]
                 other.translate(x, direction),  # type: ignore[attr-defined]
             ), f"translate({direction}) differs after a safetensors round trip"
-
-
-def _positive_int(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{value} is not a positive integer")
-    return value
 
 
 IMAGE_TO_IMAGE = ImageToImage()
