@@ -42,6 +42,14 @@ def measure(model, data: str | None) -> tuple[dict, dict]:
     """(metrics, eval block) as `zoo eval` computes them (its task's evaluation)."""
     data = data or model.task.default_eval_data()
     result = model.task.evaluate(model, data, EVAL["samples"], EVAL["seed"], progress=False)
+    if "per_class" in result:  # conditional generators: per-class label accuracy too
+        accuracy = {c: r["label_accuracy"] for c, r in result["per_class"].items()}
+        block = {"data": data, "split": result["split"], **EVAL}
+        return result["metrics"], {
+            **block,
+            "class_histogram": result["class_histogram"],
+            "label_accuracy": accuracy,
+        }
     if "class_histogram" in result:  # generators: the catalog keeps the histogram
         return result["metrics"], {**EVAL, "class_histogram": result["class_histogram"]}
     block = {"data": data, "split": "test", "samples": result["samples"], "seed": 0}

@@ -149,3 +149,76 @@ def test_pix2pix_under_torchrun_matches_one_process(tmp_path):
     b = zoo.load(tmp_path / "ddp").translate(x, fast=False)
     assert (a - b).abs().max() < 1e-4
     assert (tmp_path / "ddp" / "samples" / "latest.png").is_file()
+
+
+CONDITIONAL_PLUGIN = """
+import dataclasses, torch, zoo
+import torch.nn.functional as F
+from torch import nn
+from zoo.losses import nonsaturating_d_loss, nonsaturating_g_loss
+
+@dataclasses.dataclass(frozen=True)
+class Cfg(zoo.ConditionalConfig):
+    image_size: int = 28
+    channels: int = 1
+    latent_dim: int = 8
+
+class Gen(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(18, 64), nn.ReLU(), nn.Linear(64, 784), nn.Tanh(),
+                                 nn.Unflatten(1, (1, 28, 28)))
+    def forward(self, z, y):
+        return self.net(torch.cat([z, F.one_hot(y, 10).to(z.dtype)], 1))
+
+class Dis(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(794, 64), nn.LeakyReLU(0.2), nn.Linear(64, 1),
+                                 nn.Flatten(0))
+    def forward(self, x, y):
+        return self.net(torch.cat([x.flatten(1), F.one_hot(y, 10).to(x.dtype)], 1))
+
+class CondNoNormGAN(zoo.ConditionalGAN):
+    '''A conditional MLP GAN without BatchNorm: nothing couples the samples of a batch.'''
+    Config = Cfg
+    def __init__(self, config=None, **kw):
+        super().__init__(config, **kw)
+        self.generator, self.discriminator = Gen(), Dis()
+    def optimizers(self):
+        return {n: zoo.OptimizerSpec((n,), lr=1e-3) for n in ("generator", "discriminator")}
+    def discriminator_loss(self, batch):
+        real, labels = batch["images"], batch["labels"]
+        fake_labels = self.labels(None, len(real))
+        with torch.no_grad():
+            fake = self.generator(self.latent(len(real)), fake_labels)
+        d = nonsaturating_d_loss(self.discriminator(real, labels),
+                                 self.discriminator(fake, fake_labels))
+        return zoo.LossOutput(d)
+    def generator_loss(self, batch):
+        labels = self.labels(None, len(batch["images"]))
+        fake = self.generator(self.latent(len(labels)), labels)
+        return zoo.LossOutput(nonsaturating_g_loss(self.discriminator(fake, labels)))
+"""
+
+
+@pytest.mark.slow
+def test_labels_are_sharded_with_their_images_under_torchrun(tmp_path):
+    make_distribution(
+        tmp_path / "site",
+        "zoo-condnonorm",
+        {"condnonorm": "condnonorm:CondNoNormGAN"},
+        CONDITIONAL_PLUGIN,
+        "condnonorm",
+    )
+    env = {**env_with(tmp_path / "site"), "OMP_NUM_THREADS": "1"}
+    args = ["train", "condnonorm", "--data", "mnist", "--batch-size", "16", "--steps", "6"]
+    args += ["--checkpoint-every", "3", "--no-progress", "--ema-decay", "0"]
+    run_zoo(*args, "--out", tmp_path / "single", env=env)
+    run_torchrun([*args, "--out", tmp_path / "ddp"], env)
+    single, _ = read_weights(tmp_path / "single" / "model.safetensors")
+    ddp, _ = read_weights(tmp_path / "ddp" / "model.safetensors")
+    for key in single:
+        assert torch.allclose(single[key], ddp[key], atol=1e-5, rtol=1e-4), key
+    info = json.loads((tmp_path / "ddp" / "run.json").read_text())
+    assert info["processes"] == 2 and info["config"]["num_classes"] == 10

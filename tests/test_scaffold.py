@@ -106,3 +106,30 @@ def test_existing_folder_is_not_overwritten(tmp_path):
     r = run_zoo("new-plugin", "taken", "--dir", tmp_path, check=False)
     assert r.returncode == 2 and "already exists" in r.stderr
     assert (tmp_path / "zoo-taken" / "keep.txt").read_text() == "mine"
+
+
+def test_a_conditional_plugin_scaffolds_installs_and_samples_by_class(tmp_path):
+    name = "cond-probe"
+    run_zoo("new-plugin", name, "--task", "conditional", "--dir", tmp_path)
+    root = tmp_path / f"zoo-{name}"
+    pip = [sys.executable, "-m", "pip"]
+    subprocess.run([*pip, "install", "-q", str(root)], check=True, capture_output=True)
+    try:
+        rows = json.loads(run_zoo("list", "--architectures", "--json").stdout)
+        assert next(r for r in rows if r["name"] == name)["task"] == "conditional"
+        run = tmp_path / "run"
+        small = ["--set", "g_width=8", "--set", "d_width=8"]
+        run_zoo("train", name, "--data", "mnist", "--out", run, "--steps", "20", *small)
+        info = json.loads((run / "run.json").read_text())
+        assert info["config"]["class_names"] == [str(d) for d in range(10)]  # from the data
+        r = run_zoo("sample", run, "--class", "7", "-n", "4", "-o", tmp_path / "s.png")
+        assert "4 samples of class 7" in r.stdout
+        tests = subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(root / "tests")],
+            capture_output=True,
+            text=True,
+        )
+        assert tests.returncode == 0, tests.stdout + tests.stderr
+        assert "2 passed" in tests.stdout
+    finally:
+        subprocess.run([*pip, "uninstall", "-y", "-q", f"zoo-{name}"], check=True)

@@ -16,6 +16,7 @@ from zoo.errors import (
     ConfigError,
     DataError,
     HubError,
+    LabelError,
     PluginError,
     TrainingDivergedError,
     UnknownNameError,
@@ -24,7 +25,13 @@ from zoo.errors import (
 )
 from zoo.models._factory import create, list_architectures, list_models, load, load_weights_file
 from zoo.models.base import GAN, LossOutput, OptimizerSpec
-from zoo.tasks import ImageToImageGAN, Task, UnconditionalGAN
+from zoo.tasks import (
+    ConditionalConfig,
+    ConditionalGAN,
+    ImageToImageGAN,
+    Task,
+    UnconditionalGAN,
+)
 
 __all__ = [
     "__version__",
@@ -39,6 +46,8 @@ __all__ = [
     "choice",
     "GAN",
     "UnconditionalGAN",
+    "ConditionalGAN",
+    "ConditionalConfig",
     "ImageToImageGAN",
     "Task",
     "LossOutput",
@@ -51,6 +60,7 @@ __all__ = [
     "WeightsError",
     "DataError",
     "HubError",
+    "LabelError",
     "CheckpointError",
     "TrainingDivergedError",
 ]

@@ -56,3 +56,7 @@ class CheckpointError(ZooError):
 
 class TrainingDivergedError(ZooError):
     """A loss became NaN or infinite."""
+
+
+class LabelError(ZooError, ValueError):
+    """Class labels a conditional model cannot take (unknown class, wrong shape or dtype)."""

@@ -31,6 +31,18 @@ def save_grid(images: torch.Tensor, path: str | os.PathLike, nrow: int | None = 
     return path
 
 
+def save_gif(
+    frames: list[torch.Tensor], path: str | os.PathLike, nrow: int | None = None, ms: int = 120
+) -> Path:
+    """Save an animation: each frame a grid of images in [0, 1] (N, C, H, W), shown ``ms``
+    milliseconds, looping forever; returns the path written."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pictures = [to_pil(frame, nrow) for frame in frames]
+    pictures[0].save(path, save_all=True, append_images=pictures[1:], duration=ms, loop=0)
+    return path
+
+
 #: PIL modes that hold one channel
 GRAY_MODES = ("1", "L", "LA", "I", "I;16", "F")
 #: file endings read as images

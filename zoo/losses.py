@@ -20,6 +20,17 @@ def nonsaturating_g_loss(fake_logits: torch.Tensor) -> torch.Tensor:
     return F.softplus(-fake_logits).mean()
 
 
+def hinge_d_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    """E[max(0, 1 - D(x))] + E[max(0, 1 + D(G(z)))]: the hinge loss of the discriminator
+    (Lim and Ye, 2017; Miyato et al., 2018)."""
+    return F.relu(1 - real_logits).mean() + F.relu(1 + fake_logits).mean()
+
+
+def hinge_g_loss(fake_logits: torch.Tensor) -> torch.Tensor:
+    """-E[D(G(z))]: the generator's side of the hinge loss."""
+    return -fake_logits.mean()
+
+
 def gradient_penalty(
     critic: nn.Module,
     real: torch.Tensor,

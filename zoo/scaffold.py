@@ -2,8 +2,8 @@
 
 The package declares its architecture in the entry-point group ``zoo.architectures`` (nothing
 else is needed for `zoo list --architectures`, `zoo train` and `zoo.create` to find it),
-ships a working least-squares GAN skeleton written against zoo's public API, and a test that
-runs the conformance kit.
+ships a working least-squares GAN skeleton written against zoo's public API (unconditional,
+or class-conditional with ``--task conditional``), and a test that runs the conformance kit.
 """
 
 from __future__ import annotations
@@ -98,6 +98,80 @@ class {cls}(zoo.UnconditionalGAN):
         return zoo.LossOutput(0.5 * ((self.discriminator(fake) - 1) ** 2).mean())
 '''
 
+CONDITIONAL_MODULE = '''\
+"""{cls}: a class-conditional gan-zoo architecture plugin (scaffolded by
+`zoo new-plugin {name} --task conditional`).
+
+A conditional least-squares GAN on the zoo's conditional networks, as a starting point: the
+generator takes (codes, labels), the class through class-conditional BatchNorms and a one-hot
+input; the discriminator scores (images, labels) with a projection head. Change the networks,
+the losses and the config; keep the contract (see zoo.ConditionalGAN and docs/plugins.md).
+The losses get {{"images": ..., "labels": ...}}.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import torch
+
+import zoo
+from zoo.nn import CBNGenerator, ProjectionDiscriminator, init_dcgan_weights
+
+
+@dataclasses.dataclass(frozen=True)
+class {cls}Config(zoo.ConditionalConfig):
+    image_size: int = zoo.choice(28, (28, 32, 64), "side of the square images")
+    channels: int = zoo.choice(1, (1, 3), "1 (grayscale) or 3 (RGB)")
+    latent_dim: int = zoo.bounded(64, 1, 4096, "size of the latent code")
+    g_width: int = zoo.bounded(32, 4, 1024, "generator channels of the last layer")
+    d_width: int = zoo.bounded(32, 4, 1024, "discriminator channels of the first layer")
+    lr: float = zoo.bounded(2e-4, 1e-7, 1.0, "Adam learning rate")
+
+
+class {cls}(zoo.ConditionalGAN):
+    """Conditional least-squares GAN: D pushes (real, label) to 1 and fakes to 0."""
+
+    Config = {cls}Config
+
+    def __init__(self, config: {cls}Config | None = None, **overrides) -> None:
+        super().__init__(config, **overrides)
+        c = self.config
+        self.generator = CBNGenerator(
+            c.latent_dim, c.num_classes, c.image_size, c.channels, c.g_width
+        )
+        self.discriminator = ProjectionDiscriminator(
+            c.image_size, c.channels, c.d_width, c.num_classes
+        )
+        init_dcgan_weights(self.generator)
+
+    def optimizers(self) -> dict[str, zoo.OptimizerSpec]:
+        lr = self.config.lr
+        return {{
+            "discriminator": zoo.OptimizerSpec(("discriminator",), "adam", lr, (0.5, 0.999)),
+            "generator": zoo.OptimizerSpec(("generator",), "adam", lr, (0.5, 0.999)),
+        }}
+
+    def discriminator_loss(self, batch: dict[str, torch.Tensor]) -> zoo.LossOutput:
+        real, labels = batch["images"], batch["labels"]
+        fake_labels = self.labels(None, real.shape[0])
+        with torch.no_grad():
+            fake = self.generator(self.latent(real.shape[0]), fake_labels)
+        real_out = self.discriminator(real, labels)
+        fake_out = self.discriminator(fake, fake_labels)
+        loss = 0.5 * ((real_out - 1) ** 2).mean() + 0.5 * (fake_out**2).mean()
+        return zoo.LossOutput(loss, {{"d_real": real_out.detach().mean()}})
+
+    def generator_loss(self, batch: dict[str, torch.Tensor]) -> zoo.LossOutput:
+        n = batch["images"].shape[0]
+        labels = self.labels(None, n)
+        fake = self.generator(self.latent(n), labels)
+        return zoo.LossOutput(0.5 * ((self.discriminator(fake, labels) - 1) ** 2).mean())
+'''
+
+#: the module template of each task `zoo new-plugin --task` scaffolds
+MODULES = {"unconditional": MODULE, "conditional": CONDITIONAL_MODULE}
+
 TEST = """\
 import zoo
 from zoo.testing import check_architecture
@@ -140,8 +214,11 @@ def class_name(name: str) -> str:
     return "".join(part.capitalize() for part in name.split("-")) + "GAN"
 
 
-def scaffold(name: str, parent: str | Path = ".") -> Path:
-    """Write the plugin package ``zoo-NAME`` under ``parent``; returns its folder."""
+def scaffold(name: str, parent: str | Path = ".", task: str = "unconditional") -> Path:
+    """Write the plugin package ``zoo-NAME`` of ``task`` (a key of :data:`MODULES`) under
+    ``parent``; returns its folder."""
+    if task not in MODULES:
+        raise ConfigError(f"task {task!r}; choose one of {', '.join(MODULES)}")
     if not NAME.match(name):
         raise ConfigError(
             f"plugin name {name!r} is not valid: use lowercase letters, digits and single "
@@ -158,7 +235,7 @@ def scaffold(name: str, parent: str | Path = ".") -> Path:
     values = {"name": name, "dist": dist, "module": module, "cls": cls}
     files = {
         "pyproject.toml": PYPROJECT,
-        f"{module}/__init__.py": MODULE,
+        f"{module}/__init__.py": MODULES[task],
         "tests/test_conformance.py": TEST,
         "README.md": README,
     }

@@ -17,6 +17,7 @@ COMMANDS = (
     "list",
     "info",
     "sample",
+    "interpolate",
     "translate",
     "train",
     "eval",

@@ -46,6 +46,30 @@ def output_image(text: str) -> Path:
     return path
 
 
+def output_image_or_gif(text: str) -> Path:
+    """An argparse type: an image path (as :func:`output_image`) or an animated ``.gif``."""
+    if Path(text).suffix.lower() == ".gif":
+        return Path(text)
+    try:
+        return output_image(text)
+    except argparse.ArgumentTypeError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give a path ending in .gif (animation) or "
+            f"{', '.join(OUTPUT_IMAGE_SUFFIXES)} (grid)"
+        ) from None
+
+
+def positive_float(text: str) -> float:
+    """An argparse type: a finite number > 0."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"{value} is not a positive number")
+    return value
+
+
 def existing_path(text: str) -> Path:
     """An argparse type: a file or folder that exists."""
     path = Path(text)

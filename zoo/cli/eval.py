@@ -21,7 +21,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "untrained-generator figures. pix2pix: PSNR, SSIM and L1 against the targets of the "
         "test split, next to the same for the untranslated inputs. CycleGAN on digits: how "
         "often the target domain's classifier keeps the label after translation and after "
-        "the round trip, next to the untranslated inputs.",
+        "the round trip, next to the untranslated inputs. Class-conditional generators, "
+        "against the real test split: label accuracy (the share of samples of each class "
+        "that the data's classifier reads as that class, beside its accuracy on the real "
+        "test images), intra-class FID, and the figures above for uniformly drawn classes.",
     )
     p.add_argument("name", help="catalog name, run folder, or .safetensors file")
     p.add_argument(
@@ -32,7 +35,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--features",
-        choices=("mnist", "uci-digits", "inception"),
+        choices=("mnist", "uci-digits", "fashion-mnist", "inception"),
         default=None,
         help="feature extractor of FID/KID/IS/PR (default: the data's; the zoo's digit "
         "classifiers work offline; inception only if its weights are in the torch hub cache)",
@@ -56,6 +59,7 @@ def eval_data(model, name: str, entry, given: str | None) -> str:
     """The data ``model`` is measured on: ``given``; the catalog entry's eval data; the data
     its run folder was trained on (for generators, when a registered source); the task's
     default."""
+    from zoo.data.images import split_source
     from zoo.data.sources import is_source
     from zoo.errors import ConfigError
     from zoo.train.run import read_run_info
@@ -66,6 +70,8 @@ def eval_data(model, name: str, entry, given: str | None) -> str:
         return entry.eval["data"]
     info = read_run_info(name) if Path(name).is_dir() else None
     source = (info or {}).get("data_source")
+    if source:  # trained on a split ("mnist:train"): measured as the task measures that data
+        source = split_source(source)[0]
     default = model.task.default_eval_data()
     if source and (default is None or is_source(source)):
         return source
@@ -126,10 +132,13 @@ def run(args: argparse.Namespace) -> int:
             note = "samples or seed differ from"
         print(f"{note} the catalog entry {args.name!r} (relative tolerance {cat['tolerance']})")
     if "references" in result:
-        print(
-            f"real vs real: two halves of the real images of {data}; untrained: the same "
-            "architecture and config, randomly initialised"
-        )
+        print(model.task.references_note(data))
+    if "per_class" in result:
+        rows = [
+            {"class": name, **{k: f"{v:g}" for k, v in figures.items()}}
+            for name, figures in result["per_class"].items()
+        ]
+        print(table(rows, ["class", "label_accuracy", "real_accuracy", "fid"]))
     if "class_histogram" in result:
         hist = result["class_histogram"]
         print("class histogram: " + " ".join(f"{d}:{c}" for d, c in enumerate(hist)))

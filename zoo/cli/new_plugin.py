@@ -12,9 +12,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="scaffold an installable architecture plugin",
         description="Create the package zoo-NAME: pyproject.toml with the zoo.architectures "
         "entry point, a working least-squares GAN skeleton written against zoo's public API, "
-        "a conformance test and a README.",
+        "a conformance test and a README. --task conditional scaffolds a class-conditional "
+        "one (zoo.ConditionalGAN: sample(n, labels=...)).",
     )
     p.add_argument("name", help="architecture name: lowercase letters, digits, hyphens")
+    p.add_argument(
+        "--task",
+        choices=("unconditional", "conditional"),
+        default="unconditional",
+        help="the task of the skeleton (default unconditional)",
+    )
     p.add_argument("--dir", type=Path, default=Path("."), help="parent folder (default: .)")
     p.set_defaults(func=run)
 
@@ -22,6 +29,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from zoo.scaffold import scaffold
 
-    root = scaffold(args.name, args.dir)
+    root = scaffold(args.name, args.dir, args.task)
     print(f"created {root}\nnext: cd {root} && pip install -e '.[test]' && python -m pytest")
     return 0

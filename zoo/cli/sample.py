@@ -5,17 +5,34 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from zoo.cli._util import device_name, non_negative_int, output_image, positive_int
+from zoo.cli._util import (
+    device_name,
+    non_negative_int,
+    output_image,
+    positive_float,
+    positive_int,
+)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "sample",
         help="draw samples into an image grid",
-        description="Draw N samples from a trained generator into a PNG grid.",
+        description="Draw N samples from a trained generator into a PNG grid. For "
+        "class-conditional models, --class picks the classes (by number or name; repeat it "
+        "for several, each taking an equal share of the N) and --grid classes draws one row "
+        "per class, the same latent code down each column.",
+        epilog="Examples: zoo sample dcgan-mnist -o grid.png; "
+        "zoo sample cgan-fashion --class sneaker -n 16; "
+        "zoo sample cgan-mnist --grid classes -n 80 -o digits.png",
     )
     p.add_argument("name", help="catalog name, run folder, hf-hub:org/name or .safetensors file")
-    p.add_argument("-n", type=positive_int, default=64, help="number of samples (default 64)")
+    p.add_argument(
+        "-n",
+        type=positive_int,
+        default=64,
+        help="number of samples (default 64); with --grid classes, spread over the rows",
+    )
     p.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default 0)")
     p.add_argument(
         "-o",
@@ -26,6 +43,29 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--nrow", type=positive_int, default=None, help="images per row (default sqrt(n))"
+    )
+    p.add_argument(
+        "--class",
+        dest="classes",
+        action="append",
+        metavar="CLASS",
+        help="class-conditional models: a class number or name (e.g. 7, sneaker); repeat for "
+        "several (default: classes drawn uniformly)",
+    )
+    p.add_argument(
+        "--grid",
+        choices=("samples", "classes"),
+        default="samples",
+        help="'classes': one row per class (all, or those of --class), n // classes per row "
+        "(default: samples)",
+    )
+    p.add_argument(
+        "--truncation",
+        type=positive_float,
+        default=None,
+        metavar="T",
+        help="truncation trick: latent values beyond +-T drawn again (e.g. 1.0; lower is more "
+        "typical, less varied; default: none)",
     )
     p.add_argument(
         "--compile",
@@ -46,9 +86,33 @@ def run(args: argparse.Namespace) -> int:
     model = zoo.load(args.name, device=args.device)
     require_command(model, args.name, "sample")
     fast = False if args.exact else ("compile" if args.compile else True)
-    images = model.sample(args.n, seed=args.seed, fast=fast)
-    save_grid(images, args.output, nrow=args.nrow)
-    print(f"wrote {args.n} samples of {args.name} (seed {args.seed}) to {args.output}")
+    options = {"fast": fast, "truncation": args.truncation}
+    conditional = isinstance(model, zoo.ConditionalGAN)
+    if (args.classes or args.grid == "classes") and not conditional:
+        raise zoo.ConfigError(
+            f"{args.name} is not class-conditional ({model.task.name}); --class and "
+            "--grid classes need a conditional model (see zoo list)"
+        )
+    nrow = args.nrow
+    if args.grid == "classes":
+        classes = args.classes or list(range(model.num_classes))
+        per_class = max(1, args.n // len(classes))
+        images = model.class_grid(per_class, classes, seed=args.seed, **options)
+        nrow = nrow or per_class
+        what = f"{per_class} per class of {len(classes)} classes"
+    elif args.classes:
+        if args.n < len(args.classes):
+            raise zoo.ConfigError(
+                f"-n {args.n} is fewer than the {len(args.classes)} classes given"
+            )
+        labels = [args.classes[i * len(args.classes) // args.n] for i in range(args.n)]
+        images = model.sample(args.n, labels=labels, seed=args.seed, **options)
+        what = f"{args.n} samples of class {', '.join(args.classes)}"
+    else:
+        images = model.sample(args.n, seed=args.seed, **options)
+        what = f"{args.n} samples"
+    save_grid(images, args.output, nrow=nrow)
+    print(f"wrote {what} of {args.name} (seed {args.seed}) to {args.output}")
     return 0
 
 

@@ -121,7 +121,8 @@ def run(args: argparse.Namespace) -> int:
     from zoo.train import Trainer, distributed, seed_everything
 
     cls = get_architecture(args.architecture)
-    config = cls.Config.from_dict(dict(args.set or []))
+    given = dict(args.set or [])
+    config = cls.task.configure(cls.Config.from_dict(given), args.data, set(given))
     train_cfg = train_config_from(args)
     shard = distributed.setup_from_env()  # a no-op unless launched by torchrun
     seed_everything(train_cfg.seed)

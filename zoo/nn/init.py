@@ -14,7 +14,7 @@ def init_normal(module: nn.Module, gain: float = 0.02) -> None:
             nn.init.normal_(m.weight, 0.0, gain)
             if m.bias is not None:
                 nn.init.zeros_(m.bias)
-        elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)):
+        elif isinstance(m, (nn.BatchNorm2d, nn.GroupNorm)) and m.weight is not None:
             nn.init.normal_(m.weight, 1.0, gain)
             nn.init.zeros_(m.bias)
 

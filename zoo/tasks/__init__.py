@@ -2,23 +2,30 @@
 
 * :mod:`~zoo.tasks.base`: :class:`Task`, what every task provides;
 * :mod:`~zoo.tasks.unconditional`: generation (``sample``), :class:`UnconditionalGAN`;
+* :mod:`~zoo.tasks.conditional`: class-conditional generation (``sample(n, labels=...)``),
+  :class:`ConditionalGAN`, :class:`ConditionalConfig`;
 * :mod:`~zoo.tasks.image_to_image`: translation (``translate``), :class:`ImageToImageGAN`.
 
-A new task (class-conditional generation, super-resolution, segmentation) is a new module
+A new task (super-resolution, segmentation) is a new module
 here, or in a plugin: a :class:`Task` subclass and the base class its architectures extend.
 """
 
 from zoo.tasks.base import Task
+from zoo.tasks.conditional import CONDITIONAL, Conditional, ConditionalConfig, ConditionalGAN
 from zoo.tasks.image_to_image import IMAGE_TO_IMAGE, ImageToImage, ImageToImageGAN
 from zoo.tasks.unconditional import UNCONDITIONAL, Unconditional, UnconditionalGAN
 
 #: the built-in tasks by name
-BUILTIN_TASKS: dict[str, Task] = {t.name: t for t in (UNCONDITIONAL, IMAGE_TO_IMAGE)}
+BUILTIN_TASKS: dict[str, Task] = {t.name: t for t in (UNCONDITIONAL, CONDITIONAL, IMAGE_TO_IMAGE)}
 
 __all__ = [
     "Task",
     "Unconditional",
     "UnconditionalGAN",
+    "Conditional",
+    "ConditionalGAN",
+    "ConditionalConfig",
+    "CONDITIONAL",
     "ImageToImage",
     "ImageToImageGAN",
     "UNCONDITIONAL",

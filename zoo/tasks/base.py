@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import torch
 
 if TYPE_CHECKING:
+    from zoo.config import ArchConfig
     from zoo.models.base import GAN
 
 
@@ -47,6 +48,11 @@ class Task:
         return self.name
 
     # -- data -------------------------------------------------------------------------------
+    def configure(self, config: ArchConfig, data: str, given: set[str]) -> ArchConfig:
+        """The config `zoo train` builds the model with, completed from the training data
+        ``data`` (e.g. its classes) where the user set none of ``given``. As is by default."""
+        return config
+
     def add_data_arguments(self, group: argparse._ArgumentGroup) -> None:
         """Add the `zoo train` options this task's data loading reads (none by default)."""
 
@@ -82,6 +88,13 @@ class Task:
         the slower extras."""
         return lambda model: self.evaluate(model, data, samples, 0, progress=False)["metrics"]
 
+    def references_note(self, data: str) -> str:
+        """What the real-vs-real and untrained columns of `zoo eval` measured."""
+        return (
+            f"real vs real: two halves of the real images of {data}; untrained: the same "
+            "architecture and config, randomly initialised"
+        )
+
     def default_eval_data(self) -> str | None:
         """``--data`` of `zoo eval` when neither the catalog nor the run folder names one."""
         return None
@@ -98,6 +111,10 @@ class Task:
     def write_card_image(self, model: GAN, folder: Path) -> str | None:
         """Write the picture of a model card into ``folder``; returns its file name."""
         return None
+
+    def card_notes(self, model: GAN) -> str:
+        """Markdown the model card adds after the usage (e.g. a conditional model's classes)."""
+        return ""
 
     def usage(self) -> str:
         """Python lines that use a loaded ``model`` (model cards, docs)."""

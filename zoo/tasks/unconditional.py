@@ -20,7 +20,7 @@ from zoo.images import save_grid
 from zoo.metrics import generation
 from zoo.models.base import GAN
 from zoo.tasks.base import Task
-from zoo.train.distributed import sharded
+from zoo.tasks.latent import LatentCodes
 
 
 class Unconditional(Task):
@@ -118,28 +118,13 @@ class Unconditional(Task):
 UNCONDITIONAL = Unconditional()
 
 
-class UnconditionalGAN(GAN):
+class UnconditionalGAN(LatentCodes, GAN):
     """A GAN that maps latent noise to images, with ``sample()``. Subclasses set
     ``generator`` (a module mapping (N, latent_dim) codes to (N, C, H, W) images in [-1, 1])
     and take ``latent_dim`` from their config's ``latent_dim`` field (or assign
     ``self.latent_dim``)."""
 
     task: ClassVar[Task] = UNCONDITIONAL
-
-    @property
-    def latent_dim(self) -> int:
-        return self.__dict__.get("_latent_dim") or self.config.latent_dim  # type: ignore
-
-    @latent_dim.setter
-    def latent_dim(self, value: int) -> None:
-        self.__dict__["_latent_dim"] = int(value)
-
-    def latent(self, n: int, generator: torch.Generator | None = None) -> torch.Tensor:
-        """Standard normal latent codes. With a ``generator`` they are drawn on the CPU, so that
-        a seed means the same images on any device."""
-        if generator is None:  # training: on the device, this rank's slice of the draw
-            return sharded(lambda m: torch.randn(m, self.latent_dim, device=self.device), n)
-        return torch.randn(n, self.latent_dim, generator=generator).to(self.device)
 
     def sample(
         self,
@@ -148,27 +133,19 @@ class UnconditionalGAN(GAN):
         batch_size: int = 256,
         fast: bool | str = True,
         latents: torch.Tensor | None = None,
+        truncation: float | None = None,
     ) -> torch.Tensor:
         """``n`` images as a float tensor (n, C, H, W) in [0, 1]. Same seed, same images.
         ``latents``: your own codes (n, latent_dim) instead of ``n`` and ``seed``.
+        ``truncation``: the truncation trick, latent values beyond ``±truncation`` drawn
+        again (less variety, more typical images; docs/metrics.md measures it).
 
         ``fast=True`` (the default) runs the fastest settings that stay within
         ``FAST_TOLERANCE`` of fp32 (see :func:`zoo.inference.fast.fast_copy`);
         ``fast="compile"`` also compiles them (seconds to a minute once, then faster);
         ``fast=False`` is exact fp32, the same on every machine (``zoo eval`` uses it).
         """
-        if latents is not None:
-            if latents.ndim != 2 or latents.shape[1] != self.latent_dim:
-                raise ValueError(
-                    f"sample: latents of shape {tuple(latents.shape)}; expected "
-                    f"(n, {self.latent_dim})"
-                )
-            z = latents.float().to(self.device)
-        else:
-            if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-                raise ValueError(f"sample: n must be a positive integer, got {n!r}")
-            gen = torch.Generator().manual_seed(seed) if seed is not None else None
-            z = self.latent(n, gen)
+        z, _ = self.codes(n, seed, latents, truncation)
         generator = self._fast_module("generator", fast)
         dtype = next(generator.parameters()).dtype
         with torch.inference_mode():

@@ -48,9 +48,10 @@ from zoo.train.run import RunFolder
 class Trainer:
     """Trains ``model`` on ``data`` into the run folder ``out``. ``data`` has ``len()``,
     ``source``, ``batch(index)`` (what the model's losses take: an image tensor in [-1, 1],
-    or a dict of them) and, for image-to-image models, ``examples(n)`` for previews
-    (the model's task loads it: :meth:`zoo.tasks.Task.training_data`). ``evaluator`` maps a model
-    (the inference weights, eval mode) to metrics; with ``eval_every`` the trainer writes
+    or a dict of tensors: images and labels, A and B) and, for image-to-image models,
+    ``examples(n)`` for previews (the model's task loads it:
+    :meth:`zoo.tasks.Task.training_data`). ``evaluator`` maps a model (the inference weights,
+    eval mode) to metrics; with ``eval_every`` the trainer writes
     them to ``eval.jsonl`` and plots the curve into ``eval.png``."""
 
     def __init__(
@@ -140,15 +141,15 @@ class Trainer:
         local = len(index) // self.shard.world
         index = index[self.shard.rank * local : (self.shard.rank + 1) * local]
         batch = self.data.batch(index)
-        if isinstance(batch, dict):  # image-to-image: {"A": ..., "B": ...}
+        if isinstance(batch, dict):  # {"A": ..., "B": ...}; {"images": ..., "labels": ...}
             return {k: self._to_device(v) for k, v in batch.items()}
         return self._to_device(batch)
 
-    def _to_device(self, images: torch.Tensor) -> torch.Tensor:
-        images = images.to(self.device, non_blocking=True)
-        if self.config.channels_last:
-            images = images.contiguous(memory_format=torch.channels_last)
-        return images
+    def _to_device(self, tensor: torch.Tensor) -> torch.Tensor:
+        tensor = tensor.to(self.device, non_blocking=True)
+        if self.config.channels_last and tensor.ndim == 4:  # images, not labels
+            tensor = tensor.contiguous(memory_format=torch.channels_last)
+        return tensor
 
     def _update(self, name: str, compute: Any, batch: Any) -> LossOutput:
         """One optimizer step of ``name`` with the other networks frozen."""

@@ -1,0 +1,105 @@
+"""`zoo interpolate`: walk through a generator's latent space, as a grid or an animation."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from zoo.cli._util import (
+    device_name,
+    non_negative_int,
+    output_image_or_gif,
+    positive_float,
+    positive_int,
+)
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "interpolate",
+        help="walk between latent codes (grid or GIF)",
+        description="Draw --rows pairs of latent codes and the images on the spherical path "
+        "between each pair, --steps images per path. A .png output is a grid with one walk "
+        "per row; a .gif output animates all rows at once, there and back. Class-conditional "
+        "models keep each row's class fixed (--class, repeated and cycled over the rows; "
+        "default: drawn uniformly).",
+        epilog="Example: zoo interpolate cgan-mnist --class 7 --steps 10 -o walk.gif",
+    )
+    p.add_argument("name", help="catalog name, run folder, hf-hub:org/name or .safetensors file")
+    p.add_argument(
+        "--steps", type=_steps, default=8, help="images per walk, ends included (default 8)"
+    )
+    p.add_argument("--rows", type=positive_int, default=4, help="walks (default 4)")
+    p.add_argument(
+        "--class",
+        dest="classes",
+        action="append",
+        metavar="CLASS",
+        help="class-conditional models: the class of the walks (number or name; repeat to "
+        "give rows different classes)",
+    )
+    p.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default 0)")
+    p.add_argument(
+        "--truncation",
+        type=positive_float,
+        default=None,
+        metavar="T",
+        help="draw the end codes with the truncation trick at T (default: none)",
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        type=output_image_or_gif,
+        default=Path("walk.png"),
+        help="walk.png (grid, one walk per row) or walk.gif (animation) (default walk.png)",
+    )
+    p.add_argument("--ms", type=positive_int, default=100, help="GIF: ms per frame (default 100)")
+    p.add_argument("--exact", action="store_true", help="exact fp32 instead of the fast path")
+    p.add_argument("--device", type=device_name, default="cpu", help="cpu, cuda ... (default cpu)")
+    p.set_defaults(func=run)
+
+
+def _steps(text: str) -> int:
+    value = positive_int(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"{value}: a walk needs at least 2 steps (its ends)")
+    return value
+
+
+def run(args: argparse.Namespace) -> int:
+    import torch
+
+    import zoo
+    from zoo.cli.sample import require_command
+    from zoo.images import save_gif, save_grid
+    from zoo.tasks.latent import slerp
+
+    model = zoo.load(args.name, device=args.device)
+    require_command(model, args.name, "sample")
+    conditional = isinstance(model, zoo.ConditionalGAN)
+    if args.classes and not conditional:
+        raise zoo.ConfigError(f"{args.name} is not class-conditional; drop --class")
+    gen = torch.Generator().manual_seed(args.seed)
+    ends = model.latent(2 * args.rows, gen, args.truncation).cpu()
+    codes = slerp(ends[: args.rows], ends[args.rows :], torch.linspace(0, 1, args.steps))
+    options: dict = {"fast": not args.exact}
+    if conditional:
+        chosen = (
+            [args.classes[r % len(args.classes)] for r in range(args.rows)]
+            if (args.classes)
+            else None
+        )
+        row_labels = model.labels(chosen, args.rows, gen).cpu()
+        options["labels"] = row_labels.repeat_interleave(args.steps)
+    images = model.sample(latents=codes.reshape(-1, codes.shape[-1]), **options)
+    if args.output.suffix.lower() == ".gif":
+        walks = images.reshape(args.rows, args.steps, *images.shape[1:])
+        order = [*range(args.steps), *range(args.steps - 2, 0, -1)]  # there and back
+        frames = [walks[:, t] for t in order]
+        save_gif(frames, args.output, nrow=min(args.rows, 8), ms=args.ms)
+        what = f"an animation of {len(frames)} frames"
+    else:
+        save_grid(images, args.output, nrow=args.steps)
+        what = f"{args.rows} walks of {args.steps} steps"
+    print(f"wrote {what} of {args.name} (seed {args.seed}) to {args.output}")
+    return 0

@@ -1,0 +1,362 @@
+"""Class-conditional generation: (latent code, class label) to images.
+
+:class:`ConditionalGAN` is the base class of class-conditional generators (``sample(n,
+labels=...)``); :class:`ConditionalConfig` the base of their configs (``num_classes``,
+``class_names``, carried in the weights header, the Hub ``config.json`` and the model card);
+:class:`Conditional` is their task: labelled image data, label accuracy, intra-class FID and
+the unconditional metrics against a source's real test split
+(:mod:`zoo.metrics.conditional`), one row per class in previews.
+
+The losses receive ``{"images": real images in [-1, 1] (N, C, H, W), "labels": int64 (N,)}``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, ClassVar
+
+import torch
+
+from zoo.config import ArchConfig, bounded
+from zoo.data.images import LabelledImageData, class_folders, load_data, random_data, split_source
+from zoo.data.sources import get_source, is_source
+from zoo.errors import ConfigError, DataError, LabelError
+from zoo.images import save_grid
+from zoo.models.base import GAN
+from zoo.tasks.base import Task
+from zoo.tasks.latent import LatentCodes
+from zoo.train.distributed import sharded
+
+LabelsLike = int | str | Sequence[int | str] | torch.Tensor | None
+
+
+@dataclasses.dataclass(frozen=True)
+class ConditionalConfig(ArchConfig):
+    """Base of the configs of class-conditional architectures. ``zoo train`` fills both
+    fields from the training data unless given."""
+
+    num_classes: int = bounded(10, 2, 100_000, "number of classes (zoo train: the data's)")
+    class_names: tuple[str, ...] = dataclasses.field(
+        default=(),
+        metadata={"doc": "class names in label order (empty: the label numbers)"},
+    )
+
+    def validate(self) -> None:
+        super().validate()
+        names = self.class_names
+        if names and len(names) != self.num_classes:
+            raise ConfigError(
+                self._where("class_names", names)
+                + f" names {len(names)} classes; num_classes={self.num_classes}"
+            )
+        if len(set(names)) != len(names):
+            raise ConfigError(self._where("class_names", names) + " repeats a name")
+
+
+class Conditional(Task):
+    name = "conditional"
+    pipeline_tag = "unconditional-image-generation"  # the Hub's closest tag
+    inference_method = "sample"
+    command = "sample"
+    default_batch = 64
+    headline_metrics = ("label_accuracy", "intra_fid", "fid")
+    data_help = (
+        "class-conditional generators: labelled images: 'mnist', 'digits', 'fashion-mnist' "
+        "(NAME:train or NAME:test picks a split), a folder with one sub-folder per class, or "
+        "MNIST IDX files with their label file"
+    )
+
+    # -- data -------------------------------------------------------------------------------
+    def configure(self, config: ArchConfig, data: str, given: set[str]) -> ArchConfig:
+        """``config`` with ``num_classes`` and ``class_names`` taken from ``data`` where the
+        user gave neither (``given``: the fields set on the command line)."""
+        classes = data_classes(data)
+        if not classes:
+            return config
+        n = config.num_classes  # type: ignore[attr-defined]
+        if "num_classes" in given and n != len(classes):
+            raise ConfigError(
+                f"num_classes={n} but --data {data} has {len(classes)} classes "
+                f"({', '.join(classes)}); leave num_classes out to take the data's"
+            )
+        updates: dict[str, Any] = {"num_classes": len(classes)}
+        if "class_names" not in given:
+            updates["class_names"] = tuple(classes)
+        return dataclasses.replace(config, **updates)
+
+    def training_data(
+        self, model: GAN, source: str, options: dict[str, Any], progress: bool = True
+    ) -> LabelledImageData:
+        c = model.config
+        data = load_data(source, c.image_size, c.channels, progress)  # type: ignore[attr-defined]
+        labelled = LabelledImageData(data.images, data.source, data.labels, data.classes)
+        top = int(labelled.labels.max())  # type: ignore[union-attr]
+        if int(labelled.labels.min()) < 0 or top >= c.num_classes:  # type: ignore
+            raise DataError(
+                f"--data {source} has labels up to {top}; the model has num_classes="
+                f"{c.num_classes} (labels 0..{c.num_classes - 1})"  # type: ignore
+            )
+        return labelled
+
+    def random_training_data(self, model: GAN, n: int) -> LabelledImageData:
+        c = model.config
+        data = random_data(n, c.channels, c.image_size)  # type: ignore[attr-defined]
+        labels = torch.arange(n) % c.num_classes  # type: ignore[attr-defined]
+        return LabelledImageData(data.images, data.source, labels)
+
+    # -- evaluation -------------------------------------------------------------------------
+    def evaluate(
+        self,
+        model: GAN,
+        data: str,
+        samples: int = 1000,
+        seed: int = 0,
+        progress: bool = True,
+        features: str | None = None,
+        references: bool = False,
+    ) -> dict[str, Any]:
+        from zoo.metrics import conditional
+
+        result = conditional.evaluate(model, data, samples, seed, progress, features)
+        if references:
+            result["references"] = conditional.references(model, data, samples, seed)
+        return result
+
+    def evaluator(self, data: str, samples: int):
+        from zoo.metrics import conditional
+
+        conditional.check_data(data)
+        return lambda model: conditional.evaluate(model, data, samples, 0, False, None)["metrics"]
+
+    def references_note(self, data: str) -> str:
+        return (
+            f"real vs real: real training images of {data} measured as samples against its "
+            "test split; untrained: the same architecture and config, randomly initialised"
+        )
+
+    def default_eval_data(self) -> str:
+        return "mnist"
+
+    def eval_summary(self, name: str, result: dict[str, Any]) -> str:
+        return (
+            f"{name}: {result['samples']} samples (uniform classes), seed {result['seed']}, "
+            f"against the {result['split']} split of {result['data']}"
+        )
+
+    # -- previews, cards --------------------------------------------------------------------
+    def preview(self, model: GAN, data: Any, n: int, seed: int) -> tuple[torch.Tensor, int]:
+        per_class = max(1, n // model.num_classes)  # type: ignore[attr-defined]
+        return model.class_grid(per_class, seed=seed), per_class  # type: ignore[attr-defined]
+
+    def write_card_image(self, model: GAN, folder: Path) -> str:
+        was_training = model.training
+        model.eval()
+        per_class = 8
+        images = model.class_grid(per_class, seed=0).cpu()  # type: ignore[attr-defined]
+        save_grid(images, folder / "sample.png", per_class)
+        model.train(was_training)
+        return "sample.png"
+
+    def card_notes(self, model: GAN) -> str:
+        names = model.class_names  # type: ignore[attr-defined]
+        listed = ", ".join(f"{i}: `{n}`" for i, n in enumerate(names))
+        return f"Classes (label: name; `labels=` takes either): {listed}.\n"
+
+    def usage(self) -> str:
+        return (
+            "images = model.sample(64, labels=3, seed=0)  # 64 images of class 3, in [0, 1]\n"
+            "grid = model.class_grid(8, seed=0)  # 8 per class, one class after another\n"
+            "print(model.class_names)"
+        )
+
+    # -- benchmarks, conformance ------------------------------------------------------------
+    def benchmark_input(
+        self, model: GAN, batch: int, device: torch.device
+    ) -> tuple[torch.nn.Module, torch.Tensor]:
+        labels = torch.arange(batch, device=device) % model.num_classes  # type: ignore
+        net = WithLabels(model.generator, labels)  # type: ignore[attr-defined]
+        return net, torch.randn(batch, model.latent_dim, device=device)  # type: ignore
+
+    def check(self, model: GAN) -> list[str]:
+        c = model.config
+        shape = (c.channels, c.image_size, c.image_size)  # type: ignore[attr-defined]
+        sample = model.sample  # type: ignore[attr-defined]
+        a, b, other = sample(4, seed=1), sample(4, seed=1), sample(4, seed=2)
+        assert a.shape == (4, *shape), f"sample(4) has shape {tuple(a.shape)}, expected {shape}"
+        assert a.min() >= 0 and a.max() <= 1, "sample() must return images in [0, 1]"
+        assert torch.equal(a, b), "sample(n, seed=s) must return the same images for the same seed"
+        assert not torch.equal(a, other), "different seeds gave identical samples"
+        gen = torch.Generator().manual_seed(1)
+        z = model.latent(4, gen)  # type: ignore[attr-defined]
+        y = torch.randint(0, c.num_classes, (4,), generator=gen)  # type: ignore[attr-defined]
+        exact = sample(4, seed=1, fast=False)
+        assert torch.equal(sample(latents=z, labels=y, fast=False), exact), (
+            "sample(latents=z, labels=y) must equal sample(seed=s) for the codes and labels "
+            "that seed draws"
+        )
+        zeros = sample(latents=z, labels=0, fast=False)
+        ones = sample(latents=z, labels=1, fast=False)
+        assert not torch.equal(zeros, ones), (
+            "labels are ignored: the same latents gave the same images for classes 0 and 1"
+        )
+        for bad in (c.num_classes, -1):  # type: ignore[attr-defined]
+            try:
+                sample(2, labels=bad)
+            except LabelError:
+                continue
+            raise AssertionError(f"sample(labels={bad}) must raise zoo.errors.LabelError")
+        return ["sample_shape_range_determinism", "labels_honoured", "bad_labels_rejected"]
+
+    def check_same_outputs(self, model: GAN, other: GAN) -> None:
+        assert torch.equal(model.sample(4, seed=3), other.sample(4, seed=3)), (  # type: ignore
+            "samples differ after a safetensors round trip"
+        )
+        assert model.class_names == other.class_names, "class names lost in the round trip"  # type: ignore
+
+
+CONDITIONAL = Conditional()
+
+
+def data_classes(data: str) -> tuple[str, ...]:
+    """The class names of ``data`` without loading its images: a registered source's, or a
+    folder's class sub-folders; () where unknown."""
+    name, _ = split_source(data)
+    if is_source(name):
+        return get_source(name).classes
+    path = Path(data).expanduser()
+    if path.is_dir():
+        return tuple(d.name for d in class_folders(path))
+    return ()
+
+
+class WithLabels(torch.nn.Module):
+    """A conditional generator with fixed labels, called with codes alone (benchmarks)."""
+
+    def __init__(self, generator: torch.nn.Module, labels: torch.Tensor) -> None:
+        super().__init__()
+        self.generator = generator
+        self.register_buffer("labels", labels, persistent=False)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return self.generator(z, self.labels[: len(z)])
+
+
+class ConditionalGAN(LatentCodes, GAN):
+    """A GAN that maps a latent code and a class label to an image, with ``sample(n,
+    labels=...)``. Subclasses use a :class:`ConditionalConfig` (with ``latent_dim``,
+    ``image_size``, ``channels``) and set ``generator``: a module mapping (N, latent_dim)
+    float codes and (N,) int64 labels to (N, C, H, W) images in [-1, 1]."""
+
+    task: ClassVar[Task] = CONDITIONAL
+    Config: ClassVar[type[ArchConfig]] = ConditionalConfig
+
+    @property
+    def num_classes(self) -> int:
+        return self.config.num_classes  # type: ignore[attr-defined]
+
+    @property
+    def class_names(self) -> tuple[str, ...]:
+        """The classes in label order: the config's names, else the label numbers."""
+        names = self.config.class_names  # type: ignore[attr-defined]
+        return tuple(names) or tuple(str(i) for i in range(self.num_classes))
+
+    def _valid(self) -> str:
+        names = ", ".join(self.class_names)
+        return f"0..{self.num_classes - 1} or a class name ({names})"
+
+    def class_index(self, label: int | str) -> int:
+        """One label as a class index: an int in range, a class name (any case), or a
+        number written as text."""
+        if isinstance(label, str):
+            lowered = [n.lower() for n in self.class_names]
+            if label.lower() in lowered:
+                return lowered.index(label.lower())
+            if not label.strip().isdigit():
+                raise LabelError(f"unknown class {label!r}; valid: {self._valid()}")
+            label = int(label)
+        if isinstance(label, bool) or not isinstance(label, int):
+            raise LabelError(f"label {label!r} is not a class; valid: {self._valid()}")
+        if not 0 <= label < self.num_classes:
+            raise LabelError(f"label {label} is out of range; valid: {self._valid()}")
+        return label
+
+    def labels(
+        self, labels: LabelsLike, n: int, generator: torch.Generator | None = None
+    ) -> torch.Tensor:
+        """``labels`` as an int64 tensor of length ``n`` on the model's device: None draws
+        classes uniformly (with ``generator``); one class repeats; a sequence or 1-d
+        integer tensor must have ``n`` entries."""
+        if labels is None:
+            if generator is None:
+                return sharded(
+                    lambda m: torch.randint(0, self.num_classes, (m,), device=self.device), n
+                )
+            return torch.randint(0, self.num_classes, (n,), generator=generator).to(self.device)
+        if isinstance(labels, (int, str)):
+            return torch.full((n,), self.class_index(labels), device=self.device)
+        if isinstance(labels, torch.Tensor):
+            if labels.is_floating_point() or labels.is_complex() or labels.dtype == torch.bool:
+                raise LabelError(
+                    f"labels of dtype {labels.dtype}; give integer class indices (torch.long)"
+                )
+            if labels.ndim == 0:
+                return self.labels(int(labels), n)
+            if labels.ndim != 1:
+                raise LabelError(f"labels of shape {tuple(labels.shape)}; expected ({n},)")
+            values = labels.tolist()
+        elif isinstance(labels, Sequence):
+            values = list(labels)
+        else:
+            raise LabelError(
+                f"labels={labels!r}: give an int, a class name, a sequence of them or a tensor"
+            )
+        if len(values) != n:
+            raise LabelError(f"{len(values)} labels for {n} samples; give one per sample")
+        return torch.tensor([self.class_index(v) for v in values], device=self.device)
+
+    def sample(
+        self,
+        n: int | None = None,
+        labels: LabelsLike = None,
+        seed: int | None = None,
+        batch_size: int = 256,
+        fast: bool | str = True,
+        latents: torch.Tensor | None = None,
+        truncation: float | None = None,
+    ) -> torch.Tensor:
+        """``n`` images of the classes ``labels`` as a float tensor (n, C, H, W) in [0, 1].
+        ``labels``: a class (index or name, e.g. ``7`` or ``"sneaker"``) for all, one per
+        sample (a sequence or int tensor), or None for uniformly drawn classes. The same
+        seed and labels give the same images on every machine: the codes are drawn first,
+        then (for ``labels=None``) the classes, from one generator seeded with ``seed``.
+        ``latents``: your own codes (n, latent_dim) instead of ``n`` and ``seed``.
+        ``truncation`` and ``fast`` as in :meth:`zoo.UnconditionalGAN.sample`; the fast path
+        casts the codes, never the labels."""
+        z, gen = self.codes(n, seed, latents, truncation)
+        y = self.labels(labels, len(z), gen)
+        generator = self._fast_module("generator", fast)
+        dtype = next(generator.parameters()).dtype
+        with torch.inference_mode():
+            out = [
+                generator(zc.to(dtype), yc).float()
+                for zc, yc in zip(z.split(batch_size), y.split(batch_size))
+            ]
+        return (torch.cat(out) * 0.5 + 0.5).clamp_(0, 1)
+
+    def class_grid(
+        self,
+        per_class: int,
+        classes: Sequence[int | str] | None = None,
+        seed: int | None = 0,
+        **kwargs: Any,
+    ) -> torch.Tensor:
+        """``per_class`` images of each of ``classes`` (default: all), class after class, the
+        same codes for every class (column j of a grid with ``per_class`` per row shares one
+        code), ready for ``save_grid(images, path, per_class)``."""
+        chosen = [self.class_index(c) for c in (classes or range(self.num_classes))]
+        gen = torch.Generator().manual_seed(seed) if seed is not None else None
+        z = self.latent(per_class, gen, kwargs.pop("truncation", None)).repeat(len(chosen), 1)
+        labels = torch.tensor(chosen).repeat_interleave(per_class)
+        return self.sample(latents=z, labels=labels, **kwargs)

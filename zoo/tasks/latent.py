@@ -1,0 +1,96 @@
+"""Latent codes of generators: standard normal draws, reproducible by seed on any device,
+and the truncation trick (Brock et al., 2019, BigGAN: values beyond a threshold are drawn
+again, trading variety for fidelity)."""
+
+from __future__ import annotations
+
+import torch
+
+from zoo.train.distributed import sharded
+
+
+def truncated_normal(
+    n: int, dim: int, threshold: float, generator: torch.Generator | None = None
+) -> torch.Tensor:
+    """(n, dim) standard normal values with every one beyond ``±threshold`` drawn again (on
+    the CPU with ``generator``), so the codes follow the truncated normal."""
+    if not threshold > 0:
+        raise ValueError(f"truncation={threshold!r}: it must be a positive number (e.g. 0.5-2)")
+    z = torch.randn(n, dim, generator=generator)
+    while True:
+        outside = z.abs() > threshold
+        count = int(outside.sum())
+        if not count:
+            return z
+        z[outside] = torch.randn(count, generator=generator)
+
+
+class LatentCodes:
+    """Mixin of generator base classes: ``latent_dim`` (the config's ``latent_dim`` field, or
+    assigned) and :meth:`latent`."""
+
+    @property
+    def latent_dim(self) -> int:
+        return self.__dict__.get("_latent_dim") or self.config.latent_dim  # type: ignore
+
+    @latent_dim.setter
+    def latent_dim(self, value: int) -> None:
+        self.__dict__["_latent_dim"] = int(value)
+
+    def latent(
+        self,
+        n: int,
+        generator: torch.Generator | None = None,
+        truncation: float | None = None,
+    ) -> torch.Tensor:
+        """Standard normal latent codes (``truncation``: values beyond it drawn again). With a
+        ``generator`` they are drawn on the CPU, so that a seed means the same images on any
+        device; without one (training) on the device, this rank's slice of the draw."""
+        device = self.device  # type: ignore[attr-defined]
+        if truncation is not None:
+            return truncated_normal(n, self.latent_dim, truncation, generator).to(device)
+        if generator is None:
+            return sharded(lambda m: torch.randn(m, self.latent_dim, device=device), n)
+        return torch.randn(n, self.latent_dim, generator=generator).to(device)
+
+    def codes(
+        self,
+        n: int | None,
+        seed: int | None,
+        latents: torch.Tensor | None,
+        truncation: float | None = None,
+    ) -> tuple[torch.Tensor, torch.Generator | None]:
+        """The codes of a ``sample`` call and the generator that drew them (None for given
+        ``latents`` or no ``seed``): ``latents`` checked, or ``n`` drawn with ``seed``."""
+        if latents is not None:
+            if (
+                not isinstance(latents, torch.Tensor)
+                or latents.ndim != 2
+                or (latents.shape[1] != self.latent_dim)
+            ):
+                shape = tuple(latents.shape) if isinstance(latents, torch.Tensor) else latents
+                raise ValueError(
+                    f"sample: latents of shape {shape}; expected (n, {self.latent_dim})"
+                )
+            if n is not None and n != len(latents):
+                raise ValueError(f"sample: n={n} but {len(latents)} latents given")
+            return latents.float().to(self.device), None  # type: ignore[attr-defined]
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise ValueError(f"sample: n must be a positive integer, got {n!r}")
+        gen = torch.Generator().manual_seed(seed) if seed is not None else None
+        return self.latent(n, gen, truncation), gen
+
+
+def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
+    """Spherical interpolation between rows of ``a`` and ``b`` (N, D) at fractions ``t``
+    (T,): (N, T, D). Gaussian codes keep their typical norm along the way (White, 2016);
+    parallel codes fall back to the straight line."""
+    a_n, b_n = a / a.norm(dim=1, keepdim=True), b / b.norm(dim=1, keepdim=True)
+    omega = torch.acos((a_n * b_n).sum(1).clamp(-1, 1))[:, None, None]  # (N, 1, 1)
+    t = t[None, :, None]
+    sin = torch.sin(omega)
+    straight = sin.abs() < 1e-6
+    safe = torch.where(straight, torch.ones_like(sin), sin)
+    curved = (torch.sin((1 - t) * omega) * a[:, None] + torch.sin(t * omega) * b[:, None]) / safe
+    line = (1 - t) * a[:, None] + t * b[:, None]
+    return torch.where(straight, line, curved)
