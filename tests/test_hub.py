@@ -359,3 +359,33 @@ def test_bad_repos_give_clear_errors_and_leave_no_bad_file(hub, tmp_path):
     fails("hf-hub:zoo-test/does-not-exist", "not found")
     cached = [p for p in home.rglob("model.safetensors")]
     assert [p for p in cached if "wrong-tensors" in str(p)] == []
+
+
+def test_a_conditional_model_round_trips_with_its_classes(hub, tmp_path):
+    sha = push(hub, "cgan-mnist", "zoo-test/cgan", home=tmp_path / "pusher")
+    repo = hub.repo_path("zoo-test/cgan")
+
+    def show(name: str) -> str:
+        return subprocess.run(
+            ["git", "-C", str(repo), "show", f"{sha}:{name}"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+
+    card = ModelCard(show("README.md"))
+    assert "conditional" in card.data.tags and "`7`" in card.text  # the classes, listed
+    config = json.loads(show("config.json"))
+    assert config["config"]["class_names"] == [str(d) for d in range(10)]
+    env = env_for(hub.read_endpoint, tmp_path / "fresh")
+    code = (
+        "import zoo, torch\n"
+        f"m = zoo.load('hf-hub:zoo-test/cgan@{sha}')\n"
+        "torch.save({'names': list(m.class_names), 's': m.sample(8, labels='7', seed=0)}, "
+        f"{str(tmp_path / 'out.pt')!r})\n"
+    )
+    python(code, env)
+    got = torch.load(tmp_path / "out.pt", weights_only=True)
+    local = zoo.load("cgan-mnist")
+    assert got["names"] == list(local.class_names)
+    assert torch.equal(got["s"], local.sample(8, labels=7, seed=0))

@@ -82,3 +82,38 @@ def test_cyclegan_keeps_digits_better_than_the_untranslated_input():
     assert m["label_kept_ab"] > m["untranslated_ab"] and m["label_kept_ba"] > m["untranslated_ba"]
     assert m["round_trip_a"] > 0.9 and m["round_trip_b"] > 0.9
     assert m["fid_ab"] < m["untranslated_fid_ab"] and m["fid_ba"] < m["untranslated_fid_ba"]
+
+
+CONDITIONAL = ["cgan-mnist", "cgan-fashion"]
+
+
+def _needs_data(name):
+    from zoo.data import fashion
+
+    data = load_catalog()[name].eval["data"]
+    if data == "fashion-mnist" and not (fashion.folder() / fashion.FILES["test"][0]).is_file():
+        pytest.skip("Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)")
+
+
+@pytest.mark.parametrize("name", CONDITIONAL)
+def test_eval_reproduces_the_conditional_catalog_metrics(name):
+    _needs_data(name)
+    entry = load_catalog()[name]
+    model = zoo.load(name)
+    result = model.task.evaluate(
+        model, entry.eval["data"], entry.eval["samples"], entry.eval["seed"], progress=False
+    )
+    verdict = compare_with_catalog(result, entry)
+    assert verdict["matches"], verdict["differences"]
+    per_class = {c: r["label_accuracy"] for c, r in result["per_class"].items()}
+    assert per_class == entry.eval["label_accuracy"]
+    assert result["class_histogram"] == entry.eval["class_histogram"]
+
+
+def test_cgan_mnist_draws_the_class_it_is_asked_for():
+    m = load_catalog()["cgan-mnist"].metrics
+    # the targets: mean within 3 points of the classifier on real test digits, every
+    # class within 10 points of the classifier's accuracy on that class
+    assert m["label_accuracy"] >= m["real_label_accuracy"] - 0.03
+    assert m["worst_class_gap"] <= 0.10
+    assert m["classes_covered"] == 10 and m["class_balance"] > 0.99
