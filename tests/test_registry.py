@@ -125,7 +125,7 @@ def test_plugins_that_break_the_contract_are_reported_at_discovery(tmp_path, zoo
     assert rows["bad-default"]["status"] == "broken"
     assert "size=30 is not valid" in rows["bad-default"]["error"]
     assert rows["cond"]["status"] == "broken" and "not a zoo.tasks.Task" in rows["cond"]["error"]
-    assert "unconditional, image-to-image" in rows["cond"]["error"]
+    assert "unconditional, conditional, image-to-image" in rows["cond"]["error"]
 
 
 def test_a_users_own_plugins_package_shadows_nothing(tmp_path, zoo_cli):
