@@ -110,8 +110,9 @@ def test_eval_reproduces_the_conditional_catalog_metrics(name):
     assert result["class_histogram"] == entry.eval["class_histogram"]
 
 
-def test_cgan_mnist_draws_the_class_it_is_asked_for():
-    m = load_catalog()["cgan-mnist"].metrics
+@pytest.mark.parametrize("name", CONDITIONAL)
+def test_conditional_models_draw_the_class_they_are_asked_for(name):
+    m = load_catalog()[name].metrics
     # the targets: mean within 3 points of the classifier on real test digits, every
     # class within 10 points of the classifier's accuracy on that class
     assert m["label_accuracy"] >= m["real_label_accuracy"] - 0.03
