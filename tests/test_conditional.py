@@ -50,6 +50,13 @@ def test_missing_fashion_mnist_says_how_to_install_it(tmp_path, monkeypatch):
         fashion.fashion_mnist("train")
 
 
+def test_a_split_of_a_source_can_be_evaluated_during_training():
+    dcgan = zoo.registry.get_architecture("dcgan")
+    assert callable(dcgan.task.evaluator("mnist:train", 100))
+    cgan = zoo.registry.get_architecture("cgan")
+    assert callable(cgan.task.evaluator("fashion-mnist:train", 100))
+
+
 def test_a_split_suffix_picks_the_split_and_a_bad_one_is_named():
     assert len(load_data("mnist:train", 28, 1, progress=False)) == 4000
     assert len(load_data("mnist:test", 28, 1, progress=False)) == 1000

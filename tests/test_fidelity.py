@@ -41,7 +41,19 @@ def test_uci_features_tell_the_domains_apart():
     mnist32 = torch.nn.functional.pad(mnist, (2, 2, 2, 2))
     same = fidelity_metrics(uci_real("train")[0][:500], uci, "uci-digits")["fid"]
     other = fidelity_metrics(mnist32, uci, "uci-digits")["fid"]
-    assert set(EXTRACTORS) == {"mnist", "uci-digits"} and same * 10 < other
+    assert set(EXTRACTORS) == {"mnist", "uci-digits", "fashion-mnist"} and same * 10 < other
+
+
+def test_fashion_features_tell_clothing_from_digits():
+    from zoo.data import fashion
+    from zoo.metrics.classifier import fashion_real
+
+    if not (fashion.folder() / fashion.FILES["test"][0]).is_file():
+        pytest.skip("Fashion-MNIST is not installed (apt-get install dataset-fashion-mnist)")
+    test = fashion_real("test")[0][:1000]
+    same = fidelity_metrics(fashion_real("train")[0][:1000], test, "fashion-mnist")["fid"]
+    other = fidelity_metrics(mnist_real("all")[0][:1000], test, "fashion-mnist")["fid"]
+    assert same * 10 < other
 
 
 def test_inception_needs_cached_weights(tmp_path, monkeypatch):

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 import torch
 
-from zoo.data.images import ImageData, load_data, random_data
+from zoo.data.images import ImageData, load_data, random_data, split_source
 from zoo.data.sources import is_source, list_sources
 from zoo.errors import ConfigError
 from zoo.images import save_grid
@@ -63,7 +63,9 @@ class Unconditional(Task):
 
     def evaluator(self, data: str, samples: int):
         """`zoo train --eval-every`: checked before training starts, so that data no
-        extractor knows (a folder of images) fails at once, not at the first evaluation."""
+        extractor knows (a folder of images) fails at once, not at the first evaluation.
+        Samples are measured against all real images of the source, whichever split trains."""
+        data = split_source(data)[0]
         if not is_source(data):
             raise ConfigError(
                 f"--eval-every measures samples against the real images of a registered data "
