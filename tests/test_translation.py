@@ -159,8 +159,12 @@ def test_translate_takes_tensors_and_pil_and_checks_channels_and_sizes():
     assert len(model.translate([img, img])) == 2
     with pytest.raises(zoo.ConfigError, match="images have 3 channels but cyclegan AtoB expects 1"):
         model.translate(torch.rand(1, 3, 32, 32))
-    with pytest.raises(zoo.ConfigError, match="multiples of 4"):
-        model.translate(torch.rand(1, 1, 30, 30))
+    # any size: padded (reflect) to the stride 4 and cropped back; the padding does not
+    # leak into the kept pixels more than the network's reach from the bottom/right edges
+    odd = torch.rand(2, 1, 30, 31)
+    assert model.translate(odd).shape == (2, 1, 30, 31)
+    inside = model.translate(torch.nn.functional.pad(odd, (0, 1, 0, 2), mode="reflect"))
+    torch.testing.assert_close(model.translate(odd), inside[..., :30, :31], atol=1e-5, rtol=0)
     with pytest.raises(zoo.ConfigError, match="direction='sideways'"):
         model.translate(x, direction="sideways")
     with pytest.raises(ValueError, match="expects grayscale"):

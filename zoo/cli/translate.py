@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
-from zoo.cli._util import device_name, existing_path, is_image_file
+from zoo.cli._util import device_name, existing_path, image_jobs
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -15,8 +14,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="translate images with an image-to-image model",
         description="Translate image files with a pix2pix or CycleGAN model. INPUT is an "
         "image or a folder of images (searched recursively). Images must have the model's "
-        "channels (grayscale or RGB); sizes the generator cannot take are resized to the "
-        "model's image_size.",
+        "channels (grayscale or RGB); any size goes in and comes out at its size (padded to "
+        "the generator's stride and cropped back).",
     )
     p.add_argument("name", help="catalog name, run folder, hf-hub:org/name or .safetensors")
     p.add_argument(
@@ -48,43 +47,24 @@ def run(args: argparse.Namespace) -> int:
     import zoo
     from zoo.cli.sample import require_command
     from zoo.data.translation import read_image
-    from zoo.images import image_files, side_by_side
+    from zoo.images import side_by_side
 
-    files: list[tuple[Path, Path]] = []  # (input file, relative output name)
-    for item in args.inputs:
-        if item.is_dir():
-            found = image_files(item)
-            if not found:
-                raise zoo.DataError(f"{item} holds no images")
-            files += [(f, f.relative_to(item)) for f in found]
-        else:
-            files.append((item, Path(item.name)))
-    single = len(files) == 1 and not args.inputs[0].is_dir()
-    if single and not is_image_file(args.output):
-        raise zoo.DataError(f"-o {args.output}: give an image path (.png) for one input")
-    if not single and args.output.suffix:
-        raise zoo.DataError(f"-o {args.output}: several inputs need an output folder")
+    jobs, single = image_jobs(args.inputs, args.output)
     model = zoo.load(args.name, device=args.device)
     require_command(model, args.name, "translate")
     if args.direction not in model.directions:
         raise zoo.ConfigError(
             f"--direction {args.direction}: {args.name} translates {', '.join(model.directions)}"
         )
-    size = model.config.image_size
     channels = model.channels(args.direction)[0]
-    stride = model.stride(args.direction)
     fast = False if args.exact else ("compile" if args.compile else True)
-    for path, rel in files:
+    for path, target in jobs:
         img = read_image(path, channels, f"{args.name} ({args.direction})")
-        if img.size[0] % stride or img.size[1] % stride:
-            print(f"{path}: {img.size[0]}x{img.size[1]} resized to {size}x{size}", file=sys.stderr)
-            img = img.resize((size, size))
         out = model.translate(img, direction=args.direction, fast=fast)
         if args.compare:
             out = side_by_side([img, out])
-        target = args.output if single else (args.output / rel).with_suffix(".png")
         target.parent.mkdir(parents=True, exist_ok=True)
         out.save(target)
     where = args.output if single else f"{args.output}/"
-    print(f"translated {len(files)} image(s) with {args.name} ({args.direction}) into {where}")
+    print(f"translated {len(jobs)} image(s) with {args.name} ({args.direction}) into {where}")
     return 0

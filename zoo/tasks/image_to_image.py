@@ -5,8 +5,8 @@
 reference pix2pix/CycleGAN layouts (:mod:`zoo.data.translation`), held-out paired or
 label-preservation metrics (:mod:`zoo.metrics.translation`), input/translation/target previews.
 The losses receive ``{"A": ..., "B": ...}`` batches in [-1, 1]; ``image_size`` is the
-training crop side, and ``translate`` takes any size that is a multiple of the generator's
-``stride``.
+training crop side, and ``translate`` takes any size (padded to the generator's ``stride``
+and cropped back).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from zoo.data.images import random_data
 from zoo.data.translation import PREPROCESS, PairedData, Preprocess, load_translation_data
 from zoo.errors import ConfigError, WeightsError
 from zoo.images import from_pil, to_pil_list
+from zoo.inference.tiling import pad_to_multiple
 from zoo.metrics.translation import evaluate_translation
 from zoo.models.base import GAN
 from zoo.nn.translation import (
@@ -227,44 +228,40 @@ class ImageToImageGAN(GAN):
         (uint8 tensors are read as 0..255), a PIL image or a list of PIL images. Returns the
         same kind: a tensor in [0, 1], a PIL image, a list of PIL images.
 
-        Sides must be multiples of the generator's stride (``image_size`` always works).
-        ``fast`` as in :meth:`UnconditionalGAN.sample`; ``fast=False`` is exact fp32.
+        Any size goes in and comes out at its size: sides that are not multiples of the
+        generator's :meth:`stride` are reflect-padded at the bottom and right to the next
+        multiple and the output cropped back. ``fast`` as in :meth:`UnconditionalGAN.sample`;
+        ``fast=False`` is exact fp32.
         """
-        if direction not in self.directions:
-            valid = ", ".join(self.directions)
-            raise ConfigError(
-                f"translate: direction={direction!r}; {self.architecture or type(self).__name__} "
-                f"translates {valid}"
-            )
-        kind = "tensor"
-        if isinstance(images, Image.Image) or (
-            isinstance(images, (list, tuple)) and images and isinstance(images[0], Image.Image)
-        ):
-            kind = "pil" if isinstance(images, Image.Image) else "pil-list"
-            images = from_pil(images, self.channels(direction)[0])
-        if not isinstance(images, torch.Tensor):
-            raise TypeError(
-                f"translate: expected a tensor or PIL image(s), got {type(images).__name__}"
-            )
-        single = images.ndim == 3
-        x = images[None] if single else images
-        if x.ndim != 4:
-            raise ValueError(f"translate: expected (N, C, H, W) images, got {tuple(images.shape)}")
-        x = x.float() / 255 if x.dtype == torch.uint8 else x.float()
+        self._check_direction(direction)
+        x, restore = self._as_batch(images, self.channels(direction)[0])
         self._check_input(x, direction)
-        name = self.directions[direction]
-        net = self._fast_module(name, fast)
+        net = self._fast_module(self.directions[direction], fast)
         dtype = next(net.parameters()).dtype
         with torch.inference_mode():
             out = [
-                net(chunk.to(self.device, dtype) * 2 - 1).float() for chunk in x.split(batch_size)
+                self._run(net, chunk.to(self.device, dtype) * 2 - 1, direction).float()
+                for chunk in x.split(batch_size)
             ]
-        result = (torch.cat(out) * 0.5 + 0.5).clamp_(0, 1)
-        if kind == "pil":
-            return to_pil_list(result)[0]
-        if kind == "pil-list":
-            return to_pil_list(result)
-        return result[0] if single else result
+        return restore((torch.cat(out) * 0.5 + 0.5).clamp_(0, 1))
+
+    def _run(self, net: torch.nn.Module, x: torch.Tensor, direction: str) -> torch.Tensor:
+        """``net`` on a batch in [-1, 1] of any size: padded to the stride, cropped back."""
+        padded, (h, w) = pad_to_multiple(x, self.stride(direction))
+        out = net(padded)
+        scale = out.shape[-1] // padded.shape[-1]
+        return out[..., : h * scale, : w * scale]
+
+    def _check_direction(self, direction: str) -> None:
+        if direction not in self.directions:
+            valid = ", ".join(self.directions)
+            raise ConfigError(
+                f"{self.task.inference_method}: direction={direction!r}; "
+                f"{self.architecture or type(self).__name__} translates {valid}"
+            )
+
+    def _as_batch(self, images: Any, channels: int) -> tuple[torch.Tensor, Any]:
+        return image_batch(images, channels, self.task.inference_method)
 
     def stride(self, direction: str) -> int:
         """Image sides the generator of ``direction`` takes are multiples of this."""
@@ -275,14 +272,35 @@ class ImageToImageGAN(GAN):
         if x.shape[1] != want:
             kind = {1: "grayscale", 3: "RGB"}.get(want, f"{want}-channel")
             raise ConfigError(
-                f"translate: images have {x.shape[1]} channels but {self.architecture} "
-                f"{direction} expects {want} ({kind})"
+                f"{self.task.inference_method}: images have {x.shape[1]} channels but "
+                f"{self.architecture} {direction} expects {want} ({kind})"
             )
-        stride = self.stride(direction)
-        h, w = x.shape[-2:]
-        if h % stride or w % stride:
-            size = self.config.image_size  # type: ignore[attr-defined]
-            raise ConfigError(
-                f"translate: images are {w}x{h}; this generator needs sides that are multiples "
-                f"of {stride} (resize them, e.g. to its image_size {size})"
-            )
+
+
+def image_batch(images: Any, channels: int, method: str) -> tuple[torch.Tensor, Any]:
+    """``images`` (a float tensor in [0, 1] (N, C, H, W) or (C, H, W), uint8 read as 0..255,
+    a PIL image or a list of them) as a float (N, C, H, W) batch in [0, 1], and a function
+    that turns an output batch back into the kind that came in. ``method`` names the caller
+    in errors."""
+    kind = "tensor"
+    if isinstance(images, Image.Image) or (
+        isinstance(images, (list, tuple)) and images and isinstance(images[0], Image.Image)
+    ):
+        kind = "pil" if isinstance(images, Image.Image) else "pil-list"
+        images = from_pil(images, channels)
+    if not isinstance(images, torch.Tensor):
+        raise TypeError(f"{method}: expected a tensor or PIL image(s), got {type(images).__name__}")
+    single = images.ndim == 3
+    x = images[None] if single else images
+    if x.ndim != 4:
+        raise ValueError(f"{method}: expected (N, C, H, W) images, got {tuple(images.shape)}")
+    x = x.float() / 255 if x.dtype == torch.uint8 else x.float()
+
+    def restore(result: torch.Tensor) -> Any:
+        if kind == "pil":
+            return to_pil_list(result)[0]
+        if kind == "pil-list":
+            return to_pil_list(result)
+        return result[0] if single else result
+
+    return x, restore
