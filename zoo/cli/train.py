@@ -42,6 +42,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="architecture config value, repeatable (e.g. --set image_size=28)",
     )
     p.add_argument("--resume", action="store_true", help="continue the run in --out")
+    p.add_argument(
+        "--init-from",
+        metavar="MODEL",
+        help="start from the inference weights of MODEL (a run folder, catalog name, "
+        "hf-hub:org/name or .safetensors of the same architecture), e.g. SRGAN's adversarial "
+        "stage from its content-only SRResNet run; ignored by --resume",
+    )
     add_train_config_arguments(p.add_argument_group("training (zoo.train.TrainConfig)"))
     for task in BUILTIN_TASKS.values():
         task.add_data_arguments(p.add_argument_group(f"{task.name} data"))
@@ -116,6 +123,19 @@ def train_config_from(args: argparse.Namespace):
     return config
 
 
+def init_from(model, source: str) -> None:
+    """Load the inference weights of ``source`` into ``model`` (same architecture)."""
+    import zoo
+
+    start = zoo.load(source)
+    if start.architecture != model.architecture:
+        raise zoo.ConfigError(
+            f"--init-from {source} is a {start.architecture} model; this run trains "
+            f"{model.architecture}"
+        )
+    model.load_inference_state_dict(start.inference_state_dict())
+
+
 def run(args: argparse.Namespace) -> int:
     from zoo.models._registry import get_architecture
     from zoo.train import Trainer, distributed, seed_everything
@@ -130,6 +150,8 @@ def run(args: argparse.Namespace) -> int:
     if train_cfg.eval_every:
         evaluator = cls.task.evaluator(args.data, train_cfg.eval_samples)
     model = cls(config)
+    if args.init_from and not args.resume:
+        init_from(model, args.init_from)
     data = cls.task.training_data(model, args.data, vars(args), train_cfg.progress)
     command = "zoo " + " ".join(shlex.quote(a) for a in args.argv)
     info = {"command": command, "data_source": args.data}

@@ -170,10 +170,12 @@ class Trainer:
         scaler.update()
         return out
 
-    def train_step(self) -> tuple[LossOutput, LossOutput]:
-        """One step: ``discriminator_steps`` D updates (each on a fresh batch) and one G
-        update, in the model's ``update_order`` (the second network sees the last batch of
-        the first), then the EMA update. Returns (D output, G output)."""
+    def train_step(self) -> tuple[LossOutput | None, LossOutput]:
+        """One step: the model's :meth:`~zoo.GAN.update_schedule` (by default
+        ``discriminator_steps`` D updates, each on a fresh batch, and one G update, in the
+        model's ``update_order``; the second network sees the last batch of the first), then
+        the EMA update. Returns (D output, or None where the schedule had no D update, G
+        output)."""
         self.opt.set_lr(self.config.lr_schedule, self.step, self.config.steps)
         outs: dict[str, LossOutput] = {}
         for name, fresh in self.model.update_schedule():
@@ -183,7 +185,7 @@ class Trainer:
         self.step += 1
         if self.ema is not None:
             self.ema.update(self._ema_source, step=self.step)
-        return outs["discriminator"], outs["generator"]
+        return outs.get("discriminator"), outs["generator"]
 
     def _last_checkpoint_note(self) -> str:
         path = self.run.checkpoint
@@ -209,12 +211,9 @@ class Trainer:
             while self.step < cfg.steps:
                 d_out, g_out = self.train_step()
                 if log is not None and (self.step % cfg.log_every == 0 or self.step == cfg.steps):
-                    scalars = {
-                        "d_loss": d_out.loss.detach(),
-                        "g_loss": g_out.loss.detach(),
-                        **d_out.logs,
-                        **g_out.logs,
-                    }
+                    scalars = {"g_loss": g_out.loss.detach(), **g_out.logs}
+                    if d_out is not None:
+                        scalars = {"d_loss": d_out.loss.detach(), **d_out.logs, **scalars}
                     logs = {"step": self.step, **{k: float(v) for k, v in scalars.items()}}
                     log.write(json.dumps(logs) + "\n")
                     log.flush()
