@@ -59,6 +59,36 @@ def test_fast_translations_match_fp32_within_tolerance(name):
         assert torch.equal(fast, model.translate(x, direction))
 
 
+@pytest.mark.parametrize("name", _models("super-resolution"))
+def test_fast_upscaling_matches_fp32_within_tolerance(name):
+    from zoo.data.super_resolution import load_sr_data
+
+    model = zoo.load(name)
+    data = load_sr_data("photos", 64, model.scale, "test")
+    x = data.lr[0][None].float() / 255  # a held-out photograph, whole
+    exact, fast = model.upscale(x, fast=False), model.upscale(x)
+    difference = (exact - fast).abs()
+    assert difference.max() <= FAST_TOLERANCE
+    assert difference.mean() <= FAST_TOLERANCE / 20
+    assert torch.equal(fast, model.upscale(x))
+
+
+@pytest.mark.parametrize("name", _models("segmentation"))
+def test_fast_segmentation_matches_fp32_within_tolerance(name):
+    from zoo.data.segmentation import EmojiScenes
+
+    model = zoo.load(name)
+    x = EmojiScenes(model.config.image_size, "test").examples(64)["A"] * 0.5 + 0.5
+    exact = model.segment(x, probabilities=True, fast=False)
+    fast = model.segment(x, probabilities=True)
+    difference = (exact - fast).abs()
+    assert difference.max() <= 4 * FAST_TOLERANCE  # probabilities near 0.5 move most
+    assert difference.mean() <= FAST_TOLERANCE / 20
+    # the masks: the same class for all but a few pixels on the fence
+    agree = (model.segment(x, fast=False) == model.segment(x)).double().mean()
+    assert agree >= 0.995
+
+
 def test_exact_path_is_plain_fp32():
     model = zoo.load("dcgan-mnist")
     z = model.latent(8, torch.Generator().manual_seed(0))

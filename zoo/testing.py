@@ -47,7 +47,8 @@ def check_architecture(
     assert dataclasses.is_dataclass(cls.Config), f"{cls.Config.__name__} must be a dataclass"
     assert isinstance(getattr(cls, "task", None), Task), (
         f"{cls.__name__}.task must be a zoo.tasks.Task: subclass zoo.UnconditionalGAN, "
-        "zoo.ConditionalGAN or zoo.ImageToImageGAN, or set task to a Task instance"
+        "zoo.ConditionalGAN, zoo.ImageToImageGAN, zoo.SuperResolutionGAN or "
+        "zoo.SegmentationGAN, or set task to a Task instance"
     )
     ok("class")
 

@@ -19,6 +19,8 @@ COMMANDS = (
     "sample",
     "interpolate",
     "translate",
+    "upscale",
+    "segment",
     "train",
     "eval",
     "pull",

@@ -73,7 +73,8 @@ def eval_data(model, name: str, entry, given: str | None) -> str:
     if source:  # trained on a split ("mnist:train"): measured as the task measures that data
         source = split_source(source)[0]
     default = model.task.default_eval_data()
-    if source and (default is None or is_source(source)):
+    own_folder = model.task.evaluates_training_folder and Path(str(source)).is_dir()
+    if source and (default is None or is_source(source) or own_folder):
         return source
     if default is None:
         raise ConfigError(
@@ -139,6 +140,12 @@ def run(args: argparse.Namespace) -> int:
             for name, figures in result["per_class"].items()
         ]
         print(table(rows, ["class", "label_accuracy", "real_accuracy", "fid"]))
+    if "per_image" in result:
+        rows = [
+            {"image": name, **{k: f"{v:g}" for k, v in figures.items()}}
+            for name, figures in result["per_image"].items()
+        ]
+        print(table(rows, ["image", *next(iter(result["per_image"].values()))]))
     if "class_histogram" in result:
         hist = result["class_histogram"]
         print("class histogram: " + " ".join(f"{d}:{c}" for d, c in enumerate(hist)))

@@ -56,8 +56,9 @@ def _check_contract(cls: object, target: str) -> type[GAN]:
     if not isinstance(task, Task):
         raise TypeError(
             f"{cls.__name__}.task is {task!r}, not a zoo.tasks.Task: subclass a task's base "
-            "class (zoo.UnconditionalGAN, zoo.ConditionalGAN, zoo.ImageToImageGAN) or set task "
-            f"to a Task instance (built-in tasks: {', '.join(BUILTIN_TASKS)})"
+            "class (zoo.UnconditionalGAN, zoo.ConditionalGAN, zoo.ImageToImageGAN, "
+            "zoo.SuperResolutionGAN, zoo.SegmentationGAN) or set task to a Task instance"
+            f" (built-in tasks: {', '.join(BUILTIN_TASKS)})"
         )
     cls.Config()  # the defaults as declared must pass the config's own rules
     return cls

@@ -5,6 +5,7 @@
   layout of the reference pix2pix/CycleGAN code, and the import of its checkpoints;
 * :mod:`~zoo.nn.conditional`: class-conditional generator, projection and auxiliary-classifier
   discriminators, spectral normalisation;
+* :mod:`~zoo.nn.super_resolution`: SRGAN's SRResNet generator and discriminator;
 * :mod:`~zoo.nn.image_pool`: CycleGAN's pool of past fakes;
 * :mod:`~zoo.nn.init`: weight initialisation.
 
@@ -23,6 +24,7 @@ from zoo.nn.conditional import (
 from zoo.nn.dcgan import base_size, conv_discriminator, conv_generator
 from zoo.nn.image_pool import ImagePool
 from zoo.nn.init import init_dcgan_weights, init_normal
+from zoo.nn.super_resolution import SCALES, SR_NORMS, SRDiscriminator, SRResNet
 from zoo.nn.translation import (
     NLayerDiscriminator,
     ResnetGenerator,
@@ -47,4 +49,8 @@ __all__ = [
     "ResnetGenerator",
     "NLayerDiscriminator",
     "build_generator",
+    "SRResNet",
+    "SRDiscriminator",
+    "SCALES",
+    "SR_NORMS",
 ]

@@ -70,6 +70,7 @@ class UnetSkipConnectionBlock(nn.Module):
         innermost: bool = False,
         norm: str = "batch",
         use_dropout: bool = False,
+        tanh: bool = True,
     ) -> None:
         super().__init__()
         self.outermost = outermost
@@ -78,7 +79,8 @@ class UnetSkipConnectionBlock(nn.Module):
         down_conv = nn.Conv2d(input_nc, inner_nc, 4, 2, 1, bias=bias)
         if outermost:
             up_conv = nn.ConvTranspose2d(inner_nc * 2, outer_nc, 4, 2, 1)
-            layers = [down_conv, submodule, nn.ReLU(True), up_conv, nn.Tanh()]
+            layers = [down_conv, submodule, nn.ReLU(True), up_conv]
+            layers.append(nn.Tanh() if tanh else nn.Identity())
         elif innermost:
             up_conv = nn.ConvTranspose2d(inner_nc, outer_nc, 4, 2, 1, bias=bias)
             layers = [nn.LeakyReLU(0.2, True), down_conv]
@@ -98,7 +100,9 @@ class UnetSkipConnectionBlock(nn.Module):
 
 
 class UnetGenerator(nn.Module):
-    """U-Net generator; inputs must have sides divisible by ``2 ** num_downs``."""
+    """U-Net generator; inputs must have sides divisible by ``2 ** num_downs``. ``tanh``:
+    images in [-1, 1] out (the reference); without it, unbounded outputs (e.g. class logits
+    for segmentation)."""
 
     def __init__(
         self,
@@ -108,6 +112,7 @@ class UnetGenerator(nn.Module):
         ngf: int = 64,
         norm: str = "batch",
         use_dropout: bool = False,
+        tanh: bool = True,
     ) -> None:
         super().__init__()
         if num_downs < 5:
@@ -123,7 +128,7 @@ class UnetGenerator(nn.Module):
                 ngf * outer, ngf * outer * 2, submodule=block, norm=norm
             )
         self.model = UnetSkipConnectionBlock(
-            output_nc, ngf, input_nc=input_nc, submodule=block, outermost=True, norm=norm
+            output_nc, ngf, input_nc=input_nc, submodule=block, outermost=True, norm=norm, tanh=tanh
         )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

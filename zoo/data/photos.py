@@ -1,0 +1,119 @@
+"""Real colour photographs that packages ship, for super-resolution and segmentation.
+
+scikit-image ships eleven colour photographs in its wheel (``skimage/data``: astronaut,
+chelsea, coffee, rocket, hubble_deep_field, immunohistochemistry, retina, the two motorcycle
+views, ...) and scikit-learn two (``load_sample_images()``: china, flower). Whole photographs
+are held out for testing, never patches of a training photo: :data:`TEST_PHOTOS` are never
+trained on. Photographs load as uint8 RGB tensors (3, H, W) of their own sizes.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+import numpy as np
+import torch
+from PIL import Image
+
+from zoo.errors import DataError
+
+#: photographs trained on (skimage's file names, or sklearn's china/flower)
+TRAIN_PHOTOS = (
+    "rocket",
+    "coffee",
+    "hubble_deep_field",
+    "immunohistochemistry",
+    "retina",
+    "motorcycle_left",
+    "motorcycle_right",
+    "china",
+)
+#: whole photographs held out for evaluation
+TEST_PHOTOS = ("astronaut", "chelsea", "flower")
+_SKIMAGE_FILES = {
+    "astronaut": "astronaut.png",
+    "chelsea": "chelsea.png",
+    "coffee": "coffee.png",
+    "rocket": "rocket.jpg",
+    "hubble_deep_field": "hubble_deep_field.jpg",
+    "immunohistochemistry": "ihc.png",
+    "retina": "retina.jpg",
+    "motorcycle_left": "motorcycle_left.png",
+    "motorcycle_right": "motorcycle_right.png",
+}
+LICENSE = (
+    "scikit-image sample photographs (public domain / CC0, see skimage.data), scikit-learn "
+    "sample images china and flower (CC-BY 2.0)"
+)
+
+
+def _skimage_file(name: str) -> Path:
+    try:
+        import skimage
+    except ImportError:
+        raise DataError(
+            f"the photograph {name!r} ships with scikit-image, which is not installed: "
+            'pip install scikit-image (or pip install "gan-zoo[photos]")'
+        ) from None
+    return Path(skimage.__file__).parent / "data" / _SKIMAGE_FILES[name]
+
+
+def _sklearn_image(name: str) -> np.ndarray:
+    try:
+        from sklearn.datasets import load_sample_image
+    except ImportError:
+        raise DataError(
+            f"the photograph {name!r} ships with scikit-learn, which is not installed: "
+            'pip install scikit-learn (or pip install "gan-zoo[photos]")'
+        ) from None
+    return load_sample_image(f"{name}.jpg")
+
+
+@functools.cache
+def photo(name: str) -> torch.Tensor:
+    """The photograph ``name`` as uint8 RGB (3, H, W)."""
+    if name in _SKIMAGE_FILES:
+        with Image.open(_skimage_file(name)) as img:
+            array = np.asarray(img.convert("RGB"))
+    elif name in ("china", "flower"):
+        array = _sklearn_image(name)
+    else:
+        valid = ", ".join((*TRAIN_PHOTOS, *TEST_PHOTOS))
+        raise DataError(f"unknown photograph {name!r}; valid: {valid}")
+    return torch.from_numpy(np.ascontiguousarray(array.transpose(2, 0, 1)))
+
+
+def photos(split: str) -> list[tuple[str, torch.Tensor]]:
+    """(name, uint8 RGB (3, H, W)) of the ``split`` photographs: train, test or all."""
+    names = {"train": TRAIN_PHOTOS, "test": TEST_PHOTOS, "all": TRAIN_PHOTOS + TEST_PHOTOS}
+    if split not in names:
+        raise DataError(f"split {split!r}; choose one of {', '.join(names)}")
+    return [(name, photo(name)) for name in names[split]]
+
+
+def read_photo(path: str | Path, channels: int = 3) -> Image.Image:
+    """Open a user's image file as "RGB" (``channels`` 3) or "L" (1), converting what a
+    photograph may come as, as documented: grey widens to RGB (and RGB narrows to grey by
+    luma), transparency is composited onto white, 16-bit images scale to 8 bits. A file PIL
+    cannot read is a :class:`DataError` naming it."""
+    path = Path(path)
+    try:
+        with Image.open(path) as opened:
+            opened.load()
+            img = opened.copy()
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise DataError(f"cannot read image {path}: {exc}") from None
+    if img.mode in ("I;16", "I;16B", "I;16L", "I"):
+        array = np.asarray(img, dtype=np.float64)
+        top = 65535.0 if array.max() > 255 else 255.0
+        img = Image.fromarray((array / top * 255).round().clip(0, 255).astype(np.uint8), "L")
+    elif img.mode == "F":
+        array = np.asarray(img, dtype=np.float64)
+        img = Image.fromarray((array.clip(0, 1) * 255).round().astype(np.uint8), "L")
+    if img.mode == "P":
+        img = img.convert("RGBA")
+    if img.mode in ("RGBA", "LA", "PA"):
+        background = Image.new("RGBA", img.size, (255, 255, 255, 255))
+        img = Image.alpha_composite(background, img.convert("RGBA"))
+    return img.convert("RGB" if channels == 3 else "L")

@@ -1,0 +1,54 @@
+"""Segmentation masks as pictures: a palette, indexed PNGs and overlays on their images."""
+
+from __future__ import annotations
+
+import numpy as np
+import torch
+from PIL import Image
+
+#: overlay opacity of a class colour over its image
+OVERLAY_ALPHA = 0.5
+
+
+def palette(num_classes: int) -> list[tuple[int, int, int]]:
+    """One colour per class: black for class 0 (background), then the PASCAL VOC colour map
+    (bit-interleaved RGB), which keeps neighbouring indices far apart."""
+    colours = []
+    for k in range(num_classes):
+        r = g = b = 0
+        c = k
+        for shift in range(7, -1, -1):
+            r |= ((c >> 0) & 1) << shift
+            g |= ((c >> 1) & 1) << shift
+            b |= ((c >> 2) & 1) << shift
+            c >>= 3
+        colours.append((r, g, b))
+    return colours
+
+
+def mask_to_pil(mask: torch.Tensor, num_classes: int) -> Image.Image:
+    """A mask of class indices (H, W) as a palette ("P") PNG image: the pixel values are the
+    indices (what training reads back), the palette colours them for a person."""
+    img = Image.fromarray(mask.to(torch.uint8).cpu().numpy(), mode="P")
+    flat = [v for colour in palette(max(num_classes, 1)) for v in colour]
+    img.putpalette(flat + [0] * (768 - len(flat)))
+    return img
+
+
+def colourise(masks: torch.Tensor, num_classes: int) -> torch.Tensor:
+    """Masks (N, H, W) -> RGB images in [0, 1] (N, 3, H, W) in the palette's colours."""
+    table = torch.tensor(palette(num_classes), dtype=torch.float32) / 255
+    return table[masks.long().cpu()].permute(0, 3, 1, 2)
+
+
+def overlay(images: torch.Tensor, masks: torch.Tensor, num_classes: int) -> torch.Tensor:
+    """Images in [0, 1] (N, C, H, W) with every non-background pixel tinted by its class."""
+    rgb = images.expand(-1, 3, -1, -1).cpu()
+    tinted = (1 - OVERLAY_ALPHA) * rgb + OVERLAY_ALPHA * colourise(masks, num_classes)
+    return torch.where((masks > 0).cpu()[:, None], tinted, rgb)
+
+
+def pil_overlay(image: Image.Image, mask: torch.Tensor, num_classes: int) -> Image.Image:
+    x = torch.from_numpy(np.asarray(image.convert("RGB")).copy()).permute(2, 0, 1)[None] / 255
+    out = overlay(x, mask[None], num_classes)[0]
+    return Image.fromarray(out.mul(255).round().byte().permute(1, 2, 0).numpy())
