@@ -154,18 +154,15 @@ class {cls}(zoo.ConditionalGAN):
 
     def discriminator_loss(self, batch: dict[str, torch.Tensor]) -> zoo.LossOutput:
         real, labels = batch["images"], batch["labels"]
-        fake_labels = self.labels(None, real.shape[0])
         with torch.no_grad():
-            fake = self.generator(self.latent(real.shape[0]), fake_labels)
+            fake, fake_labels = self.fake(real.shape[0])  # classes drawn uniformly
         real_out = self.discriminator(real, labels)
         fake_out = self.discriminator(fake, fake_labels)
         loss = 0.5 * ((real_out - 1) ** 2).mean() + 0.5 * (fake_out**2).mean()
         return zoo.LossOutput(loss, {{"d_real": real_out.detach().mean()}})
 
     def generator_loss(self, batch: dict[str, torch.Tensor]) -> zoo.LossOutput:
-        n = batch["images"].shape[0]
-        labels = self.labels(None, n)
-        fake = self.generator(self.latent(n), labels)
+        fake, labels = self.fake(batch["images"].shape[0])
         return zoo.LossOutput(0.5 * ((self.discriminator(fake, labels) - 1) ** 2).mean())
 '''
 

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 from tqdm.auto import tqdm
 
+from zoo.data.images import split_source
 from zoo.data.sources import DataSource, get_source, list_sources
 from zoo.errors import ConfigError
 from zoo.metrics.classifier import CLASSIFIERS
@@ -40,14 +41,13 @@ EVAL_SPLIT = "test"
 
 def check_data(data: str) -> DataSource:
     """``data`` as a labelled source whose classifier the zoo has; a clear error otherwise."""
-    name = data.partition(":")[0]
-    usable = [
-        n
-        for n in list_sources("images")
-        if get_source(n).classes and get_source(n).features[:1] in ((c,) for c in CLASSIFIERS)
-    ]
-    source = get_source(name, "images")
+    source = get_source(split_source(data)[0], "images")
     if not source.classes or not source.features or source.features[0] not in CLASSIFIERS:
+        usable = [
+            n
+            for n in list_sources("images")
+            if get_source(n).classes and get_source(n).features[:1] in ((c,) for c in CLASSIFIERS)
+        ]
         raise ConfigError(
             f"conditional metrics need labelled real images and a classifier that knows them; "
             f"{data!r} has none. Use one of {', '.join(usable)}"

@@ -282,6 +282,12 @@ class ConditionalGAN(LatentCodes, GAN):
             raise LabelError(f"label {label} is out of range; valid: {self._valid()}")
         return label
 
+    def fake(self, n: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """``n`` generated images in [-1, 1] of uniformly drawn classes, and those classes
+        (int64): what a loss compares with real labelled images (gradients flow)."""
+        labels = self.labels(None, n)
+        return self.generator(self.latent(n), labels), labels
+
     def labels(
         self, labels: LabelsLike, n: int, generator: torch.Generator | None = None
     ) -> torch.Tensor:

@@ -62,14 +62,10 @@ class ACGAN(zoo.ConditionalGAN):
             "generator": zoo.OptimizerSpec(("generator",), "adam", lr, (0.5, 0.999)),
         }
 
-    def _fake(self, n: int) -> tuple[torch.Tensor, torch.Tensor]:
-        labels = self.labels(None, n)
-        return self.generator(self.latent(n), labels), labels
-
     def discriminator_loss(self, batch: dict[str, torch.Tensor]) -> zoo.LossOutput:
         real, labels = batch["images"], batch["labels"]
         with torch.no_grad():
-            fake, fake_labels = self._fake(real.shape[0])
+            fake, fake_labels = self.fake(real.shape[0])
         real_source, real_classes = self.discriminator(real)
         fake_source, fake_classes = self.discriminator(fake)
         source = nonsaturating_d_loss(real_source, fake_source)
@@ -83,7 +79,7 @@ class ACGAN(zoo.ConditionalGAN):
         )
 
     def generator_loss(self, batch: dict[str, torch.Tensor]) -> zoo.LossOutput:
-        fake, labels = self._fake(batch["images"].shape[0])
+        fake, labels = self.fake(batch["images"].shape[0])
         source, classes = self.discriminator(fake)
         class_loss = F.cross_entropy(classes, labels)
         return zoo.LossOutput(

@@ -56,14 +56,10 @@ class CGAN(zoo.ConditionalGAN):
             "generator": zoo.OptimizerSpec(("generator",), "adam", lr, (0.5, 0.999)),
         }
 
-    def _fake(self, n: int) -> tuple[torch.Tensor, torch.Tensor]:
-        labels = self.labels(None, n)
-        return self.generator(self.latent(n), labels), labels
-
     def discriminator_loss(self, batch: dict[str, torch.Tensor]) -> zoo.LossOutput:
         real, labels = batch["images"], batch["labels"]
         with torch.no_grad():
-            fake, fake_labels = self._fake(real.shape[0])
+            fake, fake_labels = self.fake(real.shape[0])
         real_logits = self.discriminator(real, labels)
         fake_logits = self.discriminator(fake, fake_labels)
         return zoo.LossOutput(
@@ -72,5 +68,5 @@ class CGAN(zoo.ConditionalGAN):
         )
 
     def generator_loss(self, batch: dict[str, torch.Tensor]) -> zoo.LossOutput:
-        fake, labels = self._fake(batch["images"].shape[0])
+        fake, labels = self.fake(batch["images"].shape[0])
         return zoo.LossOutput(hinge_g_loss(self.discriminator(fake, labels)))
