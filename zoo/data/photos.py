@@ -31,6 +31,9 @@ TRAIN_PHOTOS = (
 )
 #: whole photographs held out for evaluation
 TEST_PHOTOS = ("astronaut", "chelsea", "flower")
+#: scikit-image's grey photographs and textures: more training backgrounds for segmentation
+#: (widened to RGB; colour jitter gives them colours)
+GREY_PHOTOS = ("camera", "coins", "moon", "page", "text", "brick", "grass", "gravel", "cell")
 _SKIMAGE_FILES = {
     "astronaut": "astronaut.png",
     "chelsea": "chelsea.png",
@@ -41,6 +44,7 @@ _SKIMAGE_FILES = {
     "retina": "retina.jpg",
     "motorcycle_left": "motorcycle_left.png",
     "motorcycle_right": "motorcycle_right.png",
+    **{name: f"{name}.png" for name in GREY_PHOTOS},
 }
 LICENSE = (
     "scikit-image sample photographs (public domain / CC0, see skimage.data), scikit-learn "
@@ -79,14 +83,17 @@ def photo(name: str) -> torch.Tensor:
     elif name in ("china", "flower"):
         array = _sklearn_image(name)
     else:
-        valid = ", ".join((*TRAIN_PHOTOS, *TEST_PHOTOS))
+        valid = ", ".join((*TRAIN_PHOTOS, *TEST_PHOTOS, *GREY_PHOTOS))
         raise DataError(f"unknown photograph {name!r}; valid: {valid}")
     return torch.from_numpy(np.ascontiguousarray(array.transpose(2, 0, 1)))
 
 
 def photos(split: str) -> list[tuple[str, torch.Tensor]]:
-    """(name, uint8 RGB (3, H, W)) of the ``split`` photographs: train, test or all."""
+    """(name, uint8 RGB (3, H, W)) of the ``split`` photographs: train, test or all (or
+    backgrounds: train and :data:`GREY_PHOTOS`)."""
     names = {"train": TRAIN_PHOTOS, "test": TEST_PHOTOS, "all": TRAIN_PHOTOS + TEST_PHOTOS}
+    if split == "backgrounds":  # segmentation's training backgrounds: colour and grey
+        return [(name, photo(name)) for name in TRAIN_PHOTOS + GREY_PHOTOS]
     if split not in names:
         raise DataError(f"split {split!r}; choose one of {', '.join(names)}")
     return [(name, photo(name)) for name in names[split]]

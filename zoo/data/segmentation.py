@@ -5,7 +5,10 @@
   at random sizes and positions onto random crops of real photographs
   (:mod:`zoo.data.photos`); the emoji's alpha channel is the true mask (classes background,
   emoji). Scenes are drawn on the fly and reproducibly from their index; the test split uses
-  held-out emoji over held-out photographs, never seen in training.
+  held-out emoji over held-out photographs, never seen in training. Eight colour photographs
+  are few backgrounds, so training adds scikit-image's grey photographs and textures and
+  jitters their colours (a model trained without this read the held-out photographs' orange
+  and fur as emoji: foreground IoU 0.59 on them against 0.85 on training photographs).
 * a folder in the common layout: ``images/`` and ``masks/`` with equal stems (masks as
   8-bit or palette PNGs of class indices), ``train/`` and ``test/`` inside it if present,
   and optionally ``classes.txt`` (one class name per line).
@@ -24,7 +27,7 @@ import torch
 from PIL import Image
 
 from zoo.data.emoji import twemoji, twemoji_files
-from zoo.data.photos import photos, read_photo
+from zoo.data.photos import TRAIN_PHOTOS, photos, read_photo
 from zoo.data.translation import _batch_generator, _to_float
 from zoo.errors import DataError
 from zoo.images import IMAGE_SUFFIXES, image_files, pil_to_uint8
@@ -38,21 +41,43 @@ _SPLIT_SEED = {"train": 0, "test": 1_000_000_007}
 
 @functools.lru_cache(maxsize=2)
 def _photo_images(split: str) -> tuple[Image.Image, ...]:
-    return tuple(Image.fromarray(t.permute(1, 2, 0).numpy()) for _, t in photos(split))
+    which = "backgrounds" if split == "train" else split
+    return tuple(Image.fromarray(t.permute(1, 2, 0).numpy()) for _, t in photos(which))
+
+
+def _jitter(scene: Image.Image, rng: np.random.Generator) -> Image.Image:
+    """Colour jitter of a training background, so that no colour means "emoji": the RGB
+    channels in a random order and tinted, grey one time in five, random contrast and
+    brightness."""
+    x = np.asarray(scene, dtype=np.float32)[..., rng.permutation(3)]
+    x = x * rng.uniform(0.6, 1.4, 3)  # a tint (colours grey photographs too)
+    if rng.random() < 0.2:
+        x = x.mean(-1, keepdims=True).repeat(3, -1)
+    x = (x - 128) * rng.uniform(0.6, 1.4) + 128 + rng.uniform(-40, 40)
+    return Image.fromarray(x.clip(0, 255).round().astype(np.uint8))
 
 
 def emoji_scene(index: int, size: int, split: str = "train") -> tuple[Image.Image, np.ndarray]:
     """Scene ``index`` of ``split``: (RGB image size x size, mask uint8 (size, size) with 1
     where an emoji covers at least half a pixel). 1 to 3 emoji, each 30% to 75% of the side,
-    over a square crop (at least ``size`` and up to the whole short side) of a photograph."""
+    over a square crop of a photograph of ``size`` to ``2 * size`` pixels (so at most halved:
+    photographs keep their texture, as a sticker on a real photo would see it);
+    training backgrounds also come from the grey photographs and are colour-jittered."""
     rng = np.random.default_rng(_SPLIT_SEED[split] + index)
     backgrounds, emoji = _photo_images(split), twemoji_files(split)
-    photo = backgrounds[rng.integers(len(backgrounds))]
-    side = int(rng.integers(size, min(photo.size) + 1))
+    colour = len(TRAIN_PHOTOS) if split == "train" else len(backgrounds)
+    if rng.random() < 0.7 or colour == len(backgrounds):  # colour photographs 70% of the time
+        photo = backgrounds[rng.integers(colour)]
+    else:
+        photo = backgrounds[colour + rng.integers(len(backgrounds) - colour)]
+    side = int(rng.integers(size, min(2 * size, *photo.size) + 1))
     left = int(rng.integers(0, photo.size[0] - side + 1))
     top = int(rng.integers(0, photo.size[1] - side + 1))
     scene = photo.crop((left, top, left + side, top + side))
-    scene = scene.resize((size, size), Image.Resampling.BICUBIC, reducing_gap=2.0).convert("RGBA")
+    scene = scene.resize((size, size), Image.Resampling.BICUBIC, reducing_gap=2.0)
+    if split == "train":
+        scene = _jitter(scene, rng)
+    scene = scene.convert("RGBA")
     alpha = Image.new("L", (size, size), 0)
     for _ in range(int(rng.integers(1, 4))):
         e = int(rng.integers(round(0.3 * size), round(0.75 * size) + 1))
