@@ -174,6 +174,21 @@ def test_translate_takes_tensors_and_pil_and_checks_channels_and_sizes():
         p2p.translate(x, direction="BtoA")
 
 
+def test_the_repair_model_takes_mnist_digits_at_their_own_size():
+    """pix2pix-mnist-repair's U-Net needs multiples of 32; MNIST's 28x28 digits go in as
+    they are (reflect-padded, cropped back) and come out at 28x28, repaired."""
+    from zoo.data.digits import mnist_repair
+
+    corrupted, clean, _ = mnist_repair("test")
+    x = corrupted[:16, :, 2:30, 2:30].float() / 255  # the 28x28 digit inside the canvas
+    out = zoo.load("pix2pix-mnist-repair").translate(x, fast=False)
+    assert out.shape == (16, 1, 28, 28)
+    target = clean[:16, :, 2:30, 2:30].float() / 255
+    # measured: L1 0.077 against the corrupted input's 0.145 (on its 32x32 canvas, where it
+    # was trained, 0.034 against 0.129: reflected borders are not the canvas's black ones)
+    assert (out - target).abs().mean() < 0.6 * (x - target).abs().mean()
+
+
 def test_fast_translation_stays_within_tolerance_of_fp32():
     from zoo.inference.fast import FAST_TOLERANCE
 
