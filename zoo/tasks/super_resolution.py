@@ -143,6 +143,13 @@ class SuperResolution(ImageToImage):
         save_grid(pictures, folder / "upscaled.png", nrow=3)
         return "upscaled.png"
 
+    def card_notes(self, model: GAN) -> str:
+        return (
+            "The picture shows bicubic | this model | the original on held-out photographs "
+            "that scikit-image (astronaut, chelsea: public domain) and scikit-learn (flower, "
+            "CC-BY 2.0) ship."
+        )
+
     def usage(self) -> str:
         return "big = model.upscale(image)  # PIL image or (N, C, H, W) in [0, 1]; any size"
 
