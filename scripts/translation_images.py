@@ -1,7 +1,9 @@
-"""Draw the README pictures of the shipped image-to-image models from their test splits.
+"""Draw the README pictures of the shipped image-to-image, super-resolution and segmentation
+models from their held-out data.
 
-python scripts/translation_images.py   # writes docs/img/pix2pix-mnist-repair.png and
-                                       # docs/img/cyclegan-mnist2digits.png
+python scripts/translation_images.py   # writes docs/img/pix2pix-mnist-repair.png,
+    # cyclegan-mnist2digits.png, srgan-photos-x4.png (bicubic | SRResNet | SRGAN | original)
+    # and pix2pix-emoji-seg.png (image | prediction | truth, six scenes a row)
 """
 
 from __future__ import annotations
@@ -33,7 +35,15 @@ def main() -> None:
     to_b, to_a = model.translate(ma, "AtoB", fast=False), model.translate(ub, "BtoA", fast=False)
     rows = [ma, to_b, ub, to_a]
     save_grid(torch.cat(rows), OUT / "cyclegan-mnist2digits.png", nrow=10)
-    print(f"wrote {OUT / 'pix2pix-mnist-repair.png'} and {OUT / 'cyclegan-mnist2digits.png'}")
+    srgan, srresnet = zoo.load("srgan-photos-x4"), zoo.load("srresnet-photos-x4")
+    pictures = srgan.task.comparison(srgan)  # per photo: bicubic, SRGAN, original
+    rows = pictures.view(-1, 3, *pictures.shape[1:])
+    content = srresnet.task.comparison(srresnet)[1::3]  # the content-only model's column
+    rows = torch.cat([rows[:, :1], content[:, None], rows[:, 1:]], 1).flatten(0, 1)
+    save_grid(rows, OUT / "srgan-photos-x4.png", nrow=4)
+    seg = zoo.load("pix2pix-emoji-seg")
+    save_grid(seg.task.comparison(seg, 12), OUT / "pix2pix-emoji-seg.png", nrow=6)
+    print(f"wrote pictures of five models into {OUT}")
 
 
 if __name__ == "__main__":

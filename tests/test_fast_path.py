@@ -82,7 +82,7 @@ def test_fast_segmentation_matches_fp32_within_tolerance(name):
     exact = model.segment(x, probabilities=True, fast=False)
     fast = model.segment(x, probabilities=True)
     difference = (exact - fast).abs()
-    assert difference.max() <= 4 * FAST_TOLERANCE  # probabilities near 0.5 move most
+    assert difference.max() <= FAST_TOLERANCE  # measured: 0.055 at most, 0.0008 on average
     assert difference.mean() <= FAST_TOLERANCE / 20
     # the masks: the same class for all but a few pixels on the fence
     agree = (model.segment(x, fast=False) == model.segment(x)).double().mean()
