@@ -188,3 +188,16 @@ def test_cli_trains_on_a_mask_folder_evaluates_and_segments(tmp_path, zoo_cli):
     assert Image.open(tmp_path / "grey-mask.png").size == (50, 30)
     bad = zoo_cli("segment", "dcgan-mnist", grey, "-o", tmp_path / "x.png", check=False)
     assert bad.returncode == 2 and "use `zoo sample`" in bad.stderr
+
+
+def test_large_scenes_and_bad_splits():
+    from zoo.data.segmentation import load_segmentation_data
+
+    # 320-pixel scenes over photographs as small as 384x191 (page) or 451x300 (chelsea):
+    # cropped whole and enlarged
+    sizes = {emoji_scene(i, 320, split)[0].size for i in range(20) for split in ("train", "test")}
+    assert sizes == {(320, 320)}
+    with pytest.raises(zoo.DataError, match="emoji-scenes:all; its splits are train and test"):
+        load_segmentation_data("emoji-scenes", 64, 3, "all")
+    with pytest.raises(zoo.DataError, match="is RGB; the model has 1 channel"):
+        load_segmentation_data("emoji-scenes", 64, 1)

@@ -24,7 +24,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "the round trip, next to the untranslated inputs. Class-conditional generators, "
         "against the real test split: label accuracy (the share of samples of each class "
         "that the data's classifier reads as that class, beside its accuracy on the real "
-        "test images), intra-class FID, and the figures above for uniformly drawn classes.",
+        "test images), intra-class FID, and the figures above for uniformly drawn classes. "
+        "Upscalers, on whole held-out photographs: PSNR and SSIM on the Y channel with the "
+        "border shaved, beside bicubic upscaling, and a sharpness figure. Segmenters, on "
+        "held-out emoji scenes (or a folder's test/ split): IoU per class, pixel accuracy and "
+        "boundary F-score, beside an all-background baseline.",
     )
     p.add_argument("name", help="catalog name, run folder, or .safetensors file")
     p.add_argument(

@@ -86,11 +86,12 @@ def random_data(n: int, channels: int, size: int, seed: int = 0) -> ImageData:
     return ImageData(images, "random images")
 
 
-def split_source(source: str) -> tuple[str, str | None]:
+def split_source(source: str, names: tuple[str, ...] = ()) -> tuple[str, str | None]:
     """``"mnist:train"`` -> ``("mnist", "train")``; a name without a split -> ``(name, None)``.
-    Only registered sources take a split (a folder's path may hold a colon)."""
+    Only registered sources and ``names`` (a task's own data sets) take a split (a folder's
+    path may hold a colon)."""
     name, sep, split = source.rpartition(":")
-    if sep and is_source(name):
+    if sep and (is_source(name) or name in names):
         if split not in SPLITS:
             raise DataError(f"--data {source}: split {split!r}; choose one of {', '.join(SPLITS)}")
         return name, split

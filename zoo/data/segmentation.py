@@ -70,7 +70,8 @@ def emoji_scene(index: int, size: int, split: str = "train") -> tuple[Image.Imag
         photo = backgrounds[rng.integers(colour)]
     else:
         photo = backgrounds[colour + rng.integers(len(backgrounds) - colour)]
-    side = int(rng.integers(size, min(2 * size, *photo.size) + 1))
+    # photographs smaller than the scene (a large image_size) are cropped whole and enlarged
+    side = int(rng.integers(min(size, *photo.size), min(2 * size, *photo.size) + 1))
     left = int(rng.integers(0, photo.size[0] - side + 1))
     top = int(rng.integers(0, photo.size[1] - side + 1))
     scene = photo.crop((left, top, left + side, top + side))
@@ -253,6 +254,8 @@ def segmentation_classes(source: str) -> tuple[str, ...] | None:
 def load_segmentation_data(source: str, size: int, channels: int = 3, split: str = "train"):
     """``emoji-scenes`` or a folder (see the module doc), at ``size`` x ``size``."""
     if source == EMOJI_SCENES:
+        if split not in SCENES:
+            raise DataError(f"{EMOJI_SCENES}:{split}; its splits are train and test")
         if channels != 3:
             raise DataError(f"{EMOJI_SCENES} is RGB; the model has {channels} channel(s)")
         return EmojiScenes(size, split)

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 import torch
 import torch.nn.functional as F
 
-from zoo.data.super_resolution import load_sr_data, upscale_bicubic
+from zoo.data.super_resolution import PHOTOS, load_sr_data, upscale_bicubic
 from zoo.metrics.translation import psnr, ssim
 
 if TYPE_CHECKING:
@@ -81,7 +81,7 @@ def evaluate_super_resolution(model: GAN, source: str, progress: bool = True) ->
     photographs; a folder: its test/ sub-folder, else all its images), exact fp32."""
     from zoo.data.images import split_source
 
-    name, split = split_source(source)
+    name, split = split_source(source, (PHOTOS,))
     scale = model.config.scale  # type: ignore[attr-defined]
     data = load_sr_data(name, scale * 4, scale, split or "test")
     per_image: dict[str, dict[str, float]] = {}

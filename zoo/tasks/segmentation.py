@@ -61,7 +61,7 @@ class Segmentation(Task):
     )
 
     def configure(self, config: ArchConfig, data: str, given: set[str]) -> ArchConfig:
-        classes = segmentation_classes(split_source(data)[0])
+        classes = segmentation_classes(split_source(data, (EMOJI_SCENES,))[0])
         if classes is None:
             return config
         updates: dict[str, Any] = {}
@@ -74,7 +74,7 @@ class Segmentation(Task):
     def training_data(
         self, model: GAN, source: str, options: dict[str, Any], progress: bool = True
     ) -> Any:
-        name, split = split_source(source)
+        name, split = split_source(source, (EMOJI_SCENES,))
         c = model.config
         data = load_segmentation_data(name, c.image_size, c.input_nc, split or "train")  # type: ignore[attr-defined]
         if len(data.classes) > c.num_classes:  # type: ignore[attr-defined]
@@ -108,7 +108,7 @@ class Segmentation(Task):
     ) -> dict[str, Any]:
         from zoo.metrics.segmentation import evaluate_segmentation
 
-        name, split = split_source(data)
+        name, split = split_source(data, (EMOJI_SCENES,))
         c = model.config
         held_out = load_segmentation_data(name, c.image_size, c.input_nc, split or "test")  # type: ignore[attr-defined]
         result = evaluate_segmentation(model, held_out)

@@ -19,6 +19,7 @@ from typing import Any, ClassVar
 import torch
 import torch.nn.functional as F
 
+from zoo.data.images import split_source
 from zoo.data.photos import photos
 from zoo.data.super_resolution import (
     PHOTOS,
@@ -63,9 +64,7 @@ class SuperResolution(ImageToImage):
     def training_data(
         self, model: GAN, source: str, options: dict[str, Any], progress: bool = True
     ) -> SRData:
-        from zoo.data.images import split_source
-
-        name, split = split_source(source)
+        name, split = split_source(source, (PHOTOS,))
         c = model.config
         return load_sr_data(name, c.image_size, c.scale, split or "train")  # type: ignore[attr-defined]
 
