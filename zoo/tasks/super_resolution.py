@@ -238,7 +238,7 @@ class SuperResolutionGAN(ImageToImageGAN):
 
         with torch.inference_mode():
             out = [tiled(run, chunk, self.scale, tile, overlap) for chunk in x.split(batch_size)]
-        return restore(torch.cat(out))
+        return restore(out[0] if len(out) == 1 else torch.cat(out))  # no copy of one chunk
 
     def translate(
         self,
