@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     from zoo.data.photos import read_photo
     from zoo.data.super_resolution import crop_to_scale, downscale, upscale_bicubic
     from zoo.images import from_pil, side_by_side, to_pil_list
-    from zoo.metrics.super_resolution import luma_y, psnr, quantise, shave
+    from zoo.metrics.super_resolution import sr_metrics
 
     jobs, single = image_jobs(args.inputs, args.output)
     model = zoo.load(args.name, device=args.device)
@@ -73,10 +73,10 @@ def run(args: argparse.Namespace) -> int:
             lr = downscale(hr, scale)
             out = model.upscale(lr, tile=args.tile, fast=fast).cpu()
             bicubic = upscale_bicubic(lr, scale)
-            y = [shave(luma_y(quantise(t)), scale) for t in (bicubic, out, hr)]
+            m = sr_metrics(out, bicubic, hr, scale)  # as zoo eval measures it
             print(
-                f"{path}: PSNR-Y bicubic {float(psnr(y[0], y[2])[0]):.2f} dB, "
-                f"{args.name} {float(psnr(y[1], y[2])[0]):.2f} dB"
+                f"{path}: PSNR-Y bicubic {m['bicubic_psnr_y']:.2f} dB, "
+                f"{args.name} {m['psnr_y']:.2f} dB"
             )
             picture = side_by_side(to_pil_list(torch.cat([bicubic, out, hr])))
         else:

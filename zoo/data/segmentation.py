@@ -28,7 +28,7 @@ from PIL import Image
 
 from zoo.data.emoji import twemoji, twemoji_files
 from zoo.data.photos import TRAIN_PHOTOS, photos, read_photo
-from zoo.data.translation import _batch_generator, _to_float
+from zoo.data.translation import _batch_generator, _random_crops, _to_float
 from zoo.errors import DataError
 from zoo.images import IMAGE_SUFFIXES, image_files, pil_to_uint8
 
@@ -148,27 +148,13 @@ class MaskedImages:
         return self.images.shape[0]
 
     def batch(self, index: torch.Tensor) -> dict[str, torch.Tensor]:
-        gen = _batch_generator(index)
-        h, w = self.images.shape[-2:]
-        images, masks = [], []
-        for i in index.tolist():
-            top = (
-                int(torch.randint(0, h - self.size + 1, (1,), generator=gen))
-                if self.train
-                else (h - self.size) // 2
-            )
-            left = (
-                int(torch.randint(0, w - self.size + 1, (1,), generator=gen))
-                if self.train
-                else (w - self.size) // 2
-            )
-            img = self.images[i, :, top : top + self.size, left : left + self.size]
-            mask = self.masks[i, top : top + self.size, left : left + self.size]
-            if self.train and bool(torch.rand(1, generator=gen) < 0.5):
-                img, mask = img.flip(-1), mask.flip(-1)
-            images.append(img)
-            masks.append(mask)
-        return {"A": _to_float(torch.stack(images)), "mask": torch.stack(masks)}
+        """Random crops and flips in training (centre crops otherwise), the same for an image
+        and its mask."""
+        gen = _batch_generator(index) if self.train else None
+        images, masks = _random_crops(
+            [self.images[index], self.masks[index][:, None]], self.size, self.train, gen
+        )
+        return {"A": _to_float(images), "mask": masks[:, 0]}
 
     def examples(self, n: int) -> dict[str, torch.Tensor]:
         index = torch.arange(min(n, len(self)))

@@ -80,11 +80,7 @@ def evaluate_segmentation(model: GAN, data: Any, batch: int = 50) -> dict[str, A
     k = model.config.num_classes  # type: ignore[attr-defined]
     classes = tuple(model.class_names)  # type: ignore[attr-defined]
     conf = torch.zeros(k, k, dtype=torch.long)
-    trivial_conf = torch.zeros(k, k, dtype=torch.long)
-    bounds, trivial_bounds = (
-        torch.zeros(4, dtype=torch.float64),
-        torch.zeros(4, dtype=torch.float64),
-    )
+    bounds = torch.zeros(4, dtype=torch.float64)
     masks = []
     for start in range(0, len(data), batch):
         b = data.batch(torch.arange(start, min(start + batch, len(data))))
@@ -95,10 +91,10 @@ def evaluate_segmentation(model: GAN, data: Any, batch: int = 50) -> dict[str, A
     target = torch.cat(masks)
     common = int(torch.bincount(target.flatten(), minlength=k).argmax())
     trivial = torch.full_like(target, common)
-    trivial_conf = confusion(trivial, target, k)
-    trivial_bounds = boundary_counts(trivial, target, k)
     metrics = summarise(conf, bounds, classes)
-    baseline = summarise(trivial_conf, trivial_bounds, classes)
+    baseline = summarise(
+        confusion(trivial, target, k), boundary_counts(trivial, target, k), classes
+    )
     for key in ("miou", "foreground_iou", "pixel_accuracy", "boundary_f"):
         metrics[f"trivial_{key}"] = baseline[key]
     return {"metrics": metrics, "samples": len(data), "data": data.source}

@@ -32,7 +32,7 @@ from zoo.data.segmentation import (
 from zoo.errors import ConfigError, DataError
 from zoo.images import save_grid
 from zoo.inference.tiling import pad_to_multiple
-from zoo.masks import overlay
+from zoo.masks import mask_to_pil, overlay
 from zoo.models.base import GAN
 from zoo.tasks.base import Task
 from zoo.tasks.conditional import ConditionalConfig
@@ -227,8 +227,6 @@ class SegmentationGAN(GAN):
         (N, H, W) (or (H, W) for one image; a palette PIL image, or a list of them, for PIL
         input), or with ``probabilities=True`` the class probabilities (N, K, H, W) as a
         tensor. ``fast`` as in :meth:`UnconditionalGAN.sample`; ``fast=False`` is exact fp32."""
-        from zoo.masks import mask_to_pil
-
         c = self.config
         x, _ = image_batch(images, c.input_nc, "segment")  # type: ignore[attr-defined]
         if x.shape[1] != c.input_nc:  # type: ignore[attr-defined]

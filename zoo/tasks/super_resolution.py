@@ -19,7 +19,7 @@ from typing import Any, ClassVar
 import torch
 import torch.nn.functional as F
 
-from zoo.data.images import split_source
+from zoo.data.images import random_data, split_source
 from zoo.data.photos import photos
 from zoo.data.super_resolution import (
     PHOTOS,
@@ -70,15 +70,7 @@ class SuperResolution(ImageToImage):
 
     def random_training_data(self, model: GAN, n: int) -> SRData:
         c = model.config
-        gen = torch.Generator().manual_seed(1)
-        hr = [
-            torch.randint(0, 256, (c.channels, c.image_size, c.image_size), generator=gen).to(  # type: ignore[attr-defined]
-                torch.uint8
-            )
-            for _ in range(n)
-        ]
-        from zoo.data.super_resolution import downscale
-
+        hr = list(random_data(n, c.channels, c.image_size, seed=1).images)  # type: ignore[attr-defined]
         lr = [downscale(t[None], c.scale)[0] for t in hr]  # type: ignore[attr-defined]
         return SRData(
             hr, lr, [f"random {i}" for i in range(n)], "random images", c.image_size, c.scale
@@ -113,7 +105,7 @@ class SuperResolution(ImageToImage):
         s = model.config.scale  # type: ignore[attr-defined]
         rows = [
             F.interpolate(a, scale_factor=s, mode="nearest"),
-            F.interpolate(a, scale_factor=s, mode="bicubic").clamp(0, 1),
+            upscale_bicubic(a, s),
             model.upscale(a),  # type: ignore[attr-defined]
             b,
         ]
