@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 ZOO = Path(sys.executable).with_name("zoo")  # the installed console script
@@ -51,3 +52,18 @@ SMALL = {
 @pytest.fixture
 def small_configs():
     return SMALL
+
+
+def catalog_plugin(root: Path, name: str, entry: dict) -> dict:
+    """A catalog plugin ``hubcat`` with one entry, installed through PYTHONPATH (a
+    dist-info with its entry point): the environment that makes it visible."""
+    info = root / "hubcat-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: hubcat\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[zoo.catalogs]\nhubcat = hubcat:path\n")
+    (root / "hubcat.yaml").write_text(yaml.safe_dump({"models": {name: entry}}))
+    (root / "hubcat.py").write_text(
+        "from pathlib import Path\n"
+        "def path():\n    return Path(__file__).with_name('hubcat.yaml')\n"
+    )
+    return {"PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}

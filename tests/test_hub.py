@@ -19,7 +19,7 @@ from zoo.models._catalog import load_catalog
 from zoo.models._download import parse_hub_id
 from zoo.models._weights import read_weights, sha256_file
 
-from .conftest import REPO, run_zoo
+from .conftest import REPO, catalog_plugin, run_zoo
 from .hub import testbed
 
 DEAD = "http://127.0.0.1:9"  # discard port: nothing listens
@@ -237,26 +237,13 @@ def test_push_a_run_folder_with_eval_metrics(hub, tmp_path):
     assert pushed == (run / "model.safetensors").read_bytes()  # uploaded byte for byte
 
 
-def _catalog_plugin(root: Path, name: str, entry: dict) -> dict:
-    info = root / "hubcat-1.0.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: hubcat\nVersion: 1.0\n")
-    (info / "entry_points.txt").write_text("[zoo.catalogs]\nhubcat = hubcat:path\n")
-    (root / "hubcat.yaml").write_text(yaml.safe_dump({"models": {name: entry}}))
-    (root / "hubcat.py").write_text(
-        "from pathlib import Path\n"
-        "def path():\n    return Path(__file__).with_name('hubcat.yaml')\n"
-    )
-    return {"PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
-
-
 def test_catalog_entry_downloads_at_its_pinned_revision_and_checks_sha256(hub, tmp_path):
     sha = push(hub, "dcgan-mnist", "zoo-test/catalogued", home=tmp_path)
     entry = yaml.safe_load((REPO / "registry.yaml").read_text())["models"]["dcgan-mnist"]
     weights = entry["weights"]
     del weights["bundled"]  # no shipped copy: only the Hub has it
     weights.update(repo_id="zoo-test/catalogued", revision=sha)
-    good = _catalog_plugin(tmp_path / "good", "hub-dcgan", entry)
+    good = catalog_plugin(tmp_path / "good", "hub-dcgan", entry)
     home = tmp_path / "cache"
     env = {**env_for(hub.read_endpoint, home), **good}
     run_zoo("pull", "hub-dcgan", env=env)
@@ -266,7 +253,7 @@ def test_catalog_entry_downloads_at_its_pinned_revision_and_checks_sha256(hub, t
     assert (tmp_path / "a.png").read_bytes() == (tmp_path / "b.png").read_bytes()
     # a catalog sha256 that the served file does not match: error, nothing kept in the cache
     weights["sha256"] = "0" * 64
-    bad = _catalog_plugin(tmp_path / "bad", "hub-dcgan-bad", entry)
+    bad = catalog_plugin(tmp_path / "bad", "hub-dcgan-bad", entry)
     home = tmp_path / "cache-bad"
     r = run_zoo(
         "pull", "hub-dcgan-bad", env={**env_for(hub.read_endpoint, home), **bad}, check=False

@@ -42,6 +42,10 @@ class WeightsError(ZooError):
     """A weights file that is corrupt, mismatched or fails its checksum."""
 
 
+class ExportError(ZooError):
+    """A model that cannot be exported to a format, or an exported file that fails its check."""
+
+
 class HubError(ZooError):
     """A Hub repo, revision or file that cannot be reached or used."""
 

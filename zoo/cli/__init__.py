@@ -26,6 +26,7 @@ COMMANDS = (
     "pull",
     "push",
     "bench",
+    "export",
     "import-checkpoint",
     "new-plugin",
 )

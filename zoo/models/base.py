@@ -159,6 +159,13 @@ class GAN(nn.Module):
 
         return save_pretrained(self, folder, **card)
 
+    def export(self, path: str | os.PathLike, format: str = "onnx", **kwargs: Any) -> Path:
+        """Write the inference call to ONNX, TorchScript or a torch.export program (see
+        :func:`zoo.export.export`); returns the path."""
+        from zoo.export import export
+
+        return export(self, path, format, **kwargs)
+
     def push_to_hub(self, repo_id: str, **kwargs: Any) -> str:
         """Publish to the Hugging Face Hub (see :func:`zoo.models._publish.push`); returns the
         commit sha."""

@@ -111,6 +111,16 @@ class Task:
         """Images in [0, 1] for the trainer's sample grids, and the grid's row length."""
         raise NotImplementedError
 
+    def export_spec(self, model: GAN, direction: str = "AtoB", probabilities: bool = False):
+        """What ``zoo export`` writes for ``model``: a :class:`zoo.export.graphs.ExportSpec`
+        (the inference call as one module, example inputs, names, dynamic axes)."""
+        from zoo.errors import ExportError
+
+        raise ExportError(
+            f"{model.architecture or type(model).__name__} cannot be exported: its task "
+            f"{self.name!r} does not define export_spec()"
+        )
+
     def write_card_image(self, model: GAN, folder: Path) -> str | None:
         """Write the picture of a model card into ``folder``; returns its file name."""
         return None

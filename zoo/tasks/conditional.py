@@ -164,6 +164,23 @@ class Conditional(Task):
         listed = ", ".join(f"{i}: `{n}`" for i, n in enumerate(names))
         return f"Classes (label: name; `labels=` takes either): {listed}.\n"
 
+    def export_spec(self, model: GAN, direction: str = "AtoB", probabilities: bool = False):
+        from zoo.export.graphs import ExportSpec, LabelledLatentToImage
+
+        z = torch.randn(2, model.latent_dim)  # type: ignore[attr-defined]
+        labels = torch.tensor([0, model.num_classes - 1])  # type: ignore[attr-defined]
+        return ExportSpec(
+            LabelledLatentToImage(model.generator),
+            (z, labels),
+            ["z", "labels"],
+            ["images"],
+            {"z": {0: "batch"}, "labels": {0: "batch"}},
+            {
+                "latent_dim": model.latent_dim,  # type: ignore[attr-defined]
+                "class_names": list(model.class_names),  # type: ignore[attr-defined]
+            },
+        )
+
     def usage(self) -> str:
         return (
             "images = model.sample(64, labels=3, seed=0)  # 64 images of class 3, in [0, 1]\n"

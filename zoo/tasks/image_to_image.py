@@ -119,6 +119,26 @@ class ImageToImage(Task):
         grid = torch.stack(rows, 1).flatten(0, 1)  # example by example
         return grid, len(rows) * 2
 
+    def export_spec(self, model: GAN, direction: str = "AtoB", probabilities: bool = False):
+        from zoo.export.graphs import ExportSpec, ImageToImage
+
+        model._check_direction(direction)  # type: ignore[attr-defined]
+        stride = model.stride(direction)  # type: ignore[attr-defined]
+        side = max(2 * stride, 16) + 3  # not a multiple of the stride: the padding is traced
+        x = torch.rand(2, model.channels(direction)[0], side, side + stride)  # type: ignore
+        notes = {"direction": direction, "stride": stride}
+        if hasattr(model.config, "scale"):
+            notes["scale"] = model.config.scale  # type: ignore[attr-defined]
+        net = getattr(model, model.directions[direction])  # type: ignore[attr-defined]
+        return ExportSpec(
+            ImageToImage(net, stride),
+            (x,),
+            ["images"],
+            ["outputs"],
+            {"images": {0: "batch", 2: "height", 3: "width"}},
+            notes,
+        )
+
     def usage(self) -> str:
         return "outputs = model.translate(images)  # (N, C, H, W) in [0, 1], or PIL"
 

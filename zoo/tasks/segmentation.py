@@ -163,6 +163,21 @@ class Segmentation(Task):
             )
         return note
 
+    def export_spec(self, model: GAN, direction: str = "AtoB", probabilities: bool = False):
+        from zoo.export.graphs import ExportSpec, ImageToClasses
+
+        stride = getattr(model.generator, "stride", 1)
+        side = max(2 * stride, 16) + 3
+        x = torch.rand(2, model.config.input_nc, side, side + stride)  # type: ignore
+        return ExportSpec(
+            ImageToClasses(model.generator, stride, probabilities),
+            (x,),
+            ["images"],
+            ["probabilities" if probabilities else "classes"],
+            {"images": {0: "batch", 2: "height", 3: "width"}},
+            {"stride": stride, "class_names": list(model.class_names)},  # type: ignore
+        )
+
     def usage(self) -> str:
         return "masks = model.segment(images)  # (N, H, W) class indices; PIL in, 'P' PNG out"
 

@@ -87,6 +87,19 @@ class Unconditional(Task):
         model.train(was_training)
         return "sample.png"
 
+    def export_spec(self, model: GAN, direction: str = "AtoB", probabilities: bool = False):
+        from zoo.export.graphs import ExportSpec, LatentToImage
+
+        z = torch.randn(2, model.latent_dim)  # type: ignore[attr-defined]
+        return ExportSpec(
+            LatentToImage(model.generator),
+            (z,),
+            ["z"],
+            ["images"],
+            {"z": {0: "batch"}},
+            {"latent_dim": model.latent_dim},  # type: ignore[attr-defined]
+        )
+
     def usage(self) -> str:
         return "images = model.sample(64, seed=0)  # (64, C, H, W) in [0, 1]"
 
