@@ -63,12 +63,20 @@ def run(args: argparse.Namespace) -> int:
         cls = get_architecture(args.name)
         rows = cls.Config.describe()
         doc = (sys.modules[cls.__module__].__doc__ or "").strip()
+        models = [n for n, e in catalog.items() if e.architecture == args.name]
         if args.json:
             print_json(
-                {"architecture": args.name, "task": cls.task.name, "config": rows, "doc": doc}
+                {
+                    "architecture": args.name,
+                    "task": cls.task.name,
+                    "models": models,
+                    "config": rows,
+                    "doc": doc,
+                }
             )
         else:
             print(f"architecture {args.name} ({cls.task.name}) from {cls.__module__}")
+            print(f"trained models: {', '.join(models) or 'none in the catalog'}")
             print(doc + "\n")
             print(table(rows, ["name", "type", "default", "rule", "doc"]))
         return 0

@@ -14,17 +14,30 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="list trained models (or architectures)",
         description="List the catalog of trained models, or with --architectures the "
         "installed architecture plugins (broken and contested ones with the reason). "
+        "PATTERN filters names with shell wildcards (quote it: zoo list 'cgan-*'). "
         "Catalogs that fail to load are reported on stderr and hide nothing else.",
     )
+    p.add_argument(
+        "pattern", nargs="?", default="*", help="name pattern, e.g. '*-mnist' (default: all)"
+    )
+    p.add_argument("--task", default=None, help="only this task (unconditional, conditional, ...)")
+    p.add_argument("--architecture", default=None, help="only models of this architecture")
     p.add_argument("--architectures", action="store_true", help="list architecture plugins")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from zoo.models._catalog import catalog_errors, load_catalog
-    from zoo.models._registry import discover
+    from fnmatch import fnmatchcase
 
+    from zoo.models._catalog import catalog_errors, load_catalog
+    from zoo.models._factory import list_models
+    from zoo.models._registry import discover, list_tasks
+
+    if args.task is not None and args.task not in list_tasks():
+        from zoo.errors import ConfigError
+
+        raise ConfigError(f"unknown task {args.task!r}; valid: {', '.join(list_tasks())}")
     if args.architectures:
         rows = [
             {
@@ -36,12 +49,15 @@ def run(args: argparse.Namespace) -> int:
                 "error": i.error or "",
             }
             for i in discover().values()
+            if fnmatchcase(i.name, args.pattern)
+            and (args.task is None or (i.cls is not None and i.cls.task.name == args.task))
         ]
         if args.json:
             print_json(rows)
         else:
             print(table(rows, ["name", "status", "task", "distribution", "error"]))
         return 0
+    catalog = load_catalog()
     rows = [
         {
             "name": e.name,
@@ -50,12 +66,15 @@ def run(args: argparse.Namespace) -> int:
             "metrics": e.metrics,
             "description": e.description,
         }
-        for e in load_catalog().values()
+        for e in map(catalog.get, list_models(args.pattern, args.task, args.architecture))
     ]
     for error in catalog_errors():
         print(f"zoo: warning: {error}", file=sys.stderr)
     if args.json:
         print_json(rows)
+        return 0
+    if not rows:
+        print(f"zoo: no trained model matches {args.pattern!r}{_filters(args)}", file=sys.stderr)
         return 0
     infos = discover()
     for r in rows:
@@ -65,3 +84,10 @@ def run(args: argparse.Namespace) -> int:
         r["metrics"] = ", ".join(f"{k}={m[k]:g}" for k in shown)
     print(table(rows, ["name", "architecture", "dataset", "metrics"]))
     return 0
+
+
+def _filters(args: argparse.Namespace) -> str:
+    said = [
+        f"{k} {v!r}" for k, v in (("task", args.task), ("architecture", args.architecture)) if v
+    ]
+    return (" with " + " and ".join(said) if said else "") + "; `zoo list` shows them all"

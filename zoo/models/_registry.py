@@ -10,6 +10,7 @@ claimants: silently picking one would make results depend on install order.
 from __future__ import annotations
 
 import dataclasses
+import fnmatch
 import functools
 import traceback
 from importlib.metadata import EntryPoint, entry_points
@@ -106,9 +107,19 @@ def refresh() -> None:
     discover.cache_clear()
 
 
-def list_architectures(include_broken: bool = False) -> list[str]:
-    """Names of the installed architectures (usable ones, unless ``include_broken``)."""
-    return [n for n, i in discover().items() if include_broken or i.ok]
+def list_architectures(pattern: str = "*", include_broken: bool = False) -> list[str]:
+    """Names of the installed architectures matching ``pattern`` (fnmatch wildcards, e.g.
+    ``"*gan*"``), sorted; usable ones unless ``include_broken``."""
+    return sorted(
+        n
+        for n, i in discover().items()
+        if (include_broken or i.ok) and fnmatch.fnmatchcase(n, pattern)
+    )
+
+
+def list_tasks() -> list[str]:
+    """Names of the tasks of the installed architectures, sorted."""
+    return sorted({i.cls.task.name for i in discover().values() if i.cls is not None})
 
 
 def get_architecture(name: str) -> type[GAN]:

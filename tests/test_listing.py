@@ -1,0 +1,67 @@
+"""Finding models as timm users do: wildcards, task and architecture filters, in the API and
+in `zoo list` / `zoo info` (real subprocesses)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import zoo
+from zoo.models._catalog import load_catalog
+
+from .conftest import run_zoo
+
+
+def test_list_models_wildcards_and_filters():
+    everything = zoo.list_models()
+    assert everything == sorted(load_catalog()) and zoo.list_models("*") == everything
+    assert zoo.list_models("*-mnist") == [n for n in everything if n.endswith("-mnist")]
+    assert "dcgan-mnist" in zoo.list_models("*-mnist")
+    conditional = zoo.list_models(task="conditional")
+    assert conditional and all(zoo.load(n).task.name == "conditional" for n in conditional)
+    assert set(conditional) == {
+        n for n in everything if load_catalog()[n].architecture in ("cgan", "acgan")
+    }
+    assert zoo.list_models("cgan-*", task="conditional") == [
+        n for n in conditional if n.startswith("cgan-")
+    ]
+    assert zoo.list_models(architecture="srgan") == ["srgan-photos-x4", "srresnet-photos-x4"]
+    assert zoo.list_models("*-mnist", task="segmentation") == []
+    assert zoo.list_models("DCGAN-*") == []  # case-sensitive, as names are
+
+
+def test_list_models_rejects_unknown_task_and_architecture():
+    with pytest.raises(zoo.ConfigError, match="unknown task 'generation'; valid: conditional"):
+        zoo.list_models(task="generation")
+    with pytest.raises(zoo.UnknownNameError, match="Did you mean 'dcgan'"):
+        zoo.list_models(architecture="dcgn")
+
+
+def test_list_architectures_pattern():
+    assert zoo.list_architectures("pix2pix*") == ["pix2pix", "pix2pix-seg"]
+    assert zoo.list_architectures() == sorted(zoo.list_architectures())
+    assert zoo.list_architectures("nothing-*") == []
+
+
+def test_zoo_list_pattern_task_and_architecture():
+    r = run_zoo("list", "cgan-*", "--task", "conditional", "--json")
+    assert [row["name"] for row in json.loads(r.stdout)] == zoo.list_models(
+        "cgan-*", task="conditional"
+    )
+    r = run_zoo("list", "*-x4")
+    lines = r.stdout.splitlines()[1:]
+    assert sorted(line.split()[0] for line in lines) == ["srgan-photos-x4", "srresnet-photos-x4"]
+    r = run_zoo("list", "--architectures", "--task", "image-to-image", "--json")
+    assert sorted(row["name"] for row in json.loads(r.stdout)) == ["cyclegan", "pix2pix"]
+    r = run_zoo("list", "zz*")
+    assert r.stdout == "" and "no trained model matches 'zz*'" in r.stderr
+    r = run_zoo("list", "--task", "nope", check=False)
+    assert r.returncode == 2 and "unknown task 'nope'; valid:" in r.stderr
+
+
+def test_zoo_info_of_an_architecture_lists_its_models():
+    r = run_zoo("info", "srgan", "--json")
+    assert json.loads(r.stdout)["models"] == ["srgan-photos-x4", "srresnet-photos-x4"]
+    r = run_zoo("info", "dcgan")
+    assert "trained models: dcgan-mnist" in r.stdout
