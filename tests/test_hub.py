@@ -128,7 +128,7 @@ def test_round_trip_push_then_pull_into_an_empty_cache(hub, tmp_path):
     card = ModelCard(card_text)
     entry = load_catalog()["dcgan-mnist"]
     assert card.data.library_name == "gan-zoo" and "dcgan" in card.data.tags
-    assert card.data.datasets == [entry.dataset] and card.data.license == "MIT"
+    assert card.data.datasets == [entry.dataset] and card.data.license == "mit"
     assert card.data.model_metrics == entry.metrics
     assert card.data.training_command == entry.training["command"]
     # pull into an empty HF_HOME through olah; weights bit-identical, samples identical
@@ -405,6 +405,8 @@ def test_photo_models_round_trip_with_their_task(hub, tmp_path, name, tag, pictu
         ).stdout
     )
     assert card.data.pipeline_tag == tag
+    if name == "pix2pix-emoji-seg":  # Twemoji's licence asks for credit wherever it is used
+        assert "Twemoji by Twitter, Inc and other contributors (CC-BY 4.0" in card.text
     x = torch.rand(1, 3, 37, 29, generator=torch.Generator().manual_seed(0))
     torch.save(x, tmp_path / "x.pt")
     method = zoo.load(name).task.inference_method
@@ -418,3 +420,39 @@ def test_photo_models_round_trip_with_their_task(hub, tmp_path, name, tag, pictu
     got = torch.load(tmp_path / "out.pt", weights_only=True)
     local = zoo.load(name)
     assert torch.equal(got, getattr(local, method)(x, fast=False))
+
+
+def test_model_card_is_hub_native_and_round_trips(hub, tmp_path):
+    """The card of a catalog model, downloaded from the loopback Hub by huggingface_hub's own
+    ModelCard.load: library, pipeline tag, licence, data and a model-index whose every
+    result carries the metric, its value and the evaluation protocol."""
+    name = "cgan-mnist"
+    sha = push(hub, name, "zoo-test/card", home=tmp_path / "pusher")
+    code = (
+        "import json\n"
+        "from huggingface_hub import ModelCard, ModelCardData, hf_hub_download\n"
+        f"path = hf_hub_download('zoo-test/card', 'README.md', revision='{sha}')\n"
+        "card = ModelCard.load(path)  # strict: bad metadata raises\n"
+        "again = ModelCardData(**card.data.to_dict())  # parses model-index again; raises if bad\n"
+        "assert again.to_dict() == card.data.to_dict()\n"
+        "print(json.dumps({'data': card.data.to_dict(), 'text': card.text,\n"
+        "    'results': [vars(r) for r in card.data.eval_results]}))\n"
+    )
+    out = json.loads(python(code, env_for(hub.read_endpoint, tmp_path / "reader")).stdout)
+    data, text, results = out["data"], out["text"], out["results"]
+    entry = load_catalog()[name]
+    assert data["library_name"] == "gan-zoo" and data["license"] == "mit"
+    assert data["pipeline_tag"] == "unconditional-image-generation"
+    assert {"gan", "cgan", "conditional"} <= set(data["tags"])
+    assert data["datasets"] == [entry.dataset] and data["model-index"][0]["name"] == name
+    assert {r["metric_type"]: r["metric_value"] for r in results} == entry.metrics
+    for r in results:
+        assert r["task_type"] == "unconditional-image-generation"
+        assert r["task_name"] == "conditional"
+        assert r["dataset_type"] == "mnist" and r["dataset_split"] == "test"
+        assert r["metric_args"] == {"samples": 1000, "seed": 0, "extractor": "mnist"}
+    for section in ("## Intended use and limitations", "## Training data", "## Training"):
+        assert section in text
+    assert "![conditional](samples.png)" in text or "](sample" in text
+    assert entry.training["command"] in text and "CC-BY-SA 3.0 (MNIST)" in text
+    assert f"{entry.training['time_s'] / 60:.0f} min" in text

@@ -49,6 +49,9 @@ def run(args: argparse.Namespace) -> int:
             "license": entry.license,
             "training_command": entry.training["command"],
             "description": entry.description,
+            "name": entry.name,
+            "eval": {"data": eval_data(model, entry.name, entry, None), **entry.eval},
+            "training": entry.training,
             "weights_file": entry_weights(entry),  # byte for byte: keeps the catalog's sha256
         }
     else:
@@ -59,6 +62,7 @@ def run(args: argparse.Namespace) -> int:
         if args.eval:
             data = eval_data(model, str(args.source), None, None)
             card["metrics"] = model.task.evaluate(model, data, progress=True)["metrics"]
+            card["eval"] = {"data": data, "samples": 1000, "seed": 0}
     if args.license:
         card["license"] = args.license
     sha = model.push_to_hub(

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import torch
-from huggingface_hub import HfApi, ModelCard, ModelCardData
+from huggingface_hub import EvalResult, HfApi, ModelCard, ModelCardData
 from huggingface_hub.errors import HfHubHTTPError
 
 from zoo._version import __version__
@@ -48,11 +48,16 @@ def save_pretrained(
     training_command: str | None = None,
     description: str = "",
     weights_file: str | os.PathLike | None = None,
+    name: str | None = None,
+    eval: dict[str, Any] | None = None,
+    training: dict[str, Any] | None = None,
 ) -> Path:
     """Write config.json, model.safetensors, README.md (model card) and the task's picture
     (sample.png for generators).
 
-    ``weights_file``: publish this zoo weights file byte for byte (e.g. a catalog model's, so
+    ``name``, ``eval`` and ``training``: the model's name, the protocol of ``metrics`` (data,
+    split, samples, seed) and the training block (command, time_s, device, note) for the
+    card. ``weights_file``: publish this zoo weights file byte for byte (e.g. a catalog model's, so
     that the Hub copy keeps the catalog's sha256) instead of re-serialising the model; it must
     hold the model's architecture, config and tensors.
     """
@@ -80,7 +85,17 @@ def save_pretrained(
     (folder / CONFIG_NAME).write_text(json.dumps(config, indent=2) + "\n")
     image = model.task.write_card_image(model, folder)
     card = model_card(
-        model, metrics or {}, dataset, license, training_command, description, package, image
+        model,
+        metrics or {},
+        dataset,
+        license,
+        training_command,
+        description,
+        package,
+        image,
+        name=name,
+        eval=eval,
+        training=training,
     )
     card.save(folder / CARD_NAME)
     return folder
@@ -108,39 +123,139 @@ def model_card(
     description: str,
     package: str | None,
     image: str | None = None,
+    *,
+    name: str | None = None,
+    eval: dict[str, Any] | None = None,
+    training: dict[str, Any] | None = None,
 ) -> ModelCard:
-    """A model card whose YAML metadata the Hub reads (library, task, tags, data, metrics)."""
-    arch, pipeline = model.architecture, model.task.pipeline_tag
+    """A model card the Hub understands: YAML metadata (library, pipeline tag, tags, licence,
+    data, and the metrics as a ``model-index`` with their evaluation protocol), then usage,
+    intended use and limitations, training data with credit, the training command and time,
+    and the task's picture. ``eval``: the protocol of ``metrics`` (data, split, samples,
+    seed); ``training``: the catalog's training block (command, time_s, device, note)."""
+    arch, pipeline, task = model.architecture, model.task.pipeline_tag, model.task.name
+    training = dict(training or {})
+    command = command or training.get("command")
+    protocol = dict(eval or {})
     data = ModelCardData(
         library_name=LIBRARY,
-        license=license,
-        tags=[
-            "gan",
-            "gan-zoo",
-            arch,
-            pipeline,
-            *([model.task.name] if model.task.name != pipeline else []),
-        ],
+        license=license.lower(),
+        tags=["gan", "gan-zoo", arch, pipeline, *([task] if task != pipeline else [])],
         datasets=[dataset] if dataset else None,
         metrics=sorted(metrics) or None,
         pipeline_tag=pipeline,
+        model_name=name or arch,
+        eval_results=eval_results(model, metrics, dataset, protocol) or None,
     )
     data.model_metrics = metrics or None  # values, as measured by `zoo eval`
     data.training_command = command
-    rows = "\n".join(f"| {k} | {v:g} |" for k, v in metrics.items())
     body = [
-        f"# {arch} ({LIBRARY})\n",
+        f"# {name or arch} ({LIBRARY})\n",
         description + "\n" if description else "",
-        f"![samples]({image})\n" if image else "",
+        f"![{model.task.name}]({image})\n" if image else "",
         '```python\nimport zoo\nmodel = zoo.load("hf-hub:REPO")\n' + model.task.usage() + "\n```\n",
-        model.task.card_notes(model),
         f"Needs the `{arch}` architecture: `pip install {package or 'gan-zoo'}`.\n",
+        _intended_use(model, dataset),
+        _training_data(model, dataset, protocol),
     ]
     if metrics:
-        body.append("## Metrics (`zoo eval`)\n\n| metric | value |\n| --- | --- |\n" + rows + "\n")
+        rows = "\n".join(f"| {k} | {v:g} |" for k, v in metrics.items())
+        body.append(
+            f"## Metrics (`zoo eval`)\n\n{_protocol_text(model, protocol)}\n\n"
+            "| metric | value |\n| --- | --- |\n" + rows + "\n"
+        )
     if command:
-        body.append(f"## Training\n\n```\n{command}\n```\n")
+        body.append("## Training\n\n" + _training_text(command, training))
     return ModelCard(f"---\n{data.to_yaml()}\n---\n\n" + "\n".join(b for b in body if b))
+
+
+def eval_results(
+    model: GAN, metrics: dict[str, float], dataset: str | None, protocol: dict[str, Any]
+) -> list[EvalResult]:
+    """``metrics`` as the Hub's model-index entries, each with its evaluation protocol."""
+    data = protocol.get("data") or dataset or "unknown"
+    args = {k: protocol[k] for k in ("samples", "seed") if k in protocol}
+    extractor = _extractor(protocol.get("data"))
+    if extractor:
+        args["extractor"] = extractor
+    return [
+        EvalResult(
+            task_type=model.task.pipeline_tag,
+            task_name=model.task.name,
+            dataset_type=data,
+            dataset_name=dataset or data,
+            dataset_split=protocol.get("split", "all"),
+            metric_type=key,
+            metric_name=key,
+            metric_value=value,
+            metric_args=args or None,
+            metric_config="zoo eval",
+        )
+        for key, value in metrics.items()
+    ]
+
+
+def _extractor(data: str | None) -> str | None:
+    """The feature extractors of a registered data source (FID and the classifier metrics)."""
+    from zoo.data.sources import get_source, is_source
+
+    if data and is_source(data):
+        return ", ".join(get_source(data).features) or None
+    return None
+
+
+def _intended_use(model: GAN, dataset: str | None) -> str:
+    seen = f"`{dataset}`" if dataset else "its training data"
+    return (
+        "## Intended use and limitations\n\n"
+        f"For research, teaching and demos of {model.task.name} with GANs, on images like "
+        f"{seen}. It knows nothing beyond that data: inputs from another domain give "
+        "meaningless results, and its samples can resemble training images. Trained at small "
+        "scale on CPUs; its metrics are measured in the zoo's own feature spaces (see "
+        "docs/metrics.md of gan-zoo) and compare models of the zoo with each other and with "
+        "real data, not with published Inception-based figures.\n"
+    )
+
+
+def _training_data(model: GAN, dataset: str | None, protocol: dict[str, Any]) -> str:
+    from zoo.data.sources import get_source, is_source
+
+    if not dataset:
+        return ""
+    source = protocol.get("data")
+    licence = get_source(source).license if source and is_source(source) else ""
+    text = f"## Training data\n\n`{dataset}`" + (f" (data licence: {licence})" if licence else "")
+    return text + ".\n\n" + model.task.card_notes(model).rstrip("\n") + "\n"
+
+
+def _protocol_text(model: GAN, protocol: dict[str, Any]) -> str:
+    parts = [f"`zoo eval` on {protocol.get('data', 'the default data')}"]
+    if "split" in protocol:
+        parts.append(f"split {protocol['split']}")
+    if "samples" in protocol:
+        parts.append(f"{protocol['samples']} samples or images")
+    if "seed" in protocol:
+        parts.append(f"seed {protocol['seed']}")
+    extractor = _extractor(protocol.get("data"))
+    if extractor:
+        parts.append(f"features: {extractor}")
+    return ", ".join(parts) + "."
+
+
+def _training_text(command: str, training: dict[str, Any]) -> str:
+    facts = []
+    if "time_s" in training:
+        facts.append(f"{training['time_s'] / 60:.0f} min")
+    if "steps" in training:
+        facts.append(f"{training['steps']} steps")
+    if "device" in training:
+        facts.append(str(training["device"]))
+    text = f"```\n{command}\n```\n"
+    if facts:
+        text += "\n" + ", ".join(facts) + ".\n"
+    if training.get("note"):
+        text += "\n" + str(training["note"]) + "\n"
+    return text
 
 
 def push(
