@@ -27,6 +27,7 @@ COMMANDS = (
     "push",
     "bench",
     "export",
+    "demo",
     "import-checkpoint",
     "new-plugin",
 )
