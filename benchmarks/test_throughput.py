@@ -14,13 +14,28 @@ import pytest
 from zoo.inference import bench
 from zoo.models._registry import list_architectures
 
-VARIANTS = ["baseline", "eager", "channels_last", "bf16", "fast", "compile", "fast_compile"]
+VARIANTS = [
+    "baseline",
+    "eager",
+    "channels_last",
+    "bf16",
+    "fast",
+    "compile",
+    "fast_compile",
+    "onnxruntime",
+]
 
 
 @pytest.mark.parametrize("variant", VARIANTS)
 @pytest.mark.parametrize("kind", ["inference", "train"])
 @pytest.mark.parametrize("architecture", list_architectures())
 def test_throughput(benchmark, architecture, kind, variant, device, batch_option, smoke, peaks):
+    if variant in bench.INFERENCE_ONLY and kind == "train":
+        pytest.skip(f"{variant} times inference only")
+    if variant == "onnxruntime":
+        pytest.importorskip("onnxruntime", reason='pip install "gan-zoo[export]"')
+        if device.type != "cpu":
+            pytest.skip("onnxruntime runs on the CPU here")
     batch = batch_option or bench.default_batch(architecture)
     config = None
     if smoke:  # every code path once, quickly: small batches, narrow image-to-image networks

@@ -14,6 +14,8 @@ ALL_CHECKS = [
     "optimizers",
     "sample_shape_range_determinism",
     "fast_copy_attributes",
+    "export_exported_program",
+    "export_onnx",
     "train_step",
     "safetensors_roundtrip",
 ]
@@ -42,6 +44,26 @@ def test_conformance_kit_catches_a_broken_plugin(small_configs):
 
     with pytest.raises(AssertionError, match="generator weights unchanged"):
         check_architecture(Frozen, small_configs["dcgan"])
+
+
+def test_conformance_kit_says_why_a_plugin_does_not_export(small_configs):
+    base = get_architecture("dcgan")
+
+    class Branchy(nn.Module):  # a Python branch on tensor values: torch.export cannot follow
+        def __init__(self, inner):
+            super().__init__()
+            self.inner = inner
+
+        def forward(self, z):
+            return self.inner(z) if z.mean() > 0 else self.inner(-z)
+
+    class Unexportable(base):
+        def __init__(self, config):
+            super().__init__(config)
+            self.generator = Branchy(self.generator)
+
+    with pytest.raises(AssertionError, match="export: dcgan cannot be exported to .*data"):
+        check_architecture(Unexportable, small_configs["dcgan"])
 
 
 def test_conformance_kit_checks_the_config_defaults_as_declared():

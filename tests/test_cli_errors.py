@@ -76,6 +76,15 @@ BAD = [
     (["new-plugin", "Bad_Name"], "is not valid"),
     (["new-plugin", "x", "--task", "segmentation"], "invalid choice"),
     (["list", "--bogus"], "unrecognized arguments: --bogus"),
+    (["list", "--task", "generation"], "unknown task 'generation'; valid: conditional"),
+    (["export", "dcgan-mnist", "-o", "no/such/dir/m.onnx"], "output folder no/such/dir does"),
+    (["export", "dcgan-mnist", "-o", "m.onnx", "--format", "tflite"], "invalid choice"),
+    (["export", "dcgan-mnist"], "needs NAME and -o FILE"),
+    (["export", "--check", "notes.txt"], "fails the onnx checker"),
+    (["export", "cyclegan-mnist2digits", "-o", "m.onnx", "--direction", "up"], "AtoB, BtoA"),
+    (["demo", "dcgan-mnist", "--port", "0"], "0 is not a positive integer"),
+    (["demo", "dcgan-mnst"], "Did you mean 'dcgan-mnist'"),
+    (["demo", "--port", "70000"], "70000 is not a port (1 to 65535)"),
 ]
 
 

@@ -42,6 +42,8 @@ I2I_CHECKS = [
     "optimizers",
     "translate_shape_range_determinism",
     "fast_copy_attributes",
+    "export_exported_program",
+    "export_onnx",
     "train_step",
     "safetensors_roundtrip",
 ]

@@ -93,6 +93,7 @@ def check_architecture(
     passed += model.task.check(model)
     _check_fast_copy_keeps_attributes(model)
     ok("fast_copy_attributes")
+    passed += _check_export(model)
     model.train()
 
     _check_train_step(cls, cfg, batch_size)
@@ -107,6 +108,48 @@ def random_training_data(model: GAN, n: int) -> Any:
     """``n`` random training examples for ``model``, as its task makes them: images for
     generators, random A/B pairs for translators."""
     return model.task.random_training_data(model, n)
+
+
+def _check_export(model: GAN) -> list[str]:
+    """The inference call exports (a torch.export program always; ONNX run in onnxruntime
+    where those packages are installed) and the file computes what the model does, at a
+    batch other than the traced one."""
+    import importlib.util
+
+    from zoo.errors import ExportError
+    from zoo.export import export
+
+    spec = model.task.export_spec(model)
+    inputs = tuple(torch.cat([t, t[:1]]) for t in spec.inputs)  # batch 3, traced with 2
+    with torch.no_grad():
+        want = spec.module(*inputs)
+    formats = ["exported-program"]
+    if all(importlib.util.find_spec(m) for m in ("onnx", "onnxscript", "onnxruntime")):
+        formats.append("onnx")
+    passed = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for fmt in formats:
+            path = Path(tmp) / f"model.{fmt}"
+            try:
+                export(model, path, fmt)
+            except ExportError as exc:
+                raise AssertionError(f"export: {exc}") from None
+            got = _run_exported(path, fmt, inputs, spec.input_names)
+            assert got.shape == want.shape and torch.allclose(
+                got.to(want.dtype), want, atol=1e-4
+            ), f"the {fmt} file computes something else than the model (batch 3)"
+            passed.append(f"export_{fmt.replace('-', '_')}")
+    return passed
+
+
+def _run_exported(path: Path, fmt: str, inputs: tuple, names: list[str]) -> torch.Tensor:
+    if fmt == "onnx":
+        from zoo.export import onnx_session
+
+        feed = {n: t.numpy() for n, t in zip(names, inputs)}
+        return torch.from_numpy(onnx_session(path).run(None, feed)[0])
+    with open(path, "rb") as f, torch.no_grad():
+        return torch.export.load(f).module()(*inputs)
 
 
 def _check_fast_copy_keeps_attributes(model: GAN) -> None:

@@ -43,9 +43,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
             "compile",
             "fast",
             "fast_compile",
+            "onnxruntime",
         ],
         help="variants besides the baseline (default eager channels_last bf16); fast = the "
-        "default path of sample() for inference, bf16 + channels_last for training",
+        "default path of sample() for inference, bf16 + channels_last for training; "
+        "onnxruntime = the exported ONNX file in onnxruntime (inference, CPU)",
     )
     p.add_argument(
         "--kinds",

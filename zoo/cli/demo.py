@@ -7,6 +7,13 @@ import argparse
 from zoo.cli._util import positive_int
 
 
+def port_number(text: str) -> int:
+    value = positive_int(text)
+    if value > 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port (1 to 65535)")
+    return value
+
+
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "demo",
@@ -24,7 +31,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="catalog names, run folders or hf-hub:org/name (default: dcgan-mnist, "
         "cgan-mnist, pix2pix-mnist-repair)",
     )
-    p.add_argument("--port", type=positive_int, default=7860, help="port (default 7860)")
+    p.add_argument("--port", type=port_number, default=7860, help="port (default 7860)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     p.set_defaults(func=run)
 

@@ -274,3 +274,19 @@ def onnx_session(path: str | os.PathLike, threads: int | None = None) -> Any:
     if threads:
         options.intra_op_num_threads = threads
     return ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+
+def onnx_runner(module: torch.nn.Module, example: torch.Tensor) -> Any:
+    """``module`` (one tensor in, one out) exported to ONNX at ``example``'s shape, in a
+    session with torch's thread count: a call that runs it on ``example`` (benchmarks)."""
+    import tempfile
+
+    from zoo.export.graphs import ExportSpec
+
+    spec = ExportSpec(module.eval(), (example,), ["x"], ["y"], {"x": {}})
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "module.onnx"
+        _onnx(spec, path, {"architecture": type(module).__name__})
+        session = onnx_session(path, threads=torch.get_num_threads())
+    feed = {"x": example.numpy()}
+    return lambda: session.run(None, feed)[0]

@@ -25,6 +25,7 @@ import torch
 from torch.utils.flop_counter import FlopCounterMode
 
 from zoo.data.images import ImageData
+from zoo.errors import ConfigError
 from zoo.inference.fast import bf16_is_fast, fast_copy
 from zoo.models._factory import create
 from zoo.models._registry import get_architecture
@@ -45,7 +46,12 @@ VARIANTS = {
     "fast": ("bf16", True, False),
     # the same, compiled: sample(fast="compile") / zoo sample --compile; train: + --compile
     "fast_compile": ("bf16", True, True),
+    # inference only: the generator exported by `zoo export` (ONNX, fp32) in onnxruntime on
+    # the CPU, as a user of the exported file runs it
+    "onnxruntime": ("fp32", False, False),
 }
+#: variants that time inference only (skipped for training)
+INFERENCE_ONLY = ("onnxruntime",)
 
 
 @dataclasses.dataclass
@@ -186,6 +192,12 @@ def _prepare_inference(architecture, config, batch, variant, device) -> Prepared
     model = build(architecture, config, device).eval()
     generator, z = model.task.benchmark_input(model, batch, device)
     flops = count_flops(lambda: generator(z)) / batch
+    if variant == "onnxruntime":
+        from zoo.export import onnx_runner
+
+        if device.type != "cpu":
+            raise ConfigError("the onnxruntime variant runs on the CPU; use --device cpu")
+        return Prepared(onnx_runner(generator, z.cpu()), batch, flops)
     if variant in ("fast", "fast_compile"):  # exactly the paths of sample() and translate()
         fast = fast_copy(generator, device, compile=variant == "fast_compile")
         zf = z.to(next(fast.parameters()).dtype)
@@ -218,6 +230,8 @@ def _prepare_inference(architecture, config, batch, variant, device) -> Prepared
 
 
 def _prepare_train(architecture, config, batch, variant, device) -> Prepared:
+    if variant in INFERENCE_ONLY:
+        raise ConfigError(f"{variant} times inference only; it has no training step")
     """Full training steps as the trainer runs them (D steps, G step, EMA); the images of a
     step are those the discriminator sees as real."""
     precision, channels_last, compiled = VARIANTS[variant]
@@ -331,6 +345,8 @@ def run(
         for kind in kinds:
             for batch in batches or [default_batch(arch)]:
                 names = ["baseline", *[v for v in variants if v != "baseline"]]
+                if kind == "train":
+                    names = [v for v in names if v not in INFERENCE_ONLY]
                 cfg = (config or {}).get(arch)
                 prepared = {v: prepare(kind, arch, cfg, batch, v, device) for v in names}
                 seconds = time_interleaved(
