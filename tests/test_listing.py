@@ -65,3 +65,19 @@ def test_zoo_info_of_an_architecture_lists_its_models():
     assert json.loads(r.stdout)["models"] == ["srgan-photos-x4", "srresnet-photos-x4"]
     r = run_zoo("info", "dcgan")
     assert "trained models: dcgan-mnist" in r.stdout
+
+
+def test_zoo_list_headline_agrees_with_each_task():
+    """`zoo list` picks metrics from zoo.constants.HEADLINE_METRICS (no torch needed); for
+    every catalog entry that is what its task's headline_metrics would pick."""
+    from zoo.constants import HEADLINE_METRICS
+    from zoo.models._registry import get_architecture
+
+    for entry in load_catalog().values():
+        task = get_architecture(entry.architecture).task
+        m = entry.metrics
+        assert [k for k in HEADLINE_METRICS if k in m][:3] == [
+            k for k in task.headline_metrics if k in m
+        ][:3], entry.name
+    for task in {get_architecture(a).task for a in zoo.list_architectures()}:
+        assert set(task.headline_metrics) <= set(HEADLINE_METRICS), task.name

@@ -40,3 +40,27 @@ WEIGHTS_FORMAT_VERSION = "1"
 ARCHITECTURES_GROUP = "zoo.architectures"
 CATALOGS_GROUP = "zoo.catalogs"
 DATASETS_GROUP = "zoo.datasets"
+
+#: image files the zoo reads
+IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
+
+#: the metrics `zoo list` shows first, in this order (the first three an entry has): every
+#: task's ``headline_metrics`` merged, so listing the catalog needs no architecture (nor
+#: torch) imported; tests/test_listing.py checks it agrees with each task
+HEADLINE_METRICS = (
+    "label_accuracy",
+    "intra_fid",
+    "foreground_iou",
+    "pixel_accuracy",
+    "boundary_f",
+    "psnr_y",
+    "ssim_y",
+    "bicubic_psnr_y",
+    "fid",
+    "psnr",
+    "ssim",
+    "label_kept_ab",
+    "label_kept_ba",
+    "precision",
+    "recall",
+)

@@ -10,6 +10,8 @@ import torch
 from PIL import Image
 from torchvision.utils import make_grid
 
+from zoo.constants import IMAGE_SUFFIXES  # noqa: F401  (re-exported: an older import path)
+
 
 def to_pil(images: torch.Tensor, nrow: int | None = None, padding: int = 2) -> Image.Image:
     """A grid of images in [0, 1], shape (N, C, H, W), as one PIL image."""
@@ -46,7 +48,6 @@ def save_gif(
 #: PIL modes that hold one channel
 GRAY_MODES = ("1", "L", "LA", "I", "I;16", "F")
 #: file endings read as images
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
 #: ITU-R 601 luma weights of R, G and B, as PIL's "L" conversion
 LUMA = (0.299, 0.587, 0.114)
 

@@ -33,7 +33,11 @@ COMMANDS = (
 )
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """The `zoo` parser. ``command``: give only that command its full options; the commands
+    whose options are costly to build (a module ``HELP``: they import torch) get their
+    one-line help, so that `zoo --help` and `zoo list` stay fast. None: every command in
+    full."""
     parser = argparse.ArgumentParser(
         prog="zoo",
         description="gan-zoo: trained GANs to load, sample, train and evaluate.",
@@ -41,7 +45,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
-        importlib.import_module(f"zoo.cli.{name.replace('-', '_')}").add_parser(sub)
+        module = importlib.import_module(f"zoo.cli.{name.replace('-', '_')}")
+        if command is None or name == command or not hasattr(module, "HELP"):
+            module.add_parser(sub)
+        else:
+            sub.add_parser(name, help=module.HELP, add_help=False)
     return parser
 
 
@@ -49,7 +57,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     from zoo.errors import ZooError
 
     argv = list(sys.argv[1:] if argv is None else argv)
-    args = build_parser().parse_args(argv)
+    command = next((a for a in argv if not a.startswith("-")), "")
+    args = build_parser(command if command in COMMANDS else "").parse_args(argv)
     args.argv = argv
     try:
         return args.func(args)

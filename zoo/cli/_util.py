@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from zoo.images import IMAGE_SUFFIXES
+from zoo.constants import IMAGE_SUFFIXES
 
 #: image formats the zoo writes
 OUTPUT_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp", ".bmp")

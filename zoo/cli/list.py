@@ -30,15 +30,16 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from fnmatch import fnmatchcase
 
+    from zoo.constants import HEADLINE_METRICS
     from zoo.models._catalog import catalog_errors, load_catalog
-    from zoo.models._factory import list_models
-    from zoo.models._registry import discover, list_tasks
+    from zoo.models._listing import list_models
 
-    if args.task is not None and args.task not in list_tasks():
-        from zoo.errors import ConfigError
-
-        raise ConfigError(f"unknown task {args.task!r}; valid: {', '.join(list_tasks())}")
     if args.architectures:
+        from zoo.errors import ConfigError
+        from zoo.models._registry import discover, list_tasks
+
+        if args.task is not None and args.task not in list_tasks():
+            raise ConfigError(f"unknown task {args.task!r}; valid: {', '.join(list_tasks())}")
         rows = [
             {
                 "name": i.name,
@@ -76,11 +77,9 @@ def run(args: argparse.Namespace) -> int:
     if not rows:
         print(f"zoo: no trained model matches {args.pattern!r}{_filters(args)}", file=sys.stderr)
         return 0
-    infos = discover()
     for r in rows:
-        m, info = r["metrics"], infos.get(r["architecture"])
-        headline = info.cls.task.headline_metrics if info is not None and info.cls else ()
-        shown = [k for k in headline if k in m][:3] or list(m)[:3]
+        m = r["metrics"]
+        shown = [k for k in HEADLINE_METRICS if k in m][:3] or list(m)[:3]
         r["metrics"] = ", ".join(f"{k}={m[k]:g}" for k in shown)
     print(table(rows, ["name", "architecture", "dataset", "metrics"]))
     return 0

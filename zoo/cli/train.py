@@ -15,13 +15,16 @@ from pathlib import Path
 
 from zoo.cli._util import assignment, device_name, non_negative_int, positive_int
 
+#: the one-line help `zoo --help` shows without building the options (which import torch)
+HELP = "train an architecture on a data set"
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     from zoo.tasks import BUILTIN_TASKS
 
     p = sub.add_parser(
         "train",
-        help="train an architecture on a data set",
+        help=HELP,
         description="Train ARCH into the run folder --out. Architecture config values go in "
         "--set KEY=VALUE (see `zoo info ARCH`). The folder gets run.json, "
         "checkpoint.safetensors, model.safetensors, log.jsonl and samples/*.png; --resume "

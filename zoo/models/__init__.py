@@ -7,10 +7,19 @@
 * ``_download`` / ``_publish``: Hugging Face Hub reads (cache, sha256) and writes (cards, push);
 * ``_factory``: ``create`` / ``load`` / ``list_models``, above all of these.
 
-The public names are re-exported by :mod:`zoo`; this package's ``__init__`` stays light so
-that lower layers (tasks, metrics) can import :mod:`zoo.models.base` without a cycle.
+The public names are re-exported by :mod:`zoo`; this package's ``__init__`` imports nothing,
+so that lower layers (tasks, metrics) can import :mod:`zoo.models.base` without a cycle and
+the catalog (``_catalog``) can be read without torch.
 """
 
-from zoo.models.base import GAN, LossOutput, OptimizerSpec
+from typing import Any
 
 __all__ = ["GAN", "LossOutput", "OptimizerSpec"]
+
+
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from zoo.models import base
+
+        return getattr(base, name)
+    raise AttributeError(f"module 'zoo.models' has no attribute {name!r}")

@@ -1,4 +1,4 @@
-"""The one resolver of a name to a model: ``create``, ``load``, ``list_models``.
+"""The one resolver of a name to a model: ``create``, ``load`` (and ``list_models``, re-exported).
 
 ``load`` reads, in this order: an existing path (a run or ``save_pretrained`` folder, or a
 zoo ``.safetensors`` file); ``hf-hub:org/name[@revision]``; a catalog name. Paths come first,
@@ -7,7 +7,6 @@ so a broken or shadowed catalog never stands between a user and their own files.
 
 from __future__ import annotations
 
-import fnmatch
 import json
 import os
 from pathlib import Path
@@ -16,7 +15,7 @@ from typing import Any
 import torch
 
 from zoo.constants import CONFIG_NAME, HUB_PREFIX, WEIGHTS_NAME
-from zoo.errors import ConfigError, PluginError, UnknownNameError, WeightsError
+from zoo.errors import ConfigError, PluginError, WeightsError
 from zoo.models._catalog import CatalogEntry, get_entry, load_catalog
 from zoo.models._download import (
     download,
@@ -25,38 +24,12 @@ from zoo.models._download import (
     parse_hub_id,
     read_repo_config,
 )
-from zoo.models._registry import discover, get_architecture, list_architectures, list_tasks
+from zoo.models._listing import list_models
+from zoo.models._registry import discover, get_architecture, list_architectures
 from zoo.models._weights import read_weights
 from zoo.models.base import GAN
 
 __all__ = ["create", "load", "load_weights_file", "list_models", "list_architectures"]
-
-
-def list_models(
-    pattern: str = "*", task: str | None = None, architecture: str | None = None
-) -> list[str]:
-    """Names of the trained models in the catalog, sorted, as timm lists its models.
-
-    ``pattern``: fnmatch wildcards (``"*-mnist"``, ``"cgan-*"``); ``task``: only models of
-    that task (``"conditional"``, ``"segmentation"`` ...); ``architecture``: only models of
-    that architecture. An unknown task or architecture is an error naming the valid ones.
-    """
-    infos = discover()
-    if task is not None and task not in list_tasks():
-        raise ConfigError(f"unknown task {task!r}; valid: {', '.join(list_tasks())}")
-    if architecture is not None and architecture not in infos:
-        raise UnknownNameError("architecture", architecture, list_architectures())
-    names = []
-    for name, entry in load_catalog().items():
-        if not fnmatch.fnmatchcase(name, pattern):
-            continue
-        if architecture is not None and entry.architecture != architecture:
-            continue
-        info = infos.get(entry.architecture)
-        if task is not None and (info is None or info.cls is None or info.cls.task.name != task):
-            continue
-        names.append(name)
-    return sorted(names)
 
 
 def create(architecture: str, **config: Any) -> GAN:

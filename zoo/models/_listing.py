@@ -1,0 +1,45 @@
+"""Finding models as timm users do: ``list_models(pattern, task, architecture)``.
+
+A plain listing reads the catalog alone (no architecture imported, so no torch: `zoo list`
+stays fast); filtering by task or architecture asks the registry.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+
+from zoo.errors import ConfigError, UnknownNameError
+from zoo.models._catalog import load_catalog
+
+__all__ = ["list_models"]
+
+
+def list_models(
+    pattern: str = "*", task: str | None = None, architecture: str | None = None
+) -> list[str]:
+    """Names of the trained models in the catalog, sorted, as timm lists its models.
+
+    ``pattern``: fnmatch wildcards (``"*-mnist"``, ``"cgan-*"``); ``task``: only models of
+    that task (``"conditional"``, ``"segmentation"`` ...); ``architecture``: only models of
+    that architecture. An unknown task or architecture is an error naming the valid ones.
+    """
+    names = [n for n in load_catalog() if fnmatch.fnmatchcase(n, pattern)]
+    if task is None and architecture is None:
+        return sorted(names)  # the catalog alone: no architecture (nor torch) imported
+    from zoo.models._registry import discover, list_architectures, list_tasks
+
+    infos = discover()
+    if task is not None and task not in list_tasks():
+        raise ConfigError(f"unknown task {task!r}; valid: {', '.join(list_tasks())}")
+    if architecture is not None and architecture not in infos:
+        raise UnknownNameError("architecture", architecture, list_architectures())
+    kept = []
+    for name in names:
+        entry = load_catalog()[name]
+        if architecture is not None and entry.architecture != architecture:
+            continue
+        info = infos.get(entry.architecture)
+        if task is not None and (info is None or info.cls is None or info.cls.task.name != task):
+            continue
+        kept.append(name)
+    return sorted(kept)
