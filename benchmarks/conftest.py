@@ -43,3 +43,13 @@ def peaks(device) -> dict[str, float]:
     from zoo.inference.bench import matmul_peaks
 
     return matmul_peaks(device)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def flushed_denormals():
+    """Every benchmark (baseline included) with denormals flushed, as `zoo bench` runs them
+    (zoo.inference.bench.flushed_denormals says why)."""
+    from zoo.inference.bench import flushed_denormals
+
+    with flushed_denormals():
+        yield

@@ -268,3 +268,47 @@ def test_the_fast_copy_packs_every_convolution_on_the_cpu():
     convs = [m for m in net.modules() if isinstance(m, torch.nn.Conv2d | torch.nn.ConvTranspose2d)]
     packed = [m for m in fast.modules() if isinstance(m, PackedConv)]
     assert len(packed) == len(convs) + 2  # + the two sub-pixel convolutions of 4-channel outputs
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["dcgan-mnist", "cgan-mnist", "pix2pix-mnist-repair", "srgan-photos-x4", "pix2pix-emoji-seg"],
+)
+def test_latency_calls_are_the_public_inference_of_each_task(name):
+    """What `zoo bench --latency` times: the model's own inference call, at the batch asked."""
+    from zoo.inference.latency import public_call
+
+    model = zoo.load(name)
+    for n in (1, 3):
+        out = public_call(model, n)()
+        assert len(out) == n
+        if model.task.inference_method == "upscale":
+            _, x = model.task.benchmark_input(model, n, model.device)
+            assert out.shape[-1] == x.shape[-1] * model.config.scale
+
+
+def test_zoo_bench_latency_reports_batch_one_beside_throughput(tmp_path):
+    import json
+
+    from .conftest import run_zoo
+
+    out = tmp_path / "latency.json"
+    r = run_zoo("bench", "--latency", "dcgan-mnist", "--quick", "--json", out)
+    assert "BATCH 1 P50 MS" in r.stdout
+    (row,) = json.loads(out.read_text())["latency"]
+    assert row["name"] == "dcgan-mnist" and row["throughput_batch"] == 64
+    assert row["p95_ms"] >= row["p50_ms"] > 0 and row["first_call_ms"] > 0
+    assert row["ratio"] == pytest.approx(row["p50_ms"] / row["per_image_ms"])
+
+
+def test_benchmarks_flush_denormals_and_restore_the_default():
+    """Every benchmark row runs with denormals flushed (random networks underflow into them);
+    the user's setting is torch's default again afterwards."""
+    from zoo.inference.bench import flushed_denormals
+
+    tiny = torch.tensor([1e-39])  # a denormal float32
+    if not torch.set_flush_denormal(False):
+        pytest.skip("this CPU cannot flush denormals (no SSE3)")
+    with flushed_denormals():
+        assert (tiny * 0.5).item() == 0.0
+    assert (tiny * 0.5).item() != 0.0

@@ -71,6 +71,15 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="add a column against a saved --json run",
     )
     p.add_argument("--quick", action="store_true", help="one timed call each (smoke test)")
+    p.add_argument(
+        "--latency",
+        nargs="*",
+        metavar="MODEL",
+        default=None,
+        help="instead: latency of trained models' inference calls (default: every catalog "
+        "model) at batch 1 (p50, p95) beside the per-image time at a throughput batch, and "
+        "the first call apart",
+    )
     p.set_defaults(func=run)
 
 
@@ -83,6 +92,8 @@ def run(args: argparse.Namespace) -> int:
     from zoo.train.config import resolve_device
 
     device = resolve_device(args.device)
+    if args.latency is not None:
+        return _latency(args, device)
     archs = args.architectures or list_architectures()
     for arch in archs:
         get_architecture(arch)  # a clear error for unknown or broken names, before measuring
@@ -132,6 +143,37 @@ def run(args: argparse.Namespace) -> int:
     plan = fast_path_plan(device)
     print("fast path: " + "; ".join(f"{k}: {v}" for k, v in plan.items() if k != "device"))
     print(table(lines, columns))
+    return 0
+
+
+def _latency(args: argparse.Namespace, device) -> int:
+    from zoo.inference.latency import measure
+    from zoo.models._catalog import get_entry
+    from zoo.models._listing import list_models
+
+    names = args.latency or list_models()
+    for name in names:
+        get_entry(name)  # a clear error for an unknown name, before measuring
+    results = [measure(n, calls=8 if args.quick else 40, device=str(device)) for n in names]
+    rows = [r.row() for r in results]
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps({"device": _device_name(device), "latency": rows}, indent=2)
+        )
+    print(f"device: {_device_name(device)}")
+    lines = [
+        {
+            "model": r["name"],
+            "task": r["task"],
+            "first call ms": f"{r['first_call_ms']:.1f}",
+            "batch 1 p50 ms": f"{r['p50_ms']:.2f}",
+            "p95 ms": f"{r['p95_ms']:.2f}",
+            "per image ms": f"{r['per_image_ms']:.2f} (batch {r['throughput_batch']})",
+            "p50 / per image": f"{r['ratio']:.2f}x",
+        }
+        for r in rows
+    ]
+    print(table(lines, list(lines[0])))
     return 0
 
 
