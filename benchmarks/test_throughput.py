@@ -9,9 +9,12 @@ image and the fraction of the matmul peak measured in this run.
     python -m pytest benchmarks --smoke            # every benchmark once (CI)
 """
 
+import functools
+
 import pytest
 
 from zoo.inference import bench
+from zoo.inference.memory import peak_memory
 from zoo.models._registry import list_architectures
 
 VARIANTS = [
@@ -41,7 +44,12 @@ def test_throughput(benchmark, architecture, kind, variant, device, batch_option
     if smoke:  # every code path once, quickly: small batches, narrow image-to-image networks
         batch = min(batch, 2)
         config = bench.smoke_config(architecture)
-    prepared = bench.prepare(kind, architecture, config, batch, variant, device)
+    prepared, memory = peak_memory(
+        functools.partial(
+            bench.prepare_and_call, kind, architecture, config, batch, variant, device
+        ),
+        device,
+    )
 
     def call():
         prepared.call()
@@ -58,5 +66,6 @@ def test_throughput(benchmark, architecture, kind, variant, device, batch_option
         images_per_s=images_per_s,
         flops_per_image=prepared.flops_per_image,
         peak_fraction=bench.peak_fraction(prepared.flops_per_image, images_per_s, variant, peaks),
+        peak_memory_mb=memory,
     )
     assert images_per_s > 0

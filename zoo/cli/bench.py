@@ -88,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
 
     from zoo.inference import bench
     from zoo.inference.fast import fast_path_plan
+    from zoo.inference.memory import describe
     from zoo.models._registry import get_architecture, list_architectures
     from zoo.train.config import resolve_device
 
@@ -124,6 +125,7 @@ def run(args: argparse.Namespace) -> int:
             "vs baseline": f"{r['speedup']:.2f}x",
             "MFLOP/img": _number(r["flops_per_image"] / 1e6),
             "% peak": _number(100 * r["peak_fraction"]),
+            "peak MiB": describe(r["peak_memory_mb"]),
         }
         key = (r["architecture"], r["kind"], r["variant"], r["batch"])
         if key in previous:
@@ -138,6 +140,7 @@ def run(args: argparse.Namespace) -> int:
         "vs baseline",
         "MFLOP/img",
         "% peak",
+        "peak MiB",
     ] + (["vs saved"] if previous else [])
     print(f"device: {_device_name(device)}")
     plan = fast_path_plan(device)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import statistics
 import time
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from torch.utils.flop_counter import FlopCounterMode
 from zoo.data.images import ImageData
 from zoo.errors import ConfigError
 from zoo.inference.fast import bf16_is_fast, fast_copy
+from zoo.inference.memory import peak_memory
 from zoo.models._factory import create
 from zoo.models._registry import get_architecture
 from zoo.models.base import GAN
@@ -66,6 +68,9 @@ class Result:
     flops_per_image: float
     peak_fraction: float | None = None
     speedup: float | None = None  # vs the baseline of the same architecture, kind and batch
+    #: MiB beyond what was in use before: building the variant (its copies and caches) and
+    #: one call; resident memory on the CPU, allocated memory on CUDA (None: not measurable)
+    peak_memory_mb: float | None = None
 
     def row(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -173,6 +178,21 @@ def prepare(
     if kind == "train":
         return _prepare_train(architecture, config, batch, variant, device)
     raise ValueError(f"kind={kind!r}; choose 'inference' or 'train'")
+
+
+def prepare_and_call(
+    kind: str,
+    architecture: str,
+    config: dict[str, Any] | None,
+    batch: int,
+    variant: str,
+    device: torch.device,
+) -> Prepared:
+    """:func:`prepare`, then one call (what the first call builds counts as its memory)."""
+    prepared = prepare(kind, architecture, config, batch, variant, device)
+    prepared.call()
+    synchronize(device)
+    return prepared
 
 
 def default_batch(architecture: str) -> int:
@@ -366,7 +386,10 @@ def _run(architectures, device, batches, variants, kinds, config, **timing) -> l
                 if kind == "train":
                     names = [v for v in names if v not in INFERENCE_ONLY]
                 cfg = (config or {}).get(arch)
-                prepared = {v: prepare(kind, arch, cfg, batch, v, device) for v in names}
+                prepared, memory = {}, {}
+                for v in names:  # one at a time, so that each one's memory is its own
+                    build = functools.partial(prepare_and_call, kind, arch, cfg, batch, v, device)
+                    prepared[v], memory[v] = peak_memory(build, device)
                 seconds = time_interleaved(
                     {v: p.call for v, p in prepared.items()}, device, **timing
                 )
@@ -383,6 +406,7 @@ def _run(architectures, device, batches, variants, kinds, config, **timing) -> l
                         p.flops_per_image,
                     )
                     r.speedup = seconds["baseline"] / seconds[v]
+                    r.peak_memory_mb = memory[v]
                     r.peak_fraction = peak_fraction(r.flops_per_image, r.images_per_s, v, peaks)
                     results.append(r)
                 del prepared
