@@ -312,3 +312,22 @@ def test_benchmarks_flush_denormals_and_restore_the_default():
     with flushed_denormals():
         assert (tiny * 0.5).item() == 0.0
     assert (tiny * 0.5).item() != 0.0
+
+
+def test_peak_memory_counts_what_the_work_holds_and_not_what_was_there():
+    from zoo.inference.memory import peak_memory
+
+    cpu = torch.device("cpu")
+    held = torch.ones(64 * 2**20 // 4)  # 64 MiB in use before: not counted
+    result, none = peak_memory(lambda: 1 + 1, cpu)
+    if none is None:
+        pytest.skip("no VmHWM / clear_refs on this platform")
+    assert result == 2 and none < 16
+
+    def allocate():
+        big = torch.ones(256 * 2**20 // 4)  # 256 MiB, freed before returning
+        return float(big[0])
+
+    _, used = peak_memory(allocate, cpu)
+    assert 240 < used < 400, used
+    del held
