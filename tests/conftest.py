@@ -6,6 +6,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
@@ -67,3 +68,33 @@ def catalog_plugin(root: Path, name: str, entry: dict) -> dict:
         "def path():\n    return Path(__file__).with_name('hubcat.yaml')\n"
     )
     return {"PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
+
+
+def reference(model, inputs):
+    """The model's own inference call, exact fp32, on the same inputs as the file."""
+    task = model.task.name
+    with torch.no_grad():
+        if task == "unconditional":
+            return model.sample(latents=inputs[0], fast=False)
+        if task == "conditional":
+            return model.sample(latents=inputs[0], labels=inputs[1], fast=False)
+        if task == "segmentation":
+            return model.segment(inputs[0], probabilities=True, fast=False)
+        return model.translate(inputs[0], fast=False)
+
+
+def inputs_for(model, side: int | None = None) -> tuple[torch.Tensor, ...]:
+    """A batch of 3 (exports trace with 2): latent codes (and labels), or images of an odd
+    size (``side`` high, ``side`` + 7 wide)."""
+    gen = torch.Generator().manual_seed(1)
+    if model.task.name in ("unconditional", "conditional"):
+        z = torch.randn(3, model.latent_dim, generator=gen)
+        return (
+            (z, torch.tensor([0, 1, model.num_classes - 1]))
+            if hasattr(model, "num_classes")
+            else (z,)
+        )
+    c = model.config
+    channels = getattr(c, "input_nc", getattr(c, "channels", 3))
+    side = side or max(c.image_size // getattr(c, "scale", 1), 16) + 5
+    return (torch.rand(3, channels, side, side + 7, generator=gen),)

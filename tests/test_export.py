@@ -14,39 +14,10 @@ import zoo
 from zoo.export import check, export, onnx_session
 from zoo.models._catalog import load_catalog
 
-from .conftest import REPO, catalog_plugin, run_zoo
+from .conftest import REPO, catalog_plugin, inputs_for, reference, run_zoo
 
 pytest.importorskip("onnxruntime", reason="pip install 'gan-zoo[export]'")
 TOL = 1e-4
-
-
-def reference(model, inputs):
-    """The model's own inference call, exact fp32, on the same inputs as the file."""
-    task = model.task.name
-    with torch.no_grad():
-        if task == "unconditional":
-            return model.sample(latents=inputs[0], fast=False)
-        if task == "conditional":
-            return model.sample(latents=inputs[0], labels=inputs[1], fast=False)
-        if task == "segmentation":
-            return model.segment(inputs[0], probabilities=True, fast=False)
-        return model.translate(inputs[0], fast=False)
-
-
-def inputs_for(model, side: int | None = None) -> tuple[torch.Tensor, ...]:
-    """A batch of 3 (the file was traced with 2): codes, or images of an odd size."""
-    gen = torch.Generator().manual_seed(1)
-    if model.task.name in ("unconditional", "conditional"):
-        z = torch.randn(3, model.latent_dim, generator=gen)
-        return (
-            (z, torch.tensor([0, 1, model.num_classes - 1]))
-            if hasattr(model, "num_classes")
-            else (z,)
-        )
-    c = model.config
-    channels = getattr(c, "input_nc", getattr(c, "channels", 3))
-    side = side or max(c.image_size // getattr(c, "scale", 1), 16) + 5
-    return (torch.rand(3, channels, side, side + 7, generator=gen),)
 
 
 def run_onnx(path, inputs):

