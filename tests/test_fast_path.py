@@ -331,3 +331,14 @@ def test_peak_memory_counts_what_the_work_holds_and_not_what_was_there():
     _, used = peak_memory(allocate, cpu)
     assert 240 < used < 400, used
     del held
+
+
+def test_compiled_fast_path_takes_one_batch_size_after_another():
+    """fast="compile" compiles per input shape: after batch 1, another batch used to make a
+    dynamic recompile that failed inside inductor (pix2pix's fused leaky-ReLU lowering), as
+    when `zoo translate --compile` ends a folder on a smaller chunk."""
+    model = zoo.load("pix2pix-mnist-repair")
+    for n in (1, 3):
+        x = torch.rand(n, 1, 28, 28, generator=torch.Generator().manual_seed(n))
+        got = model.translate(x, fast="compile")
+        assert (got - model.translate(x, fast=False)).abs().max().item() <= FAST_TOLERANCE

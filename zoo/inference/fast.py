@@ -353,11 +353,13 @@ class _FrozenCompiled(nn.Module):
     """``torch.compile`` with inductor's freezing, which treats the weights as constants
     (BatchNorm folding, pre-packed oneDNN weights on the CPU). The freezing flag has to be set
     while compiling, which happens at the first call of each new input shape; passing it in
-    ``torch.compile(options=...)`` does not reach that pass in torch 2.14."""
+    ``torch.compile(options=...)`` does not reach that pass in torch 2.14. Shapes are
+    static (one compile per input shape): a dynamic recompile, after a call at batch 1 then
+    another batch, failed inside inductor's fused leaky-ReLU lowering on pix2pix."""
 
     def __init__(self, module: nn.Module) -> None:
         super().__init__()
-        self.compiled = torch.compile(module)
+        self.compiled = torch.compile(module, dynamic=False)  # see the class docstring
 
     def forward(self, *args: Any) -> Any:
         import torch._inductor.config as inductor_config
