@@ -342,3 +342,24 @@ def test_compiled_fast_path_takes_one_batch_size_after_another():
         x = torch.rand(n, 1, 28, 28, generator=torch.Generator().manual_seed(n))
         got = model.translate(x, fast="compile")
         assert (got - model.translate(x, fast=False)).abs().max().item() <= FAST_TOLERANCE
+
+
+def test_peak_memory_still_counts_after_bigger_work_was_freed():
+    """Memory freed in the middle of the heap stays resident and would hide the next
+    allocation (a benchmark row after a bigger one read 0 MiB): it is handed back first, so
+    the second measurement sees its own 128 MiB."""
+    from zoo.inference.memory import peak_memory
+
+    cpu = torch.device("cpu")
+    pins = []
+
+    def allocate(mib):
+        chunks = [torch.ones(2**14) for _ in range(16 * mib)]  # 64 KiB pieces: on the heap
+        pins.append(torch.ones(2**14))  # kept: the freed pieces lie below it, not at the top
+        return len(chunks)
+
+    _, first = peak_memory(lambda: allocate(512), cpu)
+    if first is None:
+        pytest.skip("no VmHWM / clear_refs on this platform")
+    _, second = peak_memory(lambda: allocate(128), cpu)
+    assert 110 < second < 250, (first, second)

@@ -1,9 +1,12 @@
 """Peak memory of a piece of work, beyond what was in use before it: resident memory on the
-CPU (Linux's high-water mark ``VmHWM``, reset through ``/proc/self/clear_refs``) and
-allocated memory on CUDA (``torch.cuda.max_memory_allocated``). Elsewhere: None."""
+CPU (Linux's high-water mark ``VmHWM``, reset through ``/proc/self/clear_refs``, after freed
+memory is handed back with ``malloc_trim``) and allocated memory on CUDA
+(``torch.cuda.max_memory_allocated``). Elsewhere: None."""
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import gc
 import re
 from collections.abc import Callable
@@ -23,6 +26,14 @@ def _status_kib(field: str) -> int | None:
     except OSError:
         return None
     return int(match.group(1)) if match else None
+
+
+def _release_free_memory() -> None:
+    """Hand memory that earlier work freed back to the system (glibc's ``malloc_trim``), so
+    that what the next piece of work allocates shows in the resident size again instead of
+    reusing pages that are already resident."""
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: nothing to do
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
 
 
 def _reset_high_water_mark() -> bool:
@@ -45,6 +56,7 @@ def peak_memory(fn: Callable[[], T], device: torch.device) -> tuple[T, float | N
         result = fn()
         torch.cuda.synchronize(device)
         return result, (torch.cuda.max_memory_allocated(device) - before) / MIB
+    _release_free_memory()
     before = _status_kib("VmRSS")
     if before is None or not _reset_high_water_mark():
         return fn(), None
