@@ -68,7 +68,7 @@ class Result:
     flops_per_image: float
     peak_fraction: float | None = None
     speedup: float | None = None  # vs the baseline of the same architecture, kind and batch
-    #: MiB beyond what was in use before: building the variant (its copies and caches) and
+    #: MiB beyond what was in use before: building the variant (its model, copies, caches) and
     #: one call; resident memory on the CPU, allocated memory on CUDA (None: not measurable)
     peak_memory_mb: float | None = None
 
