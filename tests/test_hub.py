@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -229,6 +230,7 @@ def test_push_a_run_folder_with_eval_metrics(hub, tmp_path):
         "class_balance",
     }
     assert card.data.training_command.startswith("zoo train vanilla")
+    assert re.search(r"\n\d+ s, 2 steps, cpu\.\n", card.text), card.text  # time, steps, device
     pushed = subprocess.run(
         ["git", "-C", str(hub.repo_path("zoo-test/run")), "show", f"{sha}:model.safetensors"],
         capture_output=True,

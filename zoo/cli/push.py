@@ -59,6 +59,12 @@ def run(args: argparse.Namespace) -> int:
         info = read_run_info(source_path) if source_path.is_dir() else None
         if info is not None:
             card.update(dataset=info.get("data"), training_command=info.get("command"))
+            facts = {
+                "time_s": info.get("train_time_s"),
+                "steps": info.get("step"),
+                "device": info.get("device"),
+            }
+            card["training"] = {k: v for k, v in facts.items() if v is not None}
         if args.eval:
             data = eval_data(model, str(args.source), None, None)
             card["metrics"] = model.task.evaluate(model, data, progress=True)["metrics"]

@@ -245,7 +245,8 @@ def _protocol_text(model: GAN, protocol: dict[str, Any]) -> str:
 def _training_text(command: str, training: dict[str, Any]) -> str:
     facts = []
     if "time_s" in training:
-        facts.append(f"{training['time_s'] / 60:.0f} min")
+        seconds = float(training["time_s"])
+        facts.append(f"{seconds / 60:.0f} min" if seconds >= 120 else f"{seconds:.0f} s")
     if "steps" in training:
         facts.append(f"{training['steps']} steps")
     if "device" in training:
