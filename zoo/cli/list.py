@@ -35,11 +35,10 @@ def run(args: argparse.Namespace) -> int:
     from zoo.models._listing import list_models
 
     if args.architectures:
-        from zoo.errors import ConfigError
-        from zoo.models._registry import discover, list_tasks
+        from zoo.models._registry import check_task, discover
 
-        if args.task is not None and args.task not in list_tasks():
-            raise ConfigError(f"unknown task {args.task!r}; valid: {', '.join(list_tasks())}")
+        if args.task is not None:
+            check_task(args.task)
         rows = [
             {
                 "name": i.name,

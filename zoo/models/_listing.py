@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import fnmatch
 
-from zoo.errors import ConfigError, UnknownNameError
+from zoo.errors import UnknownNameError
 from zoo.models._catalog import load_catalog
 
 __all__ = ["list_models"]
@@ -26,11 +26,11 @@ def list_models(
     names = [n for n in load_catalog() if fnmatch.fnmatchcase(n, pattern)]
     if task is None and architecture is None:
         return sorted(names)  # the catalog alone: no architecture (nor torch) imported
-    from zoo.models._registry import discover, list_architectures, list_tasks
+    from zoo.models._registry import check_task, discover, list_architectures
 
     infos = discover()
-    if task is not None and task not in list_tasks():
-        raise ConfigError(f"unknown task {task!r}; valid: {', '.join(list_tasks())}")
+    if task is not None:
+        check_task(task)
     if architecture is not None and architecture not in infos:
         raise UnknownNameError("architecture", architecture, list_architectures())
     kept = []

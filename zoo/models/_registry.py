@@ -16,7 +16,7 @@ import traceback
 from importlib.metadata import EntryPoint, entry_points
 
 from zoo.constants import ARCHITECTURES_GROUP
-from zoo.errors import PluginError, UnknownNameError
+from zoo.errors import ConfigError, PluginError, UnknownNameError
 from zoo.models.base import GAN
 from zoo.tasks import BUILTIN_TASKS, Task
 
@@ -120,6 +120,12 @@ def list_architectures(pattern: str = "*", include_broken: bool = False) -> list
 def list_tasks() -> list[str]:
     """Names of the tasks of the installed architectures, sorted."""
     return sorted({i.cls.task.name for i in discover().values() if i.cls is not None})
+
+
+def check_task(name: str) -> None:
+    """A clear error if no installed architecture has the task ``name``."""
+    if name not in list_tasks():
+        raise ConfigError(f"unknown task {name!r}; valid: {', '.join(list_tasks())}")
 
 
 def get_architecture(name: str) -> type[GAN]:
