@@ -21,6 +21,9 @@ LOG_NAME = "log.jsonl"
 #: evaluation during training (JSON lines) and its curve
 EVAL_LOG_NAME = "eval.jsonl"
 EVAL_PLOT_NAME = "eval.png"
+#: --keep-best: the inference weights of the best evaluation, and which it was
+BEST_WEIGHTS_NAME = "best.safetensors"
+BEST_INFO_NAME = "best.json"
 #: sample grids written while training
 SAMPLES_DIR = "samples"
 #: a published model's card and sample grid

@@ -51,6 +51,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--plot", type=Path, metavar="PNG", help="plot the class histogram")
     p.add_argument(
+        "--nearest",
+        type=Path,
+        metavar="PNG",
+        help="generators measured on a held-out split: draw the 16 samples nearest to a "
+        "training image (top row) above those training images",
+    )
+    p.add_argument(
         "--samples", type=positive_int, default=1000, help="number of samples (default 1000)"
     )
     p.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default 0)")
@@ -74,8 +81,10 @@ def eval_data(model, name: str, entry, given: str | None) -> str:
         return entry.eval["data"]
     info = read_run_info(name) if Path(name).is_dir() else None
     source = (info or {}).get("data_source")
-    if source:  # trained on a split ("mnist:train"): measured as the task measures that data
-        source = split_source(source)[0]
+    if source:  # trained on a split ("mnist:train"): measured on what it held out
+        source, split = split_source(source)
+        if split == "train" and is_source(source) and model.task.name == "unconditional":
+            return f"{source}:test"
     default = model.task.default_eval_data()
     own_folder = model.task.evaluates_training_folder and Path(str(source)).is_dir()
     if source and (default is None or is_source(source) or own_folder):
@@ -85,6 +94,25 @@ def eval_data(model, name: str, entry, given: str | None) -> str:
             f"zoo eval {name}: give --data (the test data: a built-in set or a folder)"
         )
     return default
+
+
+def draw_nearest(model, args: argparse.Namespace, data: str, result: dict) -> None:
+    """The samples nearest to a training image above those images (``--nearest``)."""
+    from zoo.errors import ConfigError
+    from zoo.images import save_grid
+    from zoo.metrics.generation import real_images, source_extractor, split_of
+    from zoo.metrics.memorisation import nearest_training_images
+
+    name, split = split_of(data)
+    if "memorisation" not in result:
+        raise ConfigError(
+            f"--nearest needs a generator measured on a held-out split (--data {name}:test)"
+        )
+    samples = model.sample(args.samples, seed=args.seed, fast=False).cpu()
+    pairs = nearest_training_images(
+        samples, real_images(f"{name}:train"), source_extractor(data), 16
+    )
+    save_grid(pairs, args.nearest, 16)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -114,6 +142,8 @@ def run(args: argparse.Namespace) -> int:
         plot_class_histogram(
             hist, args.plot, f"{args.name}: {covered} of {len(hist)} classes covered"
         )
+    if args.nearest:
+        draw_nearest(model, args, data, result)
     if args.json:
         print_json(result)
         return 0
@@ -124,6 +154,10 @@ def run(args: argparse.Namespace) -> int:
         columns.append("catalog")
         for row in rows:
             row["catalog"] = f"{entry.metrics.get(row['metric'], float('nan')):g}"
+    if "train_metrics" in result:
+        columns.append("vs train")
+        for row in rows:
+            row["vs train"] = f"{result['train_metrics'].get(row['metric'], float('nan')):g}"
     for label, figures in result.get("references", {}).items():
         column = {"real_vs_real": "real vs real", "untrained": "untrained"}[label]
         columns.append(column)
@@ -138,6 +172,15 @@ def run(args: argparse.Namespace) -> int:
         print(f"{note} the catalog entry {args.name!r} (relative tolerance {cat['tolerance']})")
     if "references" in result:
         print(model.task.references_note(data))
+    if "memorisation" in result:
+        m = result["memorisation"]
+        print(
+            f"memorisation: {m['near_copies']} of {result['samples']} samples nearer to a "
+            "training image than any held-out real image comes; "
+            f"median distance to the nearest training image {m['nn_train_median']:g}, "
+            f"{m['nn_ratio']:g}x that of held-out real images (1: as new as unseen digits; "
+            "toward 0: copies)"
+        )
     if "per_class" in result:
         rows = [
             {"class": name, **{k: f"{v:g}" for k, v in figures.items()}}

@@ -86,8 +86,10 @@ def add_train_config_arguments(group: argparse._ArgumentGroup) -> None:
             kwargs: dict = {
                 "dest": f.name,
                 "default": default,
-                "help": f"{help} (default {default})",
+                "help": f"{help} (default {default})" if default != "" else help,
             }
+            if meta.get("metavar"):
+                kwargs["metavar"] = meta["metavar"]
             if meta.get("choices"):
                 kwargs["choices"] = meta["choices"]
             elif hint is int:

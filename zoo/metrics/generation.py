@@ -13,6 +13,11 @@ the source's extractor (``mnist``: the zoo's MNIST classifier):
 
 Every report can carry its floor and ceiling (:func:`references`): the same metrics for two
 halves of the real images, and for an untrained generator of the same architecture and config.
+
+``data`` may name a split (``mnist:test``: the 1,000 digits held out of ``mnist:train``).
+Measured against held-out images, the report adds ``train_metrics`` (the same metrics against
+the training split) and ``memorisation`` (:mod:`zoo.metrics.memorisation`), and its
+real-vs-real floor is as many training images as samples against the held-out ones.
 """
 
 from __future__ import annotations
@@ -63,15 +68,22 @@ def class_report(
     return metrics, hist.tolist()
 
 
+def split_of(data: str) -> tuple[str, str]:
+    """``"mnist:test"`` -> ("mnist", "test"); a source without a split -> (name, "all")."""
+    name, sep, split = data.rpartition(":")
+    return (name, split) if sep else (data, "all")
+
+
 def real_images(data: str = "mnist") -> torch.Tensor:
-    """Every real image of the data source ``data`` as floats in [0, 1]."""
-    images, _ = get_source(data, "images").load("all")
+    """The real images of the data source ``data`` (all, or the split it names) in [0, 1]."""
+    name, split = split_of(data)
+    images, _ = get_source(name, "images").load(split)
     return images.float().div(255)
 
 
 def source_extractor(data: str) -> str:
     """The feature extractor that measures the images of ``data``."""
-    source = get_source(data)
+    source = get_source(split_of(data)[0])
     if not source.features:
         raise ConfigError(
             f"no feature extractor knows the images of {data!r}; give --features "
@@ -100,14 +112,22 @@ def image_metrics(
     return result
 
 
-@functools.lru_cache(maxsize=4)
-def real_vs_real(data: str = "mnist") -> dict:
-    """The ceiling: one random half of the real images against the other (seed 0)."""
-    images = real_images(data)
-    order = torch.randperm(len(images), generator=torch.Generator().manual_seed(0))
-    half = len(images) // 2
+@functools.lru_cache(maxsize=8)
+def real_vs_real(data: str = "mnist", samples: int = 1000) -> dict:
+    """The ceiling: one random half of the real images against the other (seed 0); for a
+    held-out split, ``samples`` random training images against the held-out ones."""
     extractor = source_extractor(data)
     classifier = extractor if extractor in CLASSIFIERS else None
+    name, split = split_of(data)
+    order_seed = torch.Generator().manual_seed(0)
+    if split == "test":
+        train, held_out = real_images(f"{name}:train"), real_images(data)
+        order = torch.randperm(len(train), generator=order_seed)[:samples]
+        result = image_metrics(train[order], held_out, False, extractor, classifier)
+        return result["metrics"]
+    images = real_images(data)
+    order = torch.randperm(len(images), generator=order_seed)
+    half = len(images) // 2
     return image_metrics(images[order[:half]], images[order[half:]], False, extractor, classifier)[
         "metrics"
     ]
@@ -118,8 +138,8 @@ def references(model: GAN, samples: int = 1000, seed: int = 0, data: str = "mnis
     its architecture and config (initialised with torch seed 0), measured the same way."""
     torch.manual_seed(0)
     untrained = type(model)(model.config).eval()
-    floor = evaluate(untrained, samples, seed, progress=False, data=data)["metrics"]
-    return {"real_vs_real": real_vs_real(data), "untrained": floor}
+    floor = evaluate(untrained, samples, seed, progress=False, data=data, held_out=False)
+    return {"real_vs_real": real_vs_real(data, samples), "untrained": floor["metrics"]}
 
 
 def evaluate(
@@ -129,15 +149,29 @@ def evaluate(
     progress: bool = True,
     features: str | None = None,
     data: str = "mnist",
+    held_out: bool = True,
 ) -> dict:
     """Draw ``samples`` images with ``seed`` (exact fp32) and measure them against the real
-    images of ``data``, with ``features`` (default: the source's extractor)."""
+    images of ``data``, with ``features`` (default: the source's extractor). Against a
+    held-out split (``mnist:test``), and with ``held_out``, also against the training split
+    and for memorisation (see the module doc)."""
     if samples < 20:
         raise ConfigError(f"--samples={samples}: use at least 20 (the catalog uses 1000)")
     extractor = source_extractor(data)
     images = model.sample(samples, seed=seed, fast=False).cpu()  # exact: same everywhere
     classifier = extractor if extractor in CLASSIFIERS else None
-    result = image_metrics(images, real_images(data), progress, features or extractor, classifier)
+    real = real_images(data)
+    result = image_metrics(images, real, progress, features or extractor, classifier)
+    name, split = split_of(data)
+    if split == "test" and held_out:
+        from zoo.metrics.memorisation import memorisation
+
+        train = real_images(f"{name}:train")
+        result["train_metrics"] = image_metrics(
+            images, train, progress, features or extractor, None
+        )["metrics"]
+        if extractor in CLASSIFIERS:
+            result["memorisation"] = memorisation(images, train, real, extractor)
     result["seed"] = seed
     result["data"] = data
     return result

@@ -104,6 +104,15 @@ class GAN(nn.Module):
     def generator_loss(self, batch: Any) -> LossOutput:
         raise NotImplementedError
 
+    def real_scores(self, batch: Any) -> tuple[torch.Tensor, torch.Tensor]:
+        """The real images of ``batch`` (a leaf that requires grad) and the discriminator's
+        scores of them: what the trainer's R1 penalty differentiates and ADA's controller
+        reads. Generator base classes define it for a ``discriminator`` that scores images."""
+        raise NotImplementedError(
+            f"{self.architecture or type(self).__name__} does not define real_scores(batch), "
+            "which R1 (--r1-gamma) and ADA (--ada-target) need"
+        )
+
     def preview(self, data: Any, n: int, seed: int) -> tuple[torch.Tensor, int | None]:
         """Images in [0, 1] for the trainer's sample grids, and the grid's row length:
         what the task shows (samples; or input, translation and target rows). ``data`` is

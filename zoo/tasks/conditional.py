@@ -269,6 +269,12 @@ class ConditionalGAN(LatentCodes, GAN):
     task: ClassVar[Task] = CONDITIONAL
     Config: ClassVar[type[ArchConfig]] = ConditionalConfig
 
+    def real_scores(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        """A projection discriminator's ``discriminator(images, labels)`` scores of the reals
+        (an auxiliary-classifier GAN overrides it)."""
+        real = batch["images"].detach().requires_grad_(True)
+        return real, self.discriminator(real, batch["labels"])  # type: ignore[operator]
+
     @property
     def num_classes(self) -> int:
         return self.config.num_classes  # type: ignore[attr-defined]

@@ -64,9 +64,9 @@ class Unconditional(Task):
     def evaluator(self, data: str, samples: int):
         """`zoo train --eval-every`: checked before training starts, so that data no
         extractor knows (a folder of images) fails at once, not at the first evaluation.
-        Samples are measured against all real images of the source, whichever split trains."""
-        data = split_source(data)[0]
-        if not is_source(data):
+        Samples are measured against the images it trains on (a split's, or all), so that
+        ``--keep-best`` never sees held-out images."""
+        if not is_source(split_source(data)[0]):
             raise ConfigError(
                 f"--eval-every measures samples against the real images of a registered data "
                 f"source; {data!r} is not one ({', '.join(list_sources('images'))})"
@@ -76,6 +76,17 @@ class Unconditional(Task):
 
     def default_eval_data(self) -> str:
         return "mnist"
+
+    def references_note(self, data: str) -> str:
+        if generation.split_of(data)[1] != "test":
+            return super().references_note(data)
+        name = generation.split_of(data)[0]
+        return (
+            f"held-out protocol: samples against the real images of {data}, which training "
+            f"never saw ('vs train': against {name}:train); real vs real: as many random "
+            f"images of {name}:train against {data}; untrained: the same architecture and "
+            "config, randomly initialised"
+        )
 
     def preview(self, model: GAN, data: Any, n: int, seed: int) -> tuple[torch.Tensor, None]:
         return model.sample(n, seed=seed), None  # type: ignore[attr-defined]
@@ -140,6 +151,10 @@ class UnconditionalGAN(LatentCodes, GAN):
     ``self.latent_dim``)."""
 
     task: ClassVar[Task] = UNCONDITIONAL
+
+    def real_scores(self, batch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        real = batch.detach().requires_grad_(True)
+        return real, self.discriminator(real)  # type: ignore[operator]
 
     def sample(
         self,

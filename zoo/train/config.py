@@ -13,9 +13,12 @@ from typing import Any
 import torch
 
 from zoo.errors import ConfigError
+from zoo.train.augment import parse_policy
 
 PRECISIONS = ("fp32", "bf16", "fp16")
 SCHEDULES = ("constant", "linear")
+#: metrics --keep-best can select by, and whether larger is better
+BEST = {"fid": False, "kid": False, "is": True, "precision": True, "recall": True}
 
 
 def option(default: Any, help: str, *, min: int | None = None, choices: tuple = (), **kw) -> Any:
@@ -42,7 +45,15 @@ class TrainConfig:
     lr_schedule: str = option(
         "constant", "'linear' decays to zero over the second half", choices=SCHEDULES
     )
-    ema_decay: float = option(0.999, "EMA of the generator weights, 0 disables")
+    ema_decay: float = option(
+        0.999, "EMA of the inference weights (decay per step), 0 disables", metavar="DECAY"
+    )
+    ema_warmup: bool = option(
+        True,
+        "EMA warm-up: decay 1 - (1 + step)^-3/4 until it reaches --ema-decay (timm's), so "
+        "early averages forget the random start",
+        negated="no EMA warm-up: a constant --ema-decay from step 1",
+    )
     precision: str = option(
         "fp32", "autocast precision (fp16 uses loss scaling)", choices=PRECISIONS
     )
@@ -57,6 +68,39 @@ class TrainConfig:
         min=0,
     )
     eval_samples: int = option(500, "samples per --eval-every evaluation", min=20)
+    keep_best: str = option(
+        "",
+        "with --eval-every: keep the weights of the best evaluation so far as "
+        "best.safetensors, by this metric (fid, kid: lower is better; is, precision, "
+        "recall: higher)",
+        metavar="METRIC",
+    )
+    augment: str = option(
+        "",
+        "DiffAugment policies applied to every discriminator input, real and fake, "
+        "comma-separated: color, translation, cutout (Zhao et al., 2020; small data)",
+        metavar="POLICIES",
+    )
+    ada_target: float = option(
+        0.0,
+        "ADA (Karras et al., 2020): adapt the probability of each --augment transform so that "
+        "E[sign(D(real))] stays near this target (0.6 in the paper); 0: probability 1",
+        metavar="RT",
+    )
+    ada_speed: int = option(
+        100_000, "ADA: images over which the probability may move from 0 to 1", min=1
+    )
+    r1_gamma: float = option(
+        0.0,
+        "R1 penalty gamma/2 E[||grad D(real)||^2] on reals (Mescheder et al., 2018); 0: off",
+        metavar="GAMMA",
+    )
+    r1_every: int = option(
+        16, "lazy R1: every N steps, scaled by N (StyleGAN2's lazy regularisation)", min=1
+    )
+    spectral_norm: bool = option(
+        False, "spectral normalisation of every layer of the discriminators (zoo.nn)"
+    )
     num_samples: int = option(64, "images in each sample grid", min=1)
     sync_bn: bool = option(False, "under torchrun: BatchNorm statistics over the global batch")
     channels_last: bool = option(
@@ -73,11 +117,32 @@ class TrainConfig:
                 raise ConfigError(
                     f"train: {f.name}={value!r}; choose one of {', '.join(meta['choices'])}"
                 )
+        self._validate_regularisers()
         if not 0.0 <= self.ema_decay < 1.0:
             raise ConfigError(f"train: ema_decay={self.ema_decay} must be in [0, 1)")
         for name, value in self.lr.items():
             if not isinstance(value, (int, float)) or isinstance(value, bool) or value <= 0:
                 raise ConfigError(f"train: lr {name}={value!r} must be a positive number")
+
+    def _validate_regularisers(self) -> None:
+        if self.augment:
+            try:
+                parse_policy(self.augment)
+            except ValueError as exc:
+                raise ConfigError(f"train: {exc}") from None
+        if not 0.0 <= self.ada_target < 1.0:
+            raise ConfigError(f"train: ada_target={self.ada_target} must be in [0, 1)")
+        if self.ada_target and not self.augment:
+            raise ConfigError("train: ada_target adapts --augment's probability; give --augment")
+        if self.r1_gamma < 0:
+            raise ConfigError(f"train: r1_gamma={self.r1_gamma} must be >= 0")
+        if self.keep_best:
+            if self.keep_best not in BEST:
+                raise ConfigError(
+                    f"train: keep_best={self.keep_best!r}; choose one of {', '.join(BEST)}"
+                )
+            if not self.eval_every:
+                raise ConfigError("train: keep_best needs --eval-every N")
 
     #: settings that may change when a run is resumed
     VOLATILE = (
@@ -91,6 +156,7 @@ class TrainConfig:
         "sample_every",
         "log_every",
         "compile",
+        "keep_best",
     )
 
     def resume_key(self) -> dict[str, Any]:

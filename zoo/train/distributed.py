@@ -89,6 +89,15 @@ def average_gradients(params: Iterable[torch.nn.Parameter]) -> None:
         offset += g.numel()
 
 
+def mean_over_processes(value: torch.Tensor) -> torch.Tensor:
+    """The mean of a tensor over ranks (itself on one process)."""
+    if _current.world == 1:
+        return value
+    value = value.clone()
+    dist.all_reduce(value)
+    return value / _current.world
+
+
 def broadcast_module(module: torch.nn.Module) -> None:
     """Make every rank start from rank 0's parameters and buffers."""
     if _current.world == 1:

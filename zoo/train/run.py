@@ -1,5 +1,6 @@
 """The run folder a training writes: ``run.json``, ``log.jsonl``, ``eval.jsonl``/``eval.png``,
-``samples/``, next to the checkpoint and the weights (:mod:`zoo.constants` names them).
+``best.safetensors``/``best.json`` (``--keep-best``), ``samples/``, next to the checkpoint
+and the weights (:mod:`zoo.constants` names them).
 
 Only rank 0 of a torchrun job writes; every write of a whole file is atomic.
 """
@@ -11,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from zoo.constants import (
+    BEST_INFO_NAME,
+    BEST_WEIGHTS_NAME,
     CHECKPOINT_NAME,
     EVAL_LOG_NAME,
     EVAL_PLOT_NAME,
@@ -77,6 +80,19 @@ class RunFolder:
     def eval_plot(self) -> Path:
         return self.path / EVAL_PLOT_NAME
 
+    @property
+    def best_weights(self) -> Path:
+        return self.path / BEST_WEIGHTS_NAME
+
+    def read_best(self) -> dict[str, Any] | None:
+        """``best.json``: the metric, value, step and metrics of the kept weights."""
+        path = self.path / BEST_INFO_NAME
+        return json.loads(path.read_text()) if path.is_file() else None
+
+    def write_best(self, best: dict[str, Any]) -> None:
+        if self.writer:
+            atomic_write_bytes(self.path / BEST_INFO_NAME, (json.dumps(best) + "\n").encode())
+
     def sample_paths(self, step: int) -> tuple[Path, Path]:
         """The grid of ``step`` and ``latest.png``."""
         folder = self.path / SAMPLES_DIR
@@ -98,6 +114,10 @@ class RunFolder:
                 except (json.JSONDecodeError, KeyError, TypeError):
                     continue  # a line torn by a kill
             atomic_write_bytes(path, "".join(kept).encode())
+        best = self.read_best()
+        if best is not None and best["step"] > step:  # from steps that will be run again
+            self.best_weights.unlink(missing_ok=True)
+            (self.path / BEST_INFO_NAME).unlink()
 
 
 def read_run_info(folder: str | Path) -> dict[str, Any] | None:

@@ -38,9 +38,11 @@ from zoo.errors import CheckpointError, ConfigError, TrainingDivergedError
 from zoo.images import save_grid
 from zoo.models._weights import save_weights
 from zoo.models.base import GAN, LossOutput
+from zoo.nn import apply_spectral_norm
 from zoo.train import distributed
+from zoo.train.augment import AdaptiveProbability, DiffAugment
 from zoo.train.checkpoint import load_checkpoint, save_checkpoint
-from zoo.train.config import TrainConfig, resolve_device
+from zoo.train.config import BEST, TrainConfig, resolve_device
 from zoo.train.optim import Optimizers
 from zoo.train.run import RunFolder
 
@@ -75,6 +77,17 @@ class Trainer:
         if config.eval_every and evaluator is None:
             raise ConfigError("train: eval_every needs an evaluator")
         self.device = self._device()
+        if (config.r1_gamma or config.ada_target) and (
+            type(model).real_scores is GAN.real_scores or "discriminator" not in model.optimizers()
+        ):
+            raise ConfigError(
+                f"train: R1 (--r1-gamma) and ADA (--ada-target) need one discriminator that "
+                f"scores real images (the model's real_scores); {model.architecture} has none"
+            )
+        self.discriminators = discriminator_names(model)
+        if config.spectral_norm:
+            for name in self.discriminators:
+                apply_spectral_norm(getattr(model, name))
         self.model = self._place(model)
         self.data, self.evaluator = data, evaluator
         self.extra_info = extra_info or {}
@@ -90,6 +103,12 @@ class Trainer:
             n: torch.amp.GradScaler(self.device.type, enabled=use_scaler) for n in self.optimizers
         }
         self.ema = self._ema()
+        self.augment = self._augment()
+        self.ada = None
+        if config.ada_target:
+            self.ada = AdaptiveProbability(config.ada_target, config.ada_speed)
+        self.r1_every = config.r1_every if config.r1_gamma > 0 else 0
+        self.best: dict[str, Any] | None = None
         if config.compile:
             self._compile()
         # a separate eval-mode copy used to draw sample grids from the (EMA) weights
@@ -121,7 +140,18 @@ class Trainer:
             return None
         # the live inference modules, which the EMA copies at start and follows each step
         self._ema_source = nn.ModuleDict(dict(self.model.named_inference_modules()))
-        return ModelEmaV3(self._ema_source, decay=self.config.ema_decay, use_warmup=True)
+        return ModelEmaV3(
+            self._ema_source, decay=self.config.ema_decay, use_warmup=self.config.ema_warmup
+        )
+
+    def _augment(self) -> DiffAugment | None:
+        """DiffAugment on every discriminator's input (probability 0 to start under ADA)."""
+        if not self.config.augment:
+            return None
+        augment = DiffAugment(self.config.augment, p=0.0 if self.config.ada_target else 1.0)
+        for name in self.discriminators:
+            augment.attach(getattr(self.model, name))
+        return augment
 
     def _compile(self) -> None:
         names = self.model.compile_modules
@@ -183,9 +213,38 @@ class Trainer:
                 batch = self._next_batch()
             outs[name] = self._update(name, self.model.loss_of(name), batch)
         self.step += 1
+        extra: dict[str, torch.Tensor | float] = {}
+        if self.r1_every and self.step % self.r1_every == 0:
+            extra["r1"] = self._update("discriminator", self._r1_loss, batch).logs["r1"]
+        if self.ada is not None and self.step % self.ada.interval == 0:
+            extra["ada_rt"] = self._adapt_augmentation(batch)
+        if self.augment is not None:
+            extra["augment_p"] = self.augment.p
         if self.ema is not None:
             self.ema.update(self._ema_source, step=self.step)
-        return outs.get("discriminator"), outs["generator"]
+        d_out = outs.get("discriminator")
+        if extra and d_out is not None:
+            d_out.logs.update(extra)
+        return d_out, outs["generator"]
+
+    def _r1_loss(self, batch: Any) -> LossOutput:
+        """Lazy R1 (Mescheder et al., 2018; Karras et al., 2020): every ``r1_every`` steps,
+        gamma/2 * E[||grad_x D(x)||^2] on reals, scaled by ``r1_every``."""
+        real, scores = self.model.real_scores(batch)
+        (grad,) = torch.autograd.grad(scores.float().sum(), real, create_graph=True)
+        penalty = grad.float().pow(2).flatten(1).sum(1).mean()
+        loss = penalty * (self.config.r1_gamma / 2 * self.r1_every)
+        return LossOutput(loss, {"r1": penalty.detach()})
+
+    @torch.no_grad()
+    def _adapt_augmentation(self, batch: Any) -> float:
+        """ADA: score the reals as D sees them (augmented) and move the probability."""
+        with self._autocast():
+            _, scores = self.model.real_scores(batch)
+        scores = distributed.mean_over_processes(torch.sign(scores.float()).mean())
+        assert self.ada is not None and self.augment is not None
+        self.augment.p, rt = self.ada.step(self.augment.p, scores, self.config.batch_size)
+        return rt
 
     def _last_checkpoint_note(self) -> str:
         path = self.run.checkpoint
@@ -280,7 +339,33 @@ class Trainer:
         metrics = {"step": self.step, **self.evaluator(self.sampler)}
         records = self.run.append_eval(metrics)
         plot_curves(records, self.run.eval_plot, f"{self.model.architecture}: {self.out.name}")
+        if self.config.keep_best:
+            self._keep_if_best(metrics)
         return metrics
+
+    def _keep_if_best(self, metrics: dict[str, float]) -> None:
+        """Write best.safetensors and best.json when ``metrics`` beat the best so far."""
+        name = self.config.keep_best
+        if name not in metrics:
+            raise ConfigError(
+                f"train: --keep-best {name}: the evaluation gives {', '.join(metrics)}"
+            )
+        value, larger = float(metrics[name]), BEST[name]
+        if self.best is None:
+            self.best = self.run.read_best()
+        if self.best is not None:
+            old = float(self.best["value"])
+            if (value <= old) if larger else (value >= old):
+                return
+        save_weights(
+            self.run.best_weights,
+            self.inference_state(),
+            self.model.architecture,
+            self.model.config.to_dict(),
+            extra={"step": str(self.step), name: str(value)},
+        )
+        self.best = {"metric": name, "value": value, "step": self.step, "metrics": metrics}
+        self.run.write_best(self.best)
 
     def _resume_key(self) -> dict[str, Any]:
         return {"model": self.model.config.to_dict(), "train": self.config.resume_key()}
@@ -298,6 +383,8 @@ class Trainer:
             state["rng_cuda"] = torch.cuda.get_rng_state(self.device)
         if self.ema is not None:
             state["ema"] = self.ema.module.state_dict()
+        if self.augment is not None:
+            state["augment_p"] = self.augment.p
         return state
 
     def save(self) -> None:
@@ -340,6 +427,8 @@ class Trainer:
             if "ema" not in state:
                 raise CheckpointError(f"{path} holds no EMA state but this run uses --ema-decay")
             self.ema.module.load_state_dict(state["ema"])
+        if self.augment is not None:
+            self.augment.p = float(state.get("augment_p", self.augment.p))
         self.stream.load_state(state["data"])
         torch.set_rng_state(state["rng_cpu"])
         if self.device.type == "cuda" and "rng_cuda" in state:
@@ -370,6 +459,12 @@ class Trainer:
         if elapsed is not None:
             info["train_time_s"] = round(elapsed, 1)
         self.run.write_info(info)
+
+
+def discriminator_names(model: GAN) -> tuple[str, ...]:
+    """The networks that are trained but not published: the discriminators (critics)."""
+    trained = [m for spec in model.optimizers().values() for m in spec.modules]
+    return tuple(m for m in dict.fromkeys(trained) if m not in model.inference_modules)
 
 
 def seed_everything(seed: int) -> None:

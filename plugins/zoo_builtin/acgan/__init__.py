@@ -62,6 +62,10 @@ class ACGAN(zoo.ConditionalGAN):
             "generator": zoo.OptimizerSpec(("generator",), "adam", lr, (0.5, 0.999)),
         }
 
+    def real_scores(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+        real = batch["images"].detach().requires_grad_(True)
+        return real, self.discriminator(real)[0]  # the real/fake head
+
     def discriminator_loss(self, batch: dict[str, torch.Tensor]) -> zoo.LossOutput:
         real, labels = batch["images"], batch["labels"]
         with torch.no_grad():
