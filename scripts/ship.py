@@ -22,6 +22,7 @@ from pathlib import Path
 import yaml
 
 import zoo
+from zoo.cli.eval import eval_data
 from zoo.models._weights import sha256_file
 from zoo.train.run import read_run_info
 
@@ -51,7 +52,11 @@ def measure(model, data: str | None) -> tuple[dict, dict]:
             "label_accuracy": accuracy,
         }
     if "class_histogram" in result:  # generators: the catalog keeps the histogram
-        return result["metrics"], {**EVAL, "class_histogram": result["class_histogram"]}
+        block = {**EVAL, "class_histogram": result["class_histogram"]}
+        if "train_metrics" in result:  # trained on a split: measured on the held-out one
+            block = {"data": data, **block, "train_metrics": result["train_metrics"]}
+            block["memorisation"] = result["memorisation"]
+        return result["metrics"], block
     block = {"data": data, "split": "test", "samples": result["samples"], "seed": 0}
     return result["metrics"], {**block, "tolerance": EVAL["tolerance"]}
 
@@ -88,6 +93,11 @@ def main() -> None:
     parser.add_argument("--device-note", help="training device as recorded (default from run)")
     parser.add_argument("--license", default="MIT")
     parser.add_argument(
+        "--weights",
+        default="model.safetensors",
+        help="which weights of the run to ship (best.safetensors: those --keep-best kept)",
+    )
+    parser.add_argument(
         "--package", help="package that ships the weights (default zoo_builtin.ARCH)"
     )
     parser.add_argument(
@@ -112,9 +122,9 @@ def main() -> None:
     package_dir = Path(spec.submodule_search_locations[0])
     dest = package_dir / "weights" / f"{args.name}.safetensors"
     dest.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(args.run / "model.safetensors", dest)
+    shutil.copyfile(args.run / args.weights, dest)
     model = zoo.load(dest)
-    data = args.data or (None if model.task.default_eval_data() else info.get("data_source"))
+    data = args.data or eval_data(model, str(args.run), None, None)
     metrics, eval_block = measure(model, data)
     device = args.device_note or ("cpu (2 cores)" if info["device"] == "cpu" else info["device"])
 
@@ -141,6 +151,7 @@ def main() -> None:
             "time_s": info.get("train_time_s"),
             "device": device,
             "steps": info["step"],
+            **({"weights": args.weights} if args.weights != "model.safetensors" else {}),
         },
     }
     write_catalog(catalog_path, catalog)

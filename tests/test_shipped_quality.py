@@ -15,10 +15,18 @@ SHIPPED = ["vanilla-mnist", "dcgan-mnist", "wgan-gp-mnist"]
 @pytest.mark.parametrize("name", SHIPPED)
 def test_eval_reproduces_the_catalog_metrics(name):
     entry = load_catalog()[name]
-    result = evaluate(zoo.load(name), entry.eval["samples"], entry.eval["seed"], progress=False)
+    data = entry.eval.get("data", "mnist")
+    result = evaluate(
+        zoo.load(name), entry.eval["samples"], entry.eval["seed"], progress=False, data=data
+    )
     verdict = compare_with_catalog(result, entry)
     assert verdict["matches"], verdict["differences"]
     assert result["class_histogram"] == entry.eval["class_histogram"]
+    if data.endswith(":test"):  # trained on the rest: held-out figures and memorisation
+        assert result["memorisation"] == entry.eval["memorisation"]
+        for key, value in entry.eval["train_metrics"].items():
+            assert result["train_metrics"][key] == pytest.approx(value, rel=0.002, abs=1e-6)
+        assert result["memorisation"]["near_copies"] <= 3
 
 
 @pytest.mark.parametrize("name", SHIPPED)

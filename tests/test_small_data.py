@@ -209,3 +209,18 @@ def test_eval_of_a_run_trained_on_a_split_reports_held_out_figures(tmp_path, zoo
     assert Image.open(near).size[0] > 16 * 28
     text = zoo_cli("eval", out, "--samples", "100", "--no-references").stdout
     assert "VS TRAIN" in text and "memorisation:" in text
+
+
+@pytest.mark.parametrize("warmup", [True, False])
+def test_ema_warmup_follows_the_documented_decay(tmp_path, warmup):
+    t = make_trainer("vanilla", tmp_path / "run", ema_decay=0.5, ema_warmup=warmup, steps=2)
+    t.train_step()  # timm copies the live weights at the first update
+    first = {k: v.clone() for k, v in t.ema.module.state_dict().items()}
+    t.train_step()
+    live = {f"generator.{k}": v for k, v in t.model.generator.state_dict().items()}
+    # second update: warm-up decay min(0.5, 1 - (1 + 1)^(-2/3)) = 0.37; without it 0.5
+    decay = min(0.5, 1 - 2 ** (-2 / 3)) if warmup else 0.5
+    for key, value in t.ema.module.state_dict().items():
+        if value.is_floating_point():
+            expected = decay * first[key] + (1 - decay) * live[key]
+            assert torch.allclose(value, expected, atol=1e-6), key

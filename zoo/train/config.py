@@ -50,8 +50,8 @@ class TrainConfig:
     )
     ema_warmup: bool = option(
         True,
-        "EMA warm-up: decay 1 - (1 + step)^-3/4 until it reaches --ema-decay (timm's), so "
-        "early averages forget the random start",
+        "EMA warm-up (timm's ModelEmaV3): decay min(--ema-decay, 1 - step^(-2/3)) at update "
+        "step + 1, so that early averages forget the random start",
         negated="no EMA warm-up: a constant --ema-decay from step 1",
     )
     precision: str = option(
