@@ -52,9 +52,15 @@ def run(args: argparse.Namespace) -> int:
         print("weights:")
         for k, v in info["weights"].items():
             print(f"  {k + ':':14}{v}")
-        print("metrics:" + (f"  (zoo eval, {entry.eval})" if entry.eval else ""))
+        protocol = {k: v for k, v in entry.eval.items() if not isinstance(v, dict)}
+        print("metrics:" + (f"  (zoo eval, {protocol})" if protocol else ""))
         for k, v in entry.metrics.items():
             print(f"  {k + ':':22}{v:g}")
+        for block in ("train_metrics", "memorisation"):  # held-out entries
+            if block in entry.eval:
+                print(f"{block}:")
+                for k, v in entry.eval[block].items():
+                    print(f"  {k + ':':22}{v:g}")
         print("training:")
         for k, v in entry.training.items():
             print(f"  {k + ':':14}{v}")

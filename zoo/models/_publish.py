@@ -199,9 +199,15 @@ def _extractor(data: str | None) -> str | None:
     """The feature extractors of a registered data source (FID and the classifier metrics)."""
     from zoo.data.sources import get_source, is_source
 
+    data = _source_name(data)
     if data and is_source(data):
         return ", ".join(get_source(data).features) or None
     return None
+
+
+def _source_name(data: str | None) -> str | None:
+    """``mnist:test`` -> ``mnist`` (the data source of a split)."""
+    return data.partition(":")[0] if data else data
 
 
 def _intended_use(model: GAN, dataset: str | None) -> str:
@@ -222,7 +228,7 @@ def _training_data(model: GAN, dataset: str | None, protocol: dict[str, Any]) ->
 
     if not dataset:
         return ""
-    source = protocol.get("data")
+    source = _source_name(protocol.get("data"))
     licence = get_source(source).license if source and is_source(source) else ""
     text = f"## Training data\n\n`{dataset}`" + (f" (data licence: {licence})" if licence else "")
     return text + ".\n\n" + model.task.card_notes(model).rstrip("\n") + "\n"
