@@ -29,6 +29,7 @@ from typing import TYPE_CHECKING
 import torch
 from tqdm.auto import tqdm
 
+from zoo.data.images import split_source
 from zoo.data.sources import get_source
 from zoo.errors import ConfigError
 from zoo.metrics.classifier import CLASSIFIERS, load_classifier
@@ -70,8 +71,8 @@ def class_report(
 
 def split_of(data: str) -> tuple[str, str]:
     """``"mnist:test"`` -> ("mnist", "test"); a source without a split -> (name, "all")."""
-    name, sep, split = data.rpartition(":")
-    return (name, split) if sep else (data, "all")
+    name, split = split_source(data)
+    return name, split or "all"
 
 
 def real_images(data: str = "mnist") -> torch.Tensor:

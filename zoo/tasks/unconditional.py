@@ -79,9 +79,9 @@ class Unconditional(Task):
         return "mnist"
 
     def references_note(self, data: str) -> str:
-        if generation.split_of(data)[1] != "test":
+        name, split = generation.split_of(data)
+        if split != "test":
             return super().references_note(data)
-        name = generation.split_of(data)[0]
         return (
             f"held-out protocol: samples against the real images of {data}, which training "
             f"never saw ('vs train': against {name}:train); real vs real: as many random "
