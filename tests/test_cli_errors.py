@@ -71,6 +71,7 @@ BAD = [
     (["bench", "dcgan", "--batch", "0"], "0 is not a positive integer"),
     (["bench", "dcgan", "--compare", "missing.json"], "'missing.json' does not exist"),
     (["bench", "dcgn"], "Did you mean 'dcgan'"),
+    (["bench", "dcgan", "--profile", "--kinds", "inference"], "--kinds inference has no train"),
     (["import-checkpoint", "missing.pth", "-o", "out"], "'missing.pth' does not exist"),
     (["import-checkpoint", FIXTURE, FIXTURE, FIXTURE, "-o", "out"], "3 reference generator"),
     (["new-plugin", "Bad_Name"], "is not valid"),

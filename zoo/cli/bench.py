@@ -72,6 +72,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--quick", action="store_true", help="one timed call each (smoke test)")
     p.add_argument(
+        "--profile",
+        action="store_true",
+        help="instead: where a training step's time goes (data, forward, backward, "
+        "optimizer, EMA, other; ms per step and share) for the reference loop and each "
+        "variant; needs --kinds train",
+    )
+    p.add_argument(
         "--latency",
         nargs="*",
         metavar="MODEL",
@@ -98,6 +105,8 @@ def run(args: argparse.Namespace) -> int:
     archs = args.architectures or list_architectures()
     for arch in archs:
         get_architecture(arch)  # a clear error for unknown or broken names, before measuring
+    if args.profile:
+        return _profile(args, archs, device)
     timing = {"warmup": 1, "repeats": 1, "min_time": 0.0} if args.quick else {}
     values = dict(args.set or [])
     configs = dict.fromkeys(archs, values) if values else None
@@ -146,6 +155,55 @@ def run(args: argparse.Namespace) -> int:
     plan = fast_path_plan(device)
     print("fast path: " + "; ".join(f"{k}: {v}" for k, v in plan.items() if k != "device"))
     print(table(lines, columns))
+    return 0
+
+
+def _profile(args: argparse.Namespace, archs: list[str], device) -> int:
+    import torch
+
+    from zoo.errors import ConfigError
+    from zoo.inference import bench
+    from zoo.train.phases import OTHER, PHASES
+
+    if "train" not in args.kinds:
+        kinds = " ".join(args.kinds)
+        raise ConfigError(f"--profile times training steps; --kinds {kinds} has no train")
+    values = dict(args.set or [])
+    profiles = []
+    for arch in archs:
+        for batch in args.batch or [bench.default_batch(arch)]:
+            profiles += bench.profile_training(
+                arch,
+                values or None,
+                batch,
+                args.variants,
+                device,
+                min_time=0.0 if args.quick else 2.0,
+                warmup=1 if args.quick else 2,
+            )
+    rows = [p.row() for p in profiles]
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps(
+                {"device": _device_name(device), "torch": torch.__version__, "profiles": rows},
+                indent=2,
+            )
+        )
+    print(f"device: {_device_name(device)}")
+    print("ms per training step by phase (share of the step); baseline = the reference loop")
+    lines = []
+    for r in rows:
+        ms = r["ms"]
+        line = {
+            "arch": r["architecture"],
+            "variant": r["variant"],
+            "batch": r["batch"],
+            "step ms": f"{ms['step']:.2f}",
+        }
+        for phase in (*PHASES, OTHER):
+            line[phase] = f"{ms[phase]:.2f} ({100 * ms[phase] / ms['step']:.0f}%)"
+        lines.append(line)
+    print(table(lines, list(lines[0])))
     return 0
 
 

@@ -33,6 +33,7 @@ from zoo.models._factory import create
 from zoo.models._registry import get_architecture
 from zoo.models.base import GAN
 from zoo.train.config import TrainConfig
+from zoo.train.phases import StepPhases
 from zoo.train.trainer import Trainer
 
 VARIANTS = {
@@ -289,10 +290,18 @@ def _to(batch: Any, device: torch.device) -> Any:
     return batch.to(device)
 
 
-def _reference_step(model: GAN, data: ImageData, batch: int, device: torch.device):
+def _reference_step(
+    model: GAN,
+    data: ImageData,
+    batch: int,
+    device: torch.device,
+    phases: StepPhases | None = None,
+):
     """The loop of reference implementations (PyTorch-GAN, junyanz pix2pix/CycleGAN):
     torch.optim.Adam, every network's gradients computed on every backward, no EMA, fp32,
-    the networks updated in the model's order (CycleGAN: generators first)."""
+    the networks updated in the model's order (CycleGAN: generators first). ``phases``
+    times its parts for :func:`profile_training`."""
+    phases = phases or StepPhases(device)
     specs = model.optimizers()
     opts = {
         name: torch.optim.Adam(
@@ -313,12 +322,81 @@ def _reference_step(model: GAN, data: ImageData, batch: int, device: torch.devic
     def step():
         for name, fresh in model.update_schedule():
             if fresh:
-                real = next_batch()
-            opts[name].zero_grad()
-            model.loss_of(name)(real).loss.backward()
-            opts[name].step()
+                with phases("data"):
+                    real = next_batch()
+            with phases("optimizer"):
+                opts[name].zero_grad()
+            with phases("forward"):
+                loss = model.loss_of(name)(real).loss
+            with phases("backward"):
+                loss.backward()
+            with phases("optimizer"):
+                opts[name].step()
 
     return step
+
+
+@dataclasses.dataclass
+class StepProfile:
+    """Milliseconds per training step by phase (:mod:`zoo.train.phases`)."""
+
+    architecture: str
+    variant: str
+    batch: int
+    device: str
+    ms: dict[str, float]  # data, forward, backward, optimizer, ema, other, step
+    steps: int
+
+    def row(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def profile_training(
+    architecture: str,
+    config: dict[str, Any] | None,
+    batch: int,
+    variants: list[str],
+    device: torch.device,
+    min_time: float = 2.0,
+    warmup: int = 2,
+) -> list[StepProfile]:
+    """Where the time of a training step goes, for the reference loop (``baseline``) and the
+    trainer's ``variants``: each is warmed up, then run for at least ``min_time`` seconds with
+    its phases timed (:class:`~zoo.train.phases.StepPhases`)."""
+    profiles = []
+    for variant in ["baseline", *[v for v in variants if v != "baseline"]]:
+        if variant in INFERENCE_ONLY:
+            continue
+        precision, channels_last, compiled = VARIANTS[variant]
+        model = build(architecture, config, device)
+        data = model.task.random_training_data(model, batch * 8)
+        phases = StepPhases(device)
+        if variant == "baseline":
+            step = _reference_step(model, data, batch, device, phases)
+        else:
+            cfg = TrainConfig(
+                batch_size=batch,
+                precision=precision,
+                compile=compiled,
+                channels_last=channels_last,
+                device=str(device),
+                progress=False,
+            )
+            trainer = Trainer(model, data, cfg, out="/unused")
+            trainer.phases = phases
+            step = trainer.train_step
+        with flushed_denormals():
+            for _ in range(warmup):
+                step()
+            phases.enabled = True
+            steps, start = 0, time.perf_counter()
+            while steps == 0 or time.perf_counter() - start < min_time:
+                step()
+                steps += 1
+            elapsed = time.perf_counter() - start
+        ms = phases.breakdown(steps, elapsed)
+        profiles.append(StepProfile(architecture, variant, batch, str(device), ms, steps))
+    return profiles
 
 
 def time_interleaved(

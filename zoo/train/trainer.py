@@ -44,6 +44,7 @@ from zoo.train.augment import AdaptiveProbability, DiffAugment
 from zoo.train.checkpoint import load_checkpoint, save_checkpoint
 from zoo.train.config import BEST, TrainConfig, resolve_device
 from zoo.train.optim import Optimizers
+from zoo.train.phases import StepPhases
 from zoo.train.run import RunFolder
 
 
@@ -77,6 +78,8 @@ class Trainer:
         if config.eval_every and evaluator is None:
             raise ConfigError("train: eval_every needs an evaluator")
         self.device = self._device()
+        #: phase timing for `zoo bench --kinds train --profile` (disabled: no cost)
+        self.phases = StepPhases(self.device)
         if (config.r1_gamma or config.ada_target) and (
             type(model).real_scores is GAN.real_scores or "discriminator" not in model.optimizers()
         ):
@@ -167,13 +170,14 @@ class Trainer:
         return torch.autocast(self.device.type, dtype=self.autocast_dtype)
 
     def _next_batch(self) -> Any:
-        index = self.stream.next_index()  # the global batch, the same on every rank
-        local = len(index) // self.shard.world
-        index = index[self.shard.rank * local : (self.shard.rank + 1) * local]
-        batch = self.data.batch(index)
-        if isinstance(batch, dict):  # {"A": ..., "B": ...}; {"images": ..., "labels": ...}
-            return {k: self._to_device(v) for k, v in batch.items()}
-        return self._to_device(batch)
+        with self.phases("data"):
+            index = self.stream.next_index()  # the global batch, the same on every rank
+            local = len(index) // self.shard.world
+            index = index[self.shard.rank * local : (self.shard.rank + 1) * local]
+            batch = self.data.batch(index)
+            if isinstance(batch, dict):  # {"A": ..., "B": ...}; {"images": ..., "labels": ...}
+                return {k: self._to_device(v) for k, v in batch.items()}
+            return self._to_device(batch)
 
     def _to_device(self, tensor: torch.Tensor) -> torch.Tensor:
         tensor = tensor.to(self.device, non_blocking=True)
@@ -185,8 +189,9 @@ class Trainer:
         """One optimizer step of ``name`` with the other networks frozen."""
         self.opt.train_only(name)
         opt, scaler = self.optimizers[name], self.scalers[name]
-        opt.zero_grad(set_to_none=True)
-        with self._autocast():
+        with self.phases("optimizer"):
+            opt.zero_grad(set_to_none=True)
+        with self.phases("forward"), self._autocast():
             out = compute(batch)
         if not torch.isfinite(out.loss.detach()).all():
             raise TrainingDivergedError(
@@ -194,10 +199,12 @@ class Trainer:
                 f"The last good checkpoint ({self._last_checkpoint_note()}) is kept in {self.out}. "
                 "Try a lower --lr, --precision fp32, or resume from the checkpoint."
             )
-        scaler.scale(out.loss).backward()
-        distributed.average_gradients(self.params[name])
-        scaler.step(opt)
-        scaler.update()
+        with self.phases("backward"):
+            scaler.scale(out.loss).backward()
+            distributed.average_gradients(self.params[name])
+        with self.phases("optimizer"):
+            scaler.step(opt)
+            scaler.update()
         return out
 
     def train_step(self) -> tuple[LossOutput | None, LossOutput]:
@@ -221,7 +228,8 @@ class Trainer:
         if self.augment is not None:
             extra["augment_p"] = self.augment.p
         if self.ema is not None:
-            self.ema.update(self._ema_source, step=self.step)
+            with self.phases("ema"):
+                self.ema.update(self._ema_source, step=self.step)
         d_out = outs.get("discriminator")
         if extra and d_out is not None:
             d_out.logs.update(extra)
