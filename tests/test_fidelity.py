@@ -4,8 +4,9 @@ import pytest
 import torch
 
 import zoo
+from zoo.errors import ConfigError
 from zoo.metrics.classifier import mnist_real, uci_real
-from zoo.metrics.fidelity import EXTRACTORS, fidelity_metrics
+from zoo.metrics.fidelity import EXTRACTORS, TensorImages, extract_features, fidelity_metrics
 
 
 @pytest.fixture(scope="module")
@@ -24,6 +25,39 @@ def test_real_digits_score_as_real_and_noise_as_noise(halves):
     assert real["precision"] > 0.8 > 0.05 > noise["precision"]
     assert real["recall"] > 0.8 > 0.05 > noise["recall"]
     assert real["is"] > 6 > 2 > noise["is"]
+
+
+def test_precomputed_features_give_torch_fidelitys_figures_bit_for_bit(halves):
+    """zoo eval embeds each image set once and hands the features to torch-fidelity's metric
+    functions; the figures are those of torch_fidelity.calculate_metrics on the images."""
+    import torch_fidelity
+
+    from zoo.metrics.fidelity import _register
+
+    a, b = halves
+    a = (a[:300] + 0.1 * torch.rand(300, 1, 28, 28, generator=torch.Generator())).clamp(0, 1)
+    _register()
+    direct = torch_fidelity.calculate_metrics(
+        input1=TensorImages(a),
+        input2=TensorImages(b),
+        cuda=False,
+        isc=True,
+        fid=True,
+        kid=True,
+        prc=True,
+        feature_extractor="zoo-mnist",
+        kid_subset_size=300,
+        verbose=False,
+    )
+    ours = fidelity_metrics(extract_features(a), extract_features(b))
+    assert ours == fidelity_metrics(a, b)  # images or their features: the same
+    assert ours["fid"] == round(direct["frechet_inception_distance"], 4)
+    assert ours["kid"] == round(direct["kernel_inception_distance_mean"], 6)
+    assert ours["is"] == round(direct["inception_score_mean"], 4)
+    assert ours["precision"] == round(direct["precision"], 4)
+    assert ours["recall"] == round(direct["recall"], 4)
+    with pytest.raises(ConfigError, match="choose one of mnist"):
+        extract_features(a, "inception")
 
 
 def test_a_missing_class_shows_in_recall_and_fid(halves):

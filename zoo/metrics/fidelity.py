@@ -13,6 +13,11 @@ hub cache: nothing is downloaded. Protocol, as in papers: generated images again
 real set, images converted to RGB uint8 and resized by torch-fidelity to 299x299 (bilinear,
 as TF-FID), 2048-d pool features for FID/KID/PRC, logits for IS, 10 IS splits, KID over 100
 subsets of min(1000, N) images, precision/recall with k = 3.
+
+With the zoo's extractors, :func:`extract_features` computes an image set's features once,
+exactly as torch-fidelity would (8-bit images, batches of 64), and :func:`fidelity_metrics`
+takes them in place of images: ``zoo eval`` embeds its samples once for the held-out, training
+and memorisation figures instead of three times (docs/benchmarks.md, "zoo eval").
 """
 
 from __future__ import annotations
@@ -31,6 +36,10 @@ EXTRACTORS = {
     "fashion-mnist": "zoo-fashion-mnist",
 }
 INCEPTION_FILE = "weights-inception-2015-12-05-6726825d.pth"
+#: torch-fidelity's default batch size, kept so that features match its own bit for bit
+FEATURE_BATCH = 64
+#: an image set in a zoo extractor's space: {"features": (N, D), "logits": (N, classes)}, float64
+FeatureSet = dict[str, torch.Tensor]
 
 
 class TensorImages(Dataset):
@@ -111,6 +120,49 @@ def _extractor(features: str) -> tuple[str, bool, dict]:
     raise ConfigError(f"features={features!r}; choose one of {valid}")
 
 
+@torch.no_grad()
+def extract_features(images: torch.Tensor, features: str = "mnist") -> FeatureSet:
+    """The features and logits of images in [0, 1] by the zoo extractor ``features``, as
+    torch-fidelity computes them (see the module doc)."""
+    if features not in EXTRACTORS:
+        raise ConfigError(
+            f"features={features!r}: only the zoo's extractors are precomputed; choose one "
+            f"of {', '.join(EXTRACTORS)}"
+        )
+    net = load_classifier(features)
+    quantised = TensorImages(images).images
+    feats, logits = [], []
+    for chunk in quantised.split(FEATURE_BATCH):
+        f = net.features(chunk.float() / 255)
+        feats.append(f.double())
+        logits.append(net.head(f).double())
+    return {"features": torch.cat(feats), "logits": torch.cat(logits)}
+
+
+def _metrics_of_features(
+    generated: FeatureSet, real: FeatureSet, kid_subset_size: int
+) -> dict[str, float]:
+    """torch-fidelity's IS, FID, KID and precision/recall of two feature sets, with its
+    defaults (the functions :func:`torch_fidelity.calculate_metrics` calls)."""
+    from torch_fidelity.metric_fid import fid_featuresdict_to_statistics, fid_statistics_to_metric
+    from torch_fidelity.metric_isc import isc_featuresdict_to_metric
+    from torch_fidelity.metric_kid import kid_featuresdict_to_metric
+    from torch_fidelity.metric_prc import prc_featuresdict_to_metric
+
+    options = {"kid_subset_size": kid_subset_size, "verbose": False}
+    result = dict(isc_featuresdict_to_metric(generated, "logits", **options))
+    result.update(
+        fid_statistics_to_metric(
+            fid_featuresdict_to_statistics(generated, "features"),
+            fid_featuresdict_to_statistics(real, "features"),
+            False,
+        )
+    )
+    result.update(kid_featuresdict_to_metric(generated, real, "features", **options))
+    result.update(prc_featuresdict_to_metric(generated, real, "features", **options))
+    return result
+
+
 def frechet_distance(generated: torch.Tensor, real: torch.Tensor, features: str) -> float:
     """FID alone (``features`` as in :func:`fidelity_metrics`): intra-class FID."""
     import torch_fidelity
@@ -132,21 +184,29 @@ def frechet_distance(generated: torch.Tensor, real: torch.Tensor, features: str)
 
 
 def fidelity_metrics(
-    generated: torch.Tensor,
-    real: torch.Tensor,
+    generated: torch.Tensor | FeatureSet,
+    real: torch.Tensor | FeatureSet,
     features: str = "mnist",
     progress: bool = False,
 ) -> dict[str, float]:
     """FID, KID (mean, std), IS (mean, std), precision and recall of ``generated`` against
-    ``real`` (images in [0, 1]), with the ``features`` extractor: ``mnist``, ``uci-digits``,
-    ``fashion-mnist`` or ``inception`` (standard InceptionV3, only if its weights are cached)."""
+    ``real`` (images in [0, 1], or for the zoo's extractors their :func:`extract_features`),
+    with the ``features`` extractor: ``mnist``, ``uci-digits``, ``fashion-mnist`` or
+    ``inception`` (standard InceptionV3, only if its weights are cached)."""
     import torch_fidelity
 
     _register()
     extractor, rgb, extra = _extractor(features)
-    n = min(len(generated), len(real))
+    n = min(_count(generated), _count(real))
     if n < 20:
         raise ConfigError(f"fidelity metrics need at least 20 images, got {n}")
+    if features in EXTRACTORS:
+        generated, real = (
+            x if isinstance(x, dict) else extract_features(x, features) for x in (generated, real)
+        )
+        return _rounded(_metrics_of_features(generated, real, min(1000, n)))
+    if isinstance(generated, dict) or isinstance(real, dict):
+        raise ConfigError(f"features={features!r} measures images, not precomputed features")
     result = torch_fidelity.calculate_metrics(
         input1=TensorImages(generated, rgb),
         input2=TensorImages(real, rgb),
@@ -162,6 +222,14 @@ def fidelity_metrics(
         verbose=progress,
         **extra,
     )
+    return _rounded(result)
+
+
+def _count(images: torch.Tensor | FeatureSet) -> int:
+    return len(images["features"]) if isinstance(images, dict) else len(images)
+
+
+def _rounded(result: dict) -> dict[str, float]:
     return {
         "fid": round(float(result["frechet_inception_distance"]), 4),
         "kid": round(float(result["kernel_inception_distance_mean"]), 6),

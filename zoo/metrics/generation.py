@@ -33,7 +33,7 @@ from zoo.data.images import split_source
 from zoo.data.sources import get_source
 from zoo.errors import ConfigError
 from zoo.metrics.classifier import CLASSIFIERS, load_classifier
-from zoo.metrics.fidelity import fidelity_metrics
+from zoo.metrics.fidelity import EXTRACTORS, FeatureSet, extract_features, fidelity_metrics
 
 if TYPE_CHECKING:
     from zoo.models._catalog import CatalogEntry
@@ -82,6 +82,14 @@ def real_images(data: str = "mnist") -> torch.Tensor:
     return images.float().div(255)
 
 
+@functools.lru_cache(maxsize=8)
+def real_features(data: str, extractor: str) -> FeatureSet:
+    """The features of ``data``'s real images by a zoo extractor, computed once a process
+    (the held-out, training and memorisation figures and every evaluation during training
+    reuse them)."""
+    return extract_features(real_images(data), extractor)
+
+
 def source_extractor(data: str) -> str:
     """The feature extractor that measures the images of ``data``."""
     source = get_source(split_of(data)[0])
@@ -95,16 +103,19 @@ def source_extractor(data: str) -> str:
 
 def image_metrics(
     images: torch.Tensor,
-    real: torch.Tensor | None = None,
+    real: torch.Tensor | FeatureSet | None = None,
     progress: bool = False,
     features: str = "mnist",
     classifier: str | None = "mnist",
+    image_features: FeatureSet | torch.Tensor | None = None,
 ) -> dict:
-    """Every metric of images in [0, 1] against ``real`` (default: all 5,000 MNIST digits);
-    ``features``: the fidelity feature extractor; ``classifier``: the zoo classifier of the
-    class report (None: no class report)."""
+    """Every metric of images in [0, 1] against ``real`` (default: all 5,000 MNIST digits;
+    images or their features); ``features``: the fidelity feature extractor; ``classifier``:
+    the zoo classifier of the class report (None: no class report); ``image_features``: the
+    images' features where already extracted."""
     real = real_images("mnist") if real is None else real
-    result: dict = {"metrics": fidelity_metrics(images, real, features, progress=progress)}
+    measured = images if image_features is None else image_features
+    result: dict = {"metrics": fidelity_metrics(measured, real, features, progress=progress)}
     if classifier is not None:
         classes, hist = class_report(images, classifier, progress=progress)
         result["metrics"].update(classes)
@@ -159,20 +170,34 @@ def evaluate(
     if samples < 20:
         raise ConfigError(f"--samples={samples}: use at least 20 (the catalog uses 1000)")
     extractor = source_extractor(data)
+    measured_by = features or extractor
     images = model.sample(samples, seed=seed, fast=False).cpu()  # exact: same everywhere
     classifier = extractor if extractor in CLASSIFIERS else None
-    real = real_images(data)
-    result = image_metrics(images, real, progress, features or extractor, classifier)
     name, split = split_of(data)
+
+    def real(source: str) -> FeatureSet | torch.Tensor:
+        """Real images as the metrics take them: features (computed once) where they can."""
+        if measured_by in EXTRACTORS:
+            return real_features(source, measured_by)
+        return real_images(source)
+
+    # the samples embedded once for every figure below
+    embedded = extract_features(images, measured_by) if measured_by in EXTRACTORS else images
+    result = image_metrics(images, real(data), progress, measured_by, classifier, embedded)
     if split == "test" and held_out:
         from zoo.metrics.memorisation import memorisation
 
-        train = real_images(f"{name}:train")
+        train = f"{name}:train"
         result["train_metrics"] = image_metrics(
-            images, train, progress, features or extractor, None
+            images, real(train), progress, measured_by, None, embedded
         )["metrics"]
         if extractor in CLASSIFIERS:
-            result["memorisation"] = memorisation(images, train, real, extractor)
+            result["memorisation"] = memorisation(
+                embedded if measured_by == extractor else images,
+                real_features(train, extractor),
+                real_features(data, extractor),
+                extractor,
+            )
     result["seed"] = seed
     result["data"] = data
     return result

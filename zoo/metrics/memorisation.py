@@ -18,15 +18,15 @@ from __future__ import annotations
 
 import torch
 
-from zoo.metrics.classifier import load_classifier
+from zoo.metrics.fidelity import FeatureSet, extract_features
 
 
-@torch.no_grad()
-def embed(images: torch.Tensor, extractor: str, batch_size: int = 500) -> torch.Tensor:
-    """(N, D) features of images in [0, 1], quantised to 8 bits as torch-fidelity sees them."""
-    net = load_classifier(extractor)
-    images = images.detach().cpu().clamp(0, 1).mul(255).round().div(255)
-    return torch.cat([net.features(chunk).double() for chunk in images.split(batch_size)])
+def embed(images: torch.Tensor | FeatureSet, extractor: str) -> torch.Tensor:
+    """(N, D) features of images in [0, 1] as torch-fidelity sees them (8-bit), or those of
+    an :func:`~zoo.metrics.fidelity.extract_features` result."""
+    if isinstance(images, dict):
+        return images["features"]
+    return extract_features(images, extractor)["features"]
 
 
 def nearest(queries: torch.Tensor, references: torch.Tensor, chunk: int = 1000) -> torch.Tensor:
@@ -41,9 +41,12 @@ def nearest(queries: torch.Tensor, references: torch.Tensor, chunk: int = 1000) 
 
 
 def memorisation(
-    samples: torch.Tensor, train: torch.Tensor, held_out: torch.Tensor, extractor: str
+    samples: torch.Tensor | FeatureSet,
+    train: torch.Tensor | FeatureSet,
+    held_out: torch.Tensor | FeatureSet,
+    extractor: str,
 ) -> dict[str, float]:
-    """The figures of the module doc for images in [0, 1]."""
+    """The figures of the module doc for images in [0, 1] (or their features)."""
     fs, ft, fh = (embed(x, extractor) for x in (samples, train, held_out))
     sample_to_train = nearest(fs, ft)[0]
     real_to_train = nearest(fh, ft)[0]
