@@ -20,7 +20,7 @@ from importlib.metadata import entry_points
 from typing import Any
 
 from zoo.constants import DATASETS_GROUP
-from zoo.data import digits, fashion
+from zoo.data import digits, emoji, fashion, noto
 from zoo.errors import DataError, UnknownNameError
 
 #: what a source's ``load(split)`` returns, by kind:
@@ -72,6 +72,24 @@ def _uci(split_name: str) -> tuple:
     return digits.split(digits.uci_digits(), split_name, digits.TRANSLATION_HOLD_OUT)
 
 
+def _twemoji(split_name: str) -> tuple:
+    from zoo.data.emoji import twemoji_images
+
+    return twemoji_images(split_name)
+
+
+def _noto(split_name: str) -> tuple:
+    from zoo.data.noto import noto_images
+
+    return noto_images(split_name)
+
+
+def _twemoji2noto(split_name: str) -> tuple:
+    from zoo.data.noto import twemoji_and_noto
+
+    return twemoji_and_noto(split_name)
+
+
 BUILTIN = (
     DataSource(
         "mnist",
@@ -121,6 +139,41 @@ BUILTIN = (
         DIGIT_CLASSES,
         "CC-BY-SA 3.0 (MNIST), CC-BY 4.0 (UCI)",
         digits.CANVAS,
+    ),
+    DataSource(
+        "emoji",
+        "images",
+        "emoji (Twemoji, 4,009 colour 64x64 emoji on white, 9 Unicode categories)",
+        _twemoji,
+        (),
+        emoji.CATEGORIES,
+        emoji.LICENSE,
+        64,
+        "train",
+    ),
+    DataSource(
+        "noto-emoji",
+        "images",
+        "noto-emoji (Google's Noto Color Emoji, 3,916 colour 64x64 emoji on white, "
+        "9 Unicode categories)",
+        _noto,
+        (),
+        emoji.CATEGORIES,
+        noto.LICENSE,
+        64,
+        "train",
+    ),
+    DataSource(
+        "twemoji2noto",
+        "unpaired",
+        "twemoji2noto: the 3,805 emoji both sets draw, Twemoji (A) and Noto (B), 64x64 on "
+        "white; training halves shuffled apart, the test split aligned by code point",
+        _twemoji2noto,
+        (),
+        emoji.CATEGORIES,
+        f"{emoji.LICENSE}; {noto.LICENSE}",
+        64,
+        "train",
     ),
 )
 
