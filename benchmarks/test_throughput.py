@@ -39,6 +39,8 @@ def test_throughput(benchmark, architecture, kind, variant, device, batch_option
         pytest.importorskip("onnxruntime", reason='pip install "gan-zoo[export]"')
         if device.type != "cpu":
             pytest.skip("onnxruntime runs on the CPU here")
+    if bench.emulated([variant], device):
+        pytest.skip(f"{variant}: bf16 is emulated on this {device.type}, not native")
     batch = batch_option or bench.default_batch(architecture)
     config = None
     if smoke:  # every code path once, quickly: small batches, narrow image-to-image networks
@@ -65,7 +67,9 @@ def test_throughput(benchmark, architecture, kind, variant, device, batch_option
     benchmark.extra_info.update(
         images_per_s=images_per_s,
         flops_per_image=prepared.flops_per_image,
-        peak_fraction=bench.peak_fraction(prepared.flops_per_image, images_per_s, variant, peaks),
+        peak_fraction=bench.peak_fraction(
+            prepared.flops_per_image, images_per_s, bench.settings(variant, device)[0], peaks
+        ),
         peak_memory_mb=memory,
     )
     assert images_per_s > 0

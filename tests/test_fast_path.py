@@ -363,3 +363,30 @@ def test_peak_memory_still_counts_after_bigger_work_was_freed():
         pytest.skip("no VmHWM / clear_refs on this platform")
     _, second = peak_memory(lambda: allocate(128), cpu)
     assert 110 < second < 250, (first, second)
+
+
+def test_bench_times_only_what_the_device_runs_natively(monkeypatch):
+    """Where bf16 would be emulated (AVX2-only CPUs) the fast variants run fp32 in the
+    model's memory format, as sample() does, and the bf16 rows are not timed."""
+    from zoo.inference import bench
+
+    cpu = torch.device("cpu")
+    monkeypatch.setattr(bench, "bf16_is_fast", lambda device: False)
+    assert bench.settings("fast", cpu) == ("fp32", False, False)
+    assert bench.settings("fast_compile", cpu) == ("fp32", False, True)
+    assert bench.settings("bf16_channels_last", cpu) == ("bf16", True, False)
+    variants = ["eager", "bf16", "bf16_channels_last", "fast", "fast_compile"]
+    assert bench.emulated(variants, cpu) == ["bf16", "bf16_channels_last"]
+    monkeypatch.setattr(bench, "bf16_is_fast", lambda device: True)
+    assert bench.settings("fast", cpu) == ("bf16", True, False)
+    assert bench.emulated(variants, cpu) == []
+
+
+def test_training_in_emulated_bf16_warns(monkeypatch, tmp_path):
+    from zoo.train import trainer
+
+    from .test_trainer import make_trainer
+
+    monkeypatch.setattr(trainer, "bf16_is_fast", lambda device: False)
+    with pytest.warns(UserWarning, match="bf16 is emulated on this cpu"):
+        make_trainer("dcgan", tmp_path / "run", precision="bf16")

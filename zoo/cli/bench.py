@@ -154,6 +154,12 @@ def run(args: argparse.Namespace) -> int:
     print(f"device: {_device_name(device)}")
     plan = fast_path_plan(device)
     print("fast path: " + "; ".join(f"{k}: {v}" for k, v in plan.items() if k != "device"))
+    skipped = bench.emulated(args.variants, device)
+    if skipped:
+        print(
+            f"not timed: {', '.join(skipped)} (bf16 is emulated on this CPU, not native); "
+            "fast and fast_compile run fp32 here"
+        )
     print(table(lines, columns))
     return 0
 

@@ -55,6 +55,26 @@ VARIANTS = {
 }
 #: variants that time inference only (skipped for training)
 INFERENCE_ONLY = ("onnxruntime",)
+#: variants that follow the device: bf16 where it is native, fp32 where it would be emulated
+DEVICE_CHOSEN = ("fast", "fast_compile")
+
+
+def settings(variant: str, device: torch.device) -> tuple[str, bool, bool]:
+    """(precision, channels_last, compile) of ``variant`` on ``device``: the fast variants
+    take fp32 in the model's memory format where bf16 is not native (AVX2-only CPUs), as
+    the inference fast path does."""
+    precision, channels_last, compiled = VARIANTS[variant]
+    if variant in DEVICE_CHOSEN and not bf16_is_fast(device):
+        return "fp32", False, compiled
+    return precision, channels_last, compiled
+
+
+def emulated(variants: list[str], device: torch.device) -> list[str]:
+    """The ``variants`` whose math ``device`` would only emulate (bf16 without native
+    support: minutes a row, nothing a user would run): not timed."""
+    if bf16_is_fast(device):
+        return []
+    return [v for v in variants if v not in DEVICE_CHOSEN and VARIANTS[v][0] == "bf16"]
 
 
 @dataclasses.dataclass
@@ -128,10 +148,11 @@ def matmul_peaks(device: torch.device) -> dict[str, float]:
 
 
 def peak_fraction(
-    flops_per_image: float, images_per_s: float, variant: str, peaks: dict[str, float]
+    flops_per_image: float, images_per_s: float, precision: str, peaks: dict[str, float]
 ) -> float:
-    """Achieved FLOP/s over the matmul peak of the variant's precision."""
-    return flops_per_image * images_per_s / peaks[VARIANTS[variant][0]]
+    """Achieved FLOP/s over the matmul peak of ``precision`` (what the row ran at:
+    :func:`settings`)."""
+    return flops_per_image * images_per_s / peaks[precision]
 
 
 def matmul_peak(device: torch.device, dtype: torch.dtype = torch.float32) -> float:
@@ -209,7 +230,7 @@ def smoke_config(architecture: str) -> dict[str, Any] | None:
 
 def _prepare_inference(architecture, config, batch, variant, device) -> Prepared:
     """Generator forward passes on latent codes (unconditional) or images (image-to-image)."""
-    precision, channels_last, compiled = VARIANTS[variant]
+    precision, channels_last, compiled = settings(variant, device)
     model = build(architecture, config, device).eval()
     generator, z = model.task.benchmark_input(model, batch, device)
     flops = count_flops(lambda: generator(z)) / batch
@@ -255,7 +276,7 @@ def _prepare_train(architecture, config, batch, variant, device) -> Prepared:
         raise ConfigError(f"{variant} times inference only; it has no training step")
     """Full training steps as the trainer runs them (D steps, G step, EMA); the images of a
     step are those the discriminator sees as real."""
-    precision, channels_last, compiled = VARIANTS[variant]
+    precision, channels_last, compiled = settings(variant, device)
     model = build(architecture, config, device)
     data = model.task.random_training_data(model, batch * 8)
     real = _to(data.batch(torch.arange(batch)), device)
@@ -365,9 +386,9 @@ def profile_training(
     its phases timed (:class:`~zoo.train.phases.StepPhases`)."""
     profiles = []
     for variant in ["baseline", *[v for v in variants if v != "baseline"]]:
-        if variant in INFERENCE_ONLY:
+        if variant in INFERENCE_ONLY or variant in emulated([variant], device):
             continue
-        precision, channels_last, compiled = VARIANTS[variant]
+        precision, channels_last, compiled = settings(variant, device)
         model = build(architecture, config, device)
         data = model.task.random_training_data(model, batch * 8)
         phases = StepPhases(device)
@@ -461,6 +482,7 @@ def _run(architectures, device, batches, variants, kinds, config, **timing) -> l
         for kind in kinds:
             for batch in batches or [default_batch(arch)]:
                 names = ["baseline", *[v for v in variants if v != "baseline"]]
+                names = [v for v in names if v not in emulated(names, device)]
                 if kind == "train":
                     names = [v for v in names if v not in INFERENCE_ONLY]
                 cfg = (config or {}).get(arch)
@@ -485,7 +507,10 @@ def _run(architectures, device, batches, variants, kinds, config, **timing) -> l
                     )
                     r.speedup = seconds["baseline"] / seconds[v]
                     r.peak_memory_mb = memory[v]
-                    r.peak_fraction = peak_fraction(r.flops_per_image, r.images_per_s, v, peaks)
+                    precision = settings(v, device)[0]
+                    r.peak_fraction = peak_fraction(
+                        r.flops_per_image, r.images_per_s, precision, peaks
+                    )
                     results.append(r)
                 del prepared
     return results

@@ -22,6 +22,7 @@ import signal
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ from zoo.constants import WEIGHTS_NAME
 from zoo.data.stream import BatchStream
 from zoo.errors import CheckpointError, ConfigError, TrainingDivergedError
 from zoo.images import save_grid
+from zoo.inference.fast import bf16_is_fast
 from zoo.models._weights import save_weights
 from zoo.models.base import GAN, LossOutput
 from zoo.nn import apply_spectral_norm
@@ -80,6 +82,12 @@ class Trainer:
         self.device = self._device()
         #: phase timing for `zoo bench --kinds train --profile` (disabled: no cost)
         self.phases = StepPhases(self.device)
+        if config.precision == "bf16" and not bf16_is_fast(self.device):
+            warnings.warn(
+                f"train: --precision bf16 is emulated on this {self.device.type} (no native bf16, "
+                "e.g. an AVX2-only CPU): training runs many times slower than --precision fp32",
+                stacklevel=2,
+            )
         if (config.r1_gamma or config.ada_target) and (
             type(model).real_scores is GAN.real_scores or "discriminator" not in model.optimizers()
         ):
