@@ -4,8 +4,9 @@ import pytest
 import torch
 
 import zoo
+from zoo.data import noto
 from zoo.errors import ConfigError
-from zoo.metrics.classifier import mnist_real, uci_real
+from zoo.metrics.classifier import classifier_path, mnist_real, uci_real
 from zoo.metrics.fidelity import EXTRACTORS, TensorImages, extract_features, fidelity_metrics
 
 
@@ -75,7 +76,8 @@ def test_uci_features_tell_the_domains_apart():
     mnist32 = torch.nn.functional.pad(mnist, (2, 2, 2, 2))
     same = fidelity_metrics(uci_real("train")[0][:500], uci, "uci-digits")["fid"]
     other = fidelity_metrics(mnist32, uci, "uci-digits")["fid"]
-    assert set(EXTRACTORS) == {"mnist", "uci-digits", "fashion-mnist"} and same * 10 < other
+    assert set(EXTRACTORS) == {"mnist", "uci-digits", "fashion-mnist", "emoji"}
+    assert same * 10 < other
 
 
 def test_fashion_features_tell_clothing_from_digits():
@@ -88,6 +90,34 @@ def test_fashion_features_tell_clothing_from_digits():
     same = fidelity_metrics(fashion_real("train")[0][:1000], test, "fashion-mnist")["fid"]
     other = fidelity_metrics(mnist_real("all")[0][:1000], test, "fashion-mnist")["fid"]
     assert same * 10 < other
+
+
+@pytest.mark.skipif(
+    not any(p.is_file() for p in noto.FONT_PATHS),
+    reason="Noto Color Emoji not installed (apt-get install fonts-noto-color-emoji)",
+)
+def test_emoji_features_know_the_artists_apart_and_emoji_from_photos_or_digits():
+    """Unseen Twemoji sit near Twemoji, further from the same emoji drawn by Noto, far from
+    digits; the classifier reads the categories well above the majority share."""
+    from zoo.data.emoji import twemoji_images
+    from zoo.models._weights import read_weights
+
+    test = twemoji_images("test")[0].float() / 255
+    train = twemoji_images("train")[0]
+    train = train[torch.randperm(len(train), generator=torch.Generator().manual_seed(0))[:1000]]
+    train = train.float() / 255
+    noto_test = noto.noto_images("test")[0].float() / 255
+    digits = mnist_real("test")[0][: len(test)]
+    same = fidelity_metrics(train, test, "emoji")
+    artist = fidelity_metrics(noto_test, test, "emoji")["fid"]
+    other = fidelity_metrics(digits, test, "emoji")
+    assert same["fid"] * 3 < artist < other["fid"] and other["recall"] < 0.05
+    assert same["precision"] > 0.6 and same["recall"] > 0.6
+    _, header = read_weights(classifier_path("emoji"))
+    accuracy = float(header["held_out_accuracy"])
+    labels = torch.cat([twemoji_images("test")[1], noto.noto_images("test")[1]])
+    majority = torch.bincount(labels).max().item() / len(labels)
+    assert accuracy > majority + 0.15
 
 
 def test_inception_needs_cached_weights(tmp_path, monkeypatch):

@@ -39,10 +39,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--features",
-        choices=("mnist", "uci-digits", "fashion-mnist", "inception"),
+        choices=("mnist", "uci-digits", "fashion-mnist", "emoji", "inception"),
         default=None,
-        help="feature extractor of FID/KID/IS/PR (default: the data's; the zoo's digit "
-        "classifiers work offline; inception only if its weights are in the torch hub cache)",
+        help="feature extractor of FID/KID/IS/PR (default: the data's; the zoo's classifiers "
+        "(digits, clothing, emoji) work offline; inception only if its weights are in the "
+        "torch hub cache)",
     )
     p.add_argument(
         "--no-references",

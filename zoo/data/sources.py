@@ -145,7 +145,7 @@ BUILTIN = (
         "images",
         "emoji (Twemoji, 4,009 colour 64x64 emoji on white, 9 Unicode categories)",
         _twemoji,
-        (),
+        ("emoji",),
         emoji.CATEGORIES,
         emoji.LICENSE,
         64,
@@ -157,7 +157,7 @@ BUILTIN = (
         "noto-emoji (Google's Noto Color Emoji, 3,916 colour 64x64 emoji on white, "
         "9 Unicode categories)",
         _noto,
-        (),
+        ("emoji",),
         emoji.CATEGORIES,
         noto.LICENSE,
         64,
@@ -169,7 +169,7 @@ BUILTIN = (
         "twemoji2noto: the 3,805 emoji both sets draw, Twemoji (A) and Noto (B), 64x64 on "
         "white; training halves shuffled apart, the test split aligned by code point",
         _twemoji2noto,
-        (),
+        ("emoji", "emoji"),
         emoji.CATEGORIES,
         f"{emoji.LICENSE}; {noto.LICENSE}",
         64,

