@@ -64,6 +64,10 @@ step "throughput"
 "$PYTHON" -m zoo bench ${ZOO_GPU_ARCHS:-} --device "$DEVICE" --kinds inference train \
   --variants eager channels_last bf16 fast $QUICK --json "$OUT/bench.json" \
   2>&1 | tee "$OUT/bench.txt"
+step "training step profile"
+"$PYTHON" -m zoo bench dcgan pix2pix --device "$DEVICE" --kinds train --profile \
+  --variants eager fast $QUICK --json "$OUT/profile.json" \
+  2>&1 | tee "$OUT/profile.txt"
 step "latency"
 "$PYTHON" -m zoo bench --device "$DEVICE" $QUICK --json "$OUT/latency.json" \
   --latency ${ZOO_GPU_MODELS:-} \
