@@ -114,3 +114,18 @@ def test_a_missing_noto_font_names_the_debian_package(monkeypatch, tmp_path):
     monkeypatch.setattr(noto, "FONT_PATHS", (tmp_path / "NotoColorEmoji.ttf",))
     with pytest.raises(DataError, match="apt-get install fonts-noto-color-emoji"):
         noto.noto_font_path()
+
+
+def test_eval_names_the_classes_of_the_histogram():
+    from zoo.cli.eval import _class_names
+
+    assert _class_names({"data": "emoji:test", "class_histogram": [0] * 9}) == list(
+        emoji.CATEGORIES
+    )
+    assert _class_names({"data": "mnist", "class_histogram": [0] * 10})[3] == "3"
+    assert _class_names({"data": "/some/folder", "class_histogram": [0] * 4}) == [
+        "0",
+        "1",
+        "2",
+        "3",
+    ]

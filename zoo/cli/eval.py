@@ -196,5 +196,21 @@ def run(args: argparse.Namespace) -> int:
         print(table(rows, ["image", *next(iter(result["per_image"].values()))]))
     if "class_histogram" in result:
         hist = result["class_histogram"]
-        print("class histogram: " + " ".join(f"{d}:{c}" for d, c in enumerate(hist)))
+        print(
+            "class histogram: " + ", ".join(f"{n}: {c}" for n, c in zip(_class_names(result), hist))
+        )
     return 0
+
+
+def _class_names(result: dict) -> list[str]:
+    """The names of the histogram's classes: the measured data's, else their indices."""
+    from zoo.data.sources import get_source, is_source
+    from zoo.metrics.generation import split_of
+
+    name = split_of(result.get("data", "mnist"))[0]
+    classes = get_source(name).classes if is_source(name) else ()
+    return (
+        list(classes)
+        if len(classes) == len(result["class_histogram"])
+        else [str(i) for i in range(len(result["class_histogram"]))]
+    )
