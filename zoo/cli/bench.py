@@ -91,8 +91,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import torch
-
     from zoo.inference import bench
     from zoo.inference.fast import fast_path_plan
     from zoo.inference.memory import describe
@@ -113,12 +111,7 @@ def run(args: argparse.Namespace) -> int:
     results = bench.run(archs, device, args.batch, args.variants, args.kinds, configs, **timing)
     rows = [r.row() for r in results]
     if args.json:
-        Path(args.json).write_text(
-            json.dumps(
-                {"device": _device_name(device), "torch": torch.__version__, "results": rows},
-                indent=2,
-            )
-        )
+        _write_json(args.json, device, "results", rows)
     previous = {}
     if args.compare:
         old = json.loads(Path(args.compare).read_text())["results"]
@@ -165,8 +158,6 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _profile(args: argparse.Namespace, archs: list[str], device) -> int:
-    import torch
-
     from zoo.errors import ConfigError
     from zoo.inference import bench
     from zoo.train.phases import OTHER, PHASES
@@ -189,12 +180,7 @@ def _profile(args: argparse.Namespace, archs: list[str], device) -> int:
             )
     rows = [p.row() for p in profiles]
     if args.json:
-        Path(args.json).write_text(
-            json.dumps(
-                {"device": _device_name(device), "torch": torch.__version__, "profiles": rows},
-                indent=2,
-            )
-        )
+        _write_json(args.json, device, "profiles", rows)
     print(f"device: {_device_name(device)}")
     print("ms per training step by phase (share of the step); baseline = the reference loop")
     lines = []
@@ -242,6 +228,17 @@ def _latency(args: argparse.Namespace, device) -> int:
     ]
     print(table(lines, list(lines[0])))
     return 0
+
+
+def _write_json(path: Path, device, key: str, rows: list[dict]) -> None:
+    """``--json``: the rows under ``key``, with the device and torch version measured."""
+    import torch
+
+    Path(path).write_text(
+        json.dumps(
+            {"device": _device_name(device), "torch": torch.__version__, key: rows}, indent=2
+        )
+    )
 
 
 def _rate(value: float) -> str:

@@ -276,7 +276,6 @@ def _prepare_train(architecture, config, batch, variant, device) -> Prepared:
         raise ConfigError(f"{variant} times inference only; it has no training step")
     """Full training steps as the trainer runs them (D steps, G step, EMA); the images of a
     step are those the discriminator sees as real."""
-    precision, channels_last, compiled = settings(variant, device)
     model = build(architecture, config, device)
     data = model.task.random_training_data(model, batch * 8)
     real = _to(data.batch(torch.arange(batch)), device)
@@ -287,22 +286,38 @@ def _prepare_train(architecture, config, batch, variant, device) -> Prepared:
         )
     )
     model.zero_grad(set_to_none=True)
-    if variant == "baseline":
-        step = _reference_step(model, data, batch, device)
-    else:
-        cfg = TrainConfig(
-            batch_size=batch,
-            precision=precision,
-            compile=compiled,
-            channels_last=channels_last,
-            device=str(device),
-            progress=False,
-        )
-        step = Trainer(model, data, cfg, out="/unused").train_step
+    step = _training_step(model, data, batch, variant, device)
     images = batch * model.discriminator_steps
     # one D and one G update counted above; a step has discriminator_steps D updates
     d_share = 0.5 * model.discriminator_steps
     return Prepared(step, images, flops * (d_share + 0.5) / images)
+
+
+def _training_step(
+    model: GAN,
+    data: ImageData,
+    batch: int,
+    variant: str,
+    device: torch.device,
+    phases: StepPhases | None = None,
+) -> Callable[[], Any]:
+    """One training step of ``variant``: the reference loop for ``baseline``, else the
+    trainer's step with the variant's :func:`settings`; ``phases`` times its parts."""
+    if variant == "baseline":
+        return _reference_step(model, data, batch, device, phases)
+    precision, channels_last, compiled = settings(variant, device)
+    cfg = TrainConfig(
+        batch_size=batch,
+        precision=precision,
+        compile=compiled,
+        channels_last=channels_last,
+        device=str(device),
+        progress=False,
+    )
+    trainer = Trainer(model, data, cfg, out="/unused")
+    if phases is not None:
+        trainer.phases = phases
+    return trainer.train_step
 
 
 def _to(batch: Any, device: torch.device) -> Any:
@@ -388,24 +403,10 @@ def profile_training(
     for variant in ["baseline", *[v for v in variants if v != "baseline"]]:
         if variant in INFERENCE_ONLY or variant in emulated([variant], device):
             continue
-        precision, channels_last, compiled = settings(variant, device)
         model = build(architecture, config, device)
         data = model.task.random_training_data(model, batch * 8)
         phases = StepPhases(device)
-        if variant == "baseline":
-            step = _reference_step(model, data, batch, device, phases)
-        else:
-            cfg = TrainConfig(
-                batch_size=batch,
-                precision=precision,
-                compile=compiled,
-                channels_last=channels_last,
-                device=str(device),
-                progress=False,
-            )
-            trainer = Trainer(model, data, cfg, out="/unused")
-            trainer.phases = phases
-            step = trainer.train_step
+        step = _training_step(model, data, batch, variant, device, phases)
         with flushed_denormals():
             for _ in range(warmup):
                 step()
