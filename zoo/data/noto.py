@@ -27,6 +27,7 @@ from zoo.data.emoji import (
     on_background,
     parse_colour,
     stack,
+    twemoji,
     twemoji_files,
 )
 from zoo.errors import DataError
@@ -139,8 +140,6 @@ def twemoji_and_noto(
     order: A[i] and B[i] are one emoji in two styles. The training split's Noto half is
     shuffled (seed 0), so that no pair is ever aligned; the test split stays aligned for the
     paired evaluation."""
-    from zoo.data.emoji import twemoji
-
     colour = parse_colour(background)
     noto_set = set(noto_keys(split))
     files = [f for f in twemoji_files(split) if code_points(f.stem) in noto_set]

@@ -72,24 +72,6 @@ def _uci(split_name: str) -> tuple:
     return digits.split(digits.uci_digits(), split_name, digits.TRANSLATION_HOLD_OUT)
 
 
-def _twemoji(split_name: str) -> tuple:
-    from zoo.data.emoji import twemoji_images
-
-    return twemoji_images(split_name)
-
-
-def _noto(split_name: str) -> tuple:
-    from zoo.data.noto import noto_images
-
-    return noto_images(split_name)
-
-
-def _twemoji2noto(split_name: str) -> tuple:
-    from zoo.data.noto import twemoji_and_noto
-
-    return twemoji_and_noto(split_name)
-
-
 BUILTIN = (
     DataSource(
         "mnist",
@@ -144,7 +126,7 @@ BUILTIN = (
         "emoji",
         "images",
         "emoji (Twemoji, 4,009 colour 64x64 emoji on white, 9 Unicode categories)",
-        _twemoji,
+        emoji.twemoji_images,
         ("emoji",),
         emoji.CATEGORIES,
         emoji.LICENSE,
@@ -156,7 +138,7 @@ BUILTIN = (
         "images",
         "noto-emoji (Google's Noto Color Emoji, 3,916 colour 64x64 emoji on white, "
         "9 Unicode categories)",
-        _noto,
+        noto.noto_images,
         ("emoji",),
         emoji.CATEGORIES,
         noto.LICENSE,
@@ -168,7 +150,7 @@ BUILTIN = (
         "unpaired",
         "twemoji2noto: the 3,805 emoji both sets draw, Twemoji (A) and Noto (B), 64x64 on "
         "white; training halves shuffled apart, the test split aligned by code point",
-        _twemoji2noto,
+        noto.twemoji_and_noto,
         ("emoji", "emoji"),
         emoji.CATEGORIES,
         f"{emoji.LICENSE}; {noto.LICENSE}",

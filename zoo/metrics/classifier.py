@@ -24,7 +24,7 @@ Their weights ship in ``zoo/metrics/assets/``; the files were produced by (then 
         --out zoo/metrics/assets/uci-digits-classifier.safetensors
     python -m zoo.metrics.classifier --dataset fashion-mnist --epochs 8 \
         --out zoo/metrics/assets/fashion-mnist-classifier.safetensors
-    python -m zoo.metrics.classifier --dataset emoji --epochs 30 \
+    python -m zoo.metrics.classifier --dataset emoji --epochs 20 \
         --out zoo/metrics/assets/emoji-classifier.safetensors
 
 (the held-out accuracy is stored in each file's header).
@@ -130,7 +130,8 @@ def classifier_path(name: str = "mnist") -> Path:
 
 @functools.lru_cache(maxsize=4)
 def load_classifier(name: str = "mnist") -> DigitClassifier:
-    """A shipped classifier (``mnist``, ``uci-digits``, ``fashion-mnist``) in eval mode (CPU)."""
+    """A shipped classifier (``mnist``, ``uci-digits``, ``fashion-mnist``, ``emoji``) in eval
+    mode (CPU)."""
     path = classifier_path(name)
     tensors, _ = read_weights(path)
     model = DigitClassifier(INPUTS.get(name, Input()))
