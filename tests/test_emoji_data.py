@@ -108,6 +108,43 @@ def test_emoji_sources_load_for_generators_and_cyclegan():
     unpaired = load_translation_data("twemoji2noto", False, (3, 3), Preprocess(64), "test")
     batch = unpaired.batch(torch.arange(4))
     assert batch["A"].shape == batch["B"].shape == (4, 3, 64, 64)
+    assert unpaired.aligned  # the test split pairs each emoji with its other drawing
+    training = load_translation_data("twemoji2noto", False, (3, 3), Preprocess(64), "train")
+    assert not training.aligned
+
+
+class _Translator:
+    """Translates by a rule: identity, or (cheating) the true counterpart of each image."""
+
+    def __init__(self, a: torch.Tensor, b: torch.Tensor, cheat: bool):
+        self.a, self.b, self.cheat = a, b, cheat
+
+    def translate(self, x: torch.Tensor, direction: str, fast: bool = True) -> torch.Tensor:
+        if not self.cheat:
+            return x.clone()
+        source, target = (self.a, self.b) if direction == "AtoB" else (self.b, self.a)
+        index = [int((source - image).abs().flatten(1).sum(1).argmin()) for image in x]
+        return target[index]
+
+
+@needs_noto
+def test_cyclegan_on_twemoji2noto_is_measured_against_the_true_counterpart():
+    from zoo.metrics.translation import evaluate_unpaired
+
+    data = load_translation_data("twemoji2noto", False, (3, 3), Preprocess(64), "test")
+    keep = torch.arange(0, len(data.a), 8)
+    data.a, data.b = data.a[keep], data.b[keep]
+    data.labels_a, data.labels_b = data.labels_a[keep], data.labels_b[keep]
+    a, b = data.a.float() / 255, data.b.float() / 255
+    identity = evaluate_unpaired(_Translator(a, b, False), data, False, ("emoji", "emoji"))
+    m = identity["metrics"]
+    l1 = round(float((a - b).abs().mean()), 5)
+    assert m["l1_ab"] == m["untranslated_l1_ab"] == m["l1_ba"] == l1 > 0.05
+    assert m["ssim_ab"] == m["untranslated_ssim_ab"] < 0.9
+    assert m["fid_ab"] == m["untranslated_fid_ab"]
+    truth = evaluate_unpaired(_Translator(a, b, True), data, False, ("emoji", "emoji"))["metrics"]
+    assert truth["l1_ab"] == truth["l1_ba"] == 0 and truth["ssim_ab"] == truth["ssim_ba"] == 1
+    assert truth["untranslated_l1_ab"] == l1 and truth["fid_ab"] < m["fid_ab"]
 
 
 def test_a_missing_noto_font_names_the_debian_package(monkeypatch, tmp_path):

@@ -50,6 +50,9 @@ class DataSource:
     size: int | None = None
     #: the split ``zoo train --data NAME`` trains on (``NAME:SPLIT`` picks another)
     training_split: str = "all"
+    #: an unpaired source whose test split is aligned (A[i] and B[i] show one thing in the two
+    #: domains): unpaired models are then measured against the true counterpart as well
+    aligned_test: bool = False
 
     def __post_init__(self) -> None:
         if self.kind not in KINDS:
@@ -156,6 +159,7 @@ BUILTIN = (
         f"{emoji.LICENSE}; {noto.LICENSE}",
         64,
         "train",
+        aligned_test=True,
     ),
 )
 

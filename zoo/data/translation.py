@@ -151,6 +151,9 @@ class UnpairedData:
     flip: bool = False
     labels_a: torch.Tensor | None = None
     labels_b: torch.Tensor | None = None
+    #: ``a[i]`` and ``b[i]`` show one thing in the two domains (a test split of a source
+    #: with ``aligned_test``): never shown to training, used for paired figures
+    aligned: bool = False
 
     def __len__(self) -> int:
         return max(self.a.shape[0], self.b.shape[0])
@@ -294,6 +297,7 @@ def load_translation_data(
     swap = prep.direction == "BtoA"
     wanted = channels[::-1] if swap else channels  # channels of the files' A and B
     labels_a = labels_b = None
+    aligned = False
     if is_source(source):
         named = get_source(source, "paired" if paired else "unpaired")
         if paired:
@@ -302,6 +306,7 @@ def load_translation_data(
             description = f"{source} ({phase}, {len(a)} pairs)"
         else:
             (a, labels_a), (b, labels_b) = named.load(phase)
+            aligned = named.aligned_test and phase == "test"
             description = f"{source} ({phase}, {len(a)} A / {len(b)} B images)"
         _check_source_shape(named, a, b, wanted, prep)
         a, b = _resize_stack(a, prep), _resize_stack(b, prep)
@@ -326,7 +331,7 @@ def load_translation_data(
     flip = prep.flip and phase == "train"
     if paired:
         return PairedData(a, b, description, prep.crop_size, flip, labels_a)
-    return UnpairedData(a, b, description, prep.crop_size, flip, labels_a, labels_b)
+    return UnpairedData(a, b, description, prep.crop_size, flip, labels_a, labels_b, aligned)
 
 
 def _resize_stack(images: torch.Tensor, prep: Preprocess) -> torch.Tensor:
