@@ -59,7 +59,7 @@ class TensorImages(Dataset):
 
 
 def _register() -> None:
-    """Register the digit feature extractors with torch-fidelity (once)."""
+    """Register the zoo's feature extractors with torch-fidelity (once)."""
     from torch_fidelity import register_feature_extractor
     from torch_fidelity.feature_extractor_base import FeatureExtractorBase
     from torch_fidelity.registry import FEATURE_EXTRACTORS_REGISTRY
@@ -88,14 +88,19 @@ def _register() -> None:
             return None
 
         def forward(self, x):
-            features = self.net.features(x.float() / 255)
-            out = {"features": features.double(), "logits": self.net.head(features).double()}
+            out = _features_and_logits(self.net, x)
             return tuple(out[name] for name in self.features_list)
 
     for classifier, name in EXTRACTORS.items():
         if name not in FEATURE_EXTRACTORS_REGISTRY:
             cls = type(f"DigitFeatures_{classifier}", (DigitFeatures,), {"classifier": classifier})
             register_feature_extractor(name, cls)
+
+
+def _features_and_logits(net: torch.nn.Module, images: torch.Tensor) -> FeatureSet:
+    """One batch of uint8 images through a zoo classifier: its features and logits (fp64)."""
+    features = net.features(images.float() / 255)
+    return {"features": features.double(), "logits": net.head(features).double()}
 
 
 def inception_weights() -> Path | None:
@@ -132,13 +137,10 @@ def extract_features(images: torch.Tensor, features: str = "mnist") -> FeatureSe
             f"of {', '.join(EXTRACTORS)}"
         )
     net = load_classifier(features)
-    quantised = TensorImages(images).images
-    feats, logits = [], []
-    for chunk in quantised.split(FEATURE_BATCH):
-        f = net.features(chunk.float() / 255)
-        feats.append(f.double())
-        logits.append(net.head(f).double())
-    return {"features": torch.cat(feats), "logits": torch.cat(logits)}
+    batches = [
+        _features_and_logits(net, b) for b in TensorImages(images).images.split(FEATURE_BATCH)
+    ]
+    return {key: torch.cat([b[key] for b in batches]) for key in ("features", "logits")}
 
 
 def _metrics_of_features(
@@ -193,8 +195,8 @@ def fidelity_metrics(
 ) -> dict[str, float]:
     """FID, KID (mean, std), IS (mean, std), precision and recall of ``generated`` against
     ``real`` (images in [0, 1], or for the zoo's extractors their :func:`extract_features`),
-    with the ``features`` extractor: ``mnist``, ``uci-digits``, ``fashion-mnist`` or
-    ``inception`` (standard InceptionV3, only if its weights are cached)."""
+    with the ``features`` extractor: ``mnist``, ``uci-digits``, ``fashion-mnist``, ``emoji``
+    or ``inception`` (standard InceptionV3, only if its weights are cached)."""
     import torch_fidelity
 
     _register()
