@@ -95,6 +95,35 @@ def test_resume_continues_the_same_run(tmp_path, arch):
         assert_same_tensors(weights(tmp_path / "full" / name), weights(tmp_path / "part" / name))
 
 
+def test_training_time_adds_up_across_resumes(tmp_path, monkeypatch):
+    """A resumed run reports the time of every step once: the segments up to the checkpoint
+    it resumed from plus its own (a clock that advances 10 s per step shows it exactly)."""
+    import types
+
+    from zoo.train import trainer as trainer_module
+
+    clock = [0.0]
+    monkeypatch.setattr(
+        trainer_module, "time", types.SimpleNamespace(perf_counter=lambda: clock[0])
+    )
+
+    def ticking(t):
+        step = t.train_step
+
+        def train_step():
+            clock[0] += 10.0
+            return step()
+
+        t.train_step = train_step
+        return t
+
+    ticking(make_trainer("dcgan", tmp_path / "run", steps=3)).train()
+    assert json.loads((tmp_path / "run" / "run.json").read_text())["train_time_s"] == 30.0
+    clock[0] += 1000.0  # time between the sessions is not training
+    ticking(make_trainer("dcgan", tmp_path / "run", steps=6)).train(resume=True)
+    assert json.loads((tmp_path / "run" / "run.json").read_text())["train_time_s"] == 60.0
+
+
 @pytest.mark.parametrize("precision", ["bf16", "fp16"])
 def test_mixed_precision_trains(tmp_path, precision):
     t = make_trainer("dcgan", tmp_path / "run", precision=precision, steps=3)

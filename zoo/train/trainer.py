@@ -59,6 +59,11 @@ class Trainer:
     eval mode) to metrics; with ``eval_every`` the trainer writes
     them to ``eval.jsonl`` and plots the curve into ``eval.png``."""
 
+    #: training seconds before this session (up to the checkpoint resumed from), and when
+    #: this session's training began
+    _time_before: float = 0.0
+    _started: float | None = None
+
     def __init__(
         self,
         model: GAN,
@@ -279,7 +284,7 @@ class Trainer:
             dynamic_ncols=True,
         )
         log = self.run.open_log()
-        started = time.perf_counter()
+        self._started = time.perf_counter()
         self._stop_requested = False
         previous_handler = self._catch_sigint()
         try:
@@ -314,9 +319,15 @@ class Trainer:
             bar.close()
             if log is not None:
                 log.close()
-        elapsed = time.perf_counter() - started
-        self._write_run_config(elapsed)
+        self._write_run_config(self.train_time())
         return self.out / WEIGHTS_NAME
+
+    def train_time(self) -> float:
+        """Seconds of training so far: this session's, plus those up to the checkpoint a
+        resumed run started from (steps redone after an interruption count once)."""
+        if self._started is None:
+            return self._time_before
+        return self._time_before + time.perf_counter() - self._started
 
     def _catch_sigint(self):
         """Turn the first Ctrl-C into a stop after the current step (a second one aborts)."""
@@ -394,6 +405,7 @@ class Trainer:
             "scalers": {n: s.state_dict() for n, s in self.scalers.items()},
             "data": self.stream.state(),
             "rng_cpu": torch.get_rng_state(),
+            "train_time_s": self.train_time(),
         }
         if self.device.type == "cuda":
             state["rng_cuda"] = torch.cuda.get_rng_state(self.device)
@@ -450,11 +462,13 @@ class Trainer:
         if self.device.type == "cuda" and "rng_cuda" in state:
             torch.cuda.set_rng_state(state["rng_cuda"], self.device)
         self.step = int(state["step"])
+        self._time_before = float(state.get("train_time_s", 0.0))  # 0 in older ones
         self._saved_step = self.step
         self.run.truncate_logs(self.step)
 
     def _prepare_out(self, resume: bool) -> None:
         self._saved_step = 0
+        self._time_before, self._started = 0.0, None
         self.run.prepare(resume)
         if resume:
             self.load(self.run.checkpoint)
