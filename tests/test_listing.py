@@ -64,7 +64,7 @@ def test_zoo_info_of_an_architecture_lists_its_models():
     r = run_zoo("info", "srgan", "--json")
     assert json.loads(r.stdout)["models"] == ["srgan-photos-x4", "srresnet-photos-x4"]
     r = run_zoo("info", "dcgan")
-    assert "trained models: dcgan-mnist" in r.stdout
+    assert "trained models: dcgan-emoji, dcgan-mnist" in r.stdout
 
 
 def test_zoo_list_headline_agrees_with_each_task():

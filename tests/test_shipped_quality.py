@@ -9,7 +9,9 @@ import zoo
 from zoo.metrics.generation import compare_with_catalog, evaluate
 from zoo.models._catalog import load_catalog
 
-SHIPPED = ["vanilla-mnist", "dcgan-mnist", "wgan-gp-mnist"]
+DIGITS = ["vanilla-mnist", "dcgan-mnist", "wgan-gp-mnist"]
+EMOJI = ["dcgan-emoji"]
+SHIPPED = [*DIGITS, *EMOJI]
 
 
 @pytest.mark.parametrize("name", SHIPPED)
@@ -29,7 +31,7 @@ def test_eval_reproduces_the_catalog_metrics(name):
         assert result["memorisation"]["near_copies"] <= 3
 
 
-@pytest.mark.parametrize("name", SHIPPED)
+@pytest.mark.parametrize("name", DIGITS)
 def test_samples_are_digits_of_all_ten_classes(name):
     metrics = load_catalog()[name].metrics
     assert metrics["classes_covered"] == 10
@@ -41,6 +43,25 @@ def test_samples_are_digits_of_all_ten_classes(name):
     assert metrics["fid"] < floor["fid"] / 10 and metrics["kid"] < floor["kid"] / 10
     assert metrics["precision"] > floor["precision"] and metrics["recall"] > floor["recall"]
     assert metrics["class_balance"] > 0.8 > floor["class_balance"]
+
+
+@pytest.mark.parametrize("name", EMOJI)
+def test_emoji_samples_are_near_real_emoji_of_every_category_they_have(name):
+    """#15's target: held-out FID within 10x the real-vs-real floor of the same protocol, and
+    every category the emoji classifier finds among real held-out emoji drawn too."""
+    from zoo.data.emoji import twemoji_images
+    from zoo.metrics.classifier import load_classifier
+    from zoo.metrics.generation import real_vs_real
+
+    entry = load_catalog()[name]
+    floor = real_vs_real(entry.eval["data"], entry.eval["samples"])
+    assert entry.metrics["fid"] <= 10 * floor["fid"]
+    images, _ = twemoji_images("test")
+    with torch.no_grad():
+        read = load_classifier("emoji")(images.float() / 255).argmax(1)
+    real_categories = set(read.unique().tolist())
+    drawn = {c for c, count in enumerate(entry.eval["class_histogram"]) if count > 0}
+    assert len(real_categories) >= 8 and real_categories <= drawn
 
 
 def test_zoo_eval_cli_reports_the_match_with_floor_and_ceiling(zoo_cli, tmp_path):
