@@ -3,7 +3,9 @@ models from their held-out data.
 
 python scripts/translation_images.py   # writes docs/img/pix2pix-mnist-repair.png,
     # cyclegan-mnist2digits.png, srgan-photos-x4.png (bicubic | SRResNet | SRGAN | original)
-    # and pix2pix-emoji-seg.png (image | prediction | truth, six scenes a row)
+    # pix2pix-emoji-seg.png (image | prediction | truth, six scenes a row) and
+    # cyclegan-twemoji2noto.png (rows: Twemoji, to Noto, true Noto, Noto, to Twemoji, true
+    # Twemoji; one held-out emoji per Unicode category)
 """
 
 from __future__ import annotations
@@ -14,13 +16,24 @@ import torch
 
 import zoo
 from zoo.data.digits import mnist2digits, mnist_repair
+from zoo.data.noto import twemoji_and_noto
 from zoo.images import save_grid
 
 OUT = Path(__file__).resolve().parents[1] / "docs" / "img"
 
 
-def one_per_class(labels: torch.Tensor, n: int = 10) -> torch.Tensor:
-    return torch.stack([(labels == c).nonzero()[0, 0] for c in range(n)])
+def one_per_class(labels: torch.Tensor, n: int = 10, pick: int = 0) -> torch.Tensor:
+    return torch.stack([(labels == c).nonzero()[pick, 0] for c in range(n)])
+
+
+def twemoji2noto_rows() -> torch.Tensor:
+    """Held-out emoji, one per category: each direction as input | translation | truth."""
+    (a, labels), (b, _) = twemoji_and_noto("test")
+    index = one_per_class(labels, 9, pick=2)
+    a, b = a[index].float() / 255, b[index].float() / 255
+    model = zoo.load("cyclegan-twemoji2noto")
+    to_b, to_a = model.translate(a, "AtoB", fast=False), model.translate(b, "BtoA", fast=False)
+    return torch.cat([a, to_b, b, b, to_a, a])
 
 
 def main() -> None:
@@ -43,7 +56,8 @@ def main() -> None:
     save_grid(rows, OUT / "srgan-photos-x4.png", nrow=4)
     seg = zoo.load("pix2pix-emoji-seg")
     save_grid(seg.task.comparison(seg, 12), OUT / "pix2pix-emoji-seg.png", nrow=6)
-    print(f"wrote pictures of five models into {OUT}")
+    save_grid(twemoji2noto_rows(), OUT / "cyclegan-twemoji2noto.png", nrow=9)
+    print(f"wrote pictures of six models into {OUT}")
 
 
 if __name__ == "__main__":

@@ -84,13 +84,16 @@ def test_compare_detects_a_difference():
     assert not verdict["matches"] and "fid" in verdict["differences"]
 
 
-TRANSLATORS = ["pix2pix-mnist-repair", "cyclegan-mnist2digits"]
+TRANSLATORS = ["pix2pix-mnist-repair", "cyclegan-mnist2digits", "cyclegan-twemoji2noto"]
 
 
 @pytest.mark.parametrize("name", TRANSLATORS)
 def test_eval_reproduces_the_translators_catalog_metrics(name):
+    from zoo.data import noto
     from zoo.metrics.translation import evaluate_translation
 
+    if "noto" in name and not any(p.is_file() for p in noto.FONT_PATHS):
+        pytest.skip("Noto Color Emoji not installed (apt-get install fonts-noto-color-emoji)")
     entry = load_catalog()[name]
     result = evaluate_translation(zoo.load(name), entry.eval["data"], progress=False)
     result["seed"] = entry.eval["seed"]
@@ -111,6 +114,19 @@ def test_cyclegan_keeps_digits_better_than_the_untranslated_input():
     assert m["label_kept_ab"] > m["untranslated_ab"] and m["label_kept_ba"] > m["untranslated_ba"]
     assert m["round_trip_a"] > 0.9 and m["round_trip_b"] > 0.9
     assert m["fid_ab"] < m["untranslated_fid_ab"] and m["fid_ba"] < m["untranslated_fid_ba"]
+
+
+def test_twemoji2noto_comes_closer_to_the_other_artist_than_its_input():
+    """#15's target: nearer the true drawing of the held-out emoji by the other artist than
+    the untranslated input, in L1 and SSIM both ways (and PSNR and FID)."""
+    m = load_catalog()["cyclegan-twemoji2noto"].metrics
+    for d in ("ab", "ba"):
+        assert (
+            m[f"l1_{d}"] < m[f"untranslated_l1_{d}"]
+            and m[f"psnr_{d}"] > m[f"untranslated_psnr_{d}"]
+        )
+        assert m[f"fid_{d}"] < m[f"untranslated_fid_{d}"] / 5
+        assert m[f"ssim_{d}"] > m[f"untranslated_ssim_{d}"]
 
 
 CONDITIONAL = ["cgan-mnist", "cgan-fashion"]
