@@ -9,8 +9,16 @@ import pytest
 import torch
 import yaml
 
+from zoo.data import noto
+
 REPO = Path(__file__).resolve().parents[1]
 ZOO = Path(sys.executable).with_name("zoo")  # the installed console script
+
+#: tests that read Noto Color Emoji's bitmaps (Debian's font; .ci/run installs it)
+needs_noto = pytest.mark.skipif(
+    not any(p.is_file() for p in noto.FONT_PATHS),
+    reason="Noto Color Emoji not installed (apt-get install fonts-noto-color-emoji)",
+)
 
 
 def run_zoo(*args: str, env: dict | None = None, check: bool = True, cwd=None, timeout=600):

@@ -12,10 +12,7 @@ from zoo.data.sources import get_source
 from zoo.data.translation import Preprocess, load_translation_data
 from zoo.errors import DataError
 
-needs_noto = pytest.mark.skipif(
-    not any(p.is_file() for p in noto.FONT_PATHS),
-    reason="Noto Color Emoji not installed (apt-get install fonts-noto-color-emoji)",
-)
+from .conftest import needs_noto
 
 
 def test_alpha_composites_onto_the_background_colour():

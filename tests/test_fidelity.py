@@ -9,6 +9,8 @@ from zoo.errors import ConfigError
 from zoo.metrics.classifier import classifier_path, mnist_real, uci_real
 from zoo.metrics.fidelity import EXTRACTORS, TensorImages, extract_features, fidelity_metrics
 
+from .conftest import needs_noto
+
 
 @pytest.fixture(scope="module")
 def halves():
@@ -92,10 +94,7 @@ def test_fashion_features_tell_clothing_from_digits():
     assert same * 10 < other
 
 
-@pytest.mark.skipif(
-    not any(p.is_file() for p in noto.FONT_PATHS),
-    reason="Noto Color Emoji not installed (apt-get install fonts-noto-color-emoji)",
-)
+@needs_noto
 def test_emoji_features_know_the_artists_apart_and_emoji_from_photos_or_digits():
     """Unseen Twemoji sit near Twemoji, further from the same emoji drawn by Noto, far from
     digits; the classifier reads the categories well above the majority share."""
