@@ -118,12 +118,45 @@ def test_labels_beyond_the_model_classes_are_refused(tmp_path):
 def test_configure_takes_the_classes_of_the_data_unless_given(tmp_path):
     cls = type(small())
     task = cls.task
-    config = task.configure(cls.Config(), "fashion-mnist", set())
-    assert config.num_classes == 10 and config.class_names[0] == "t-shirt"
+    config = task.configure(cls.Config(), "mnist", set())
+    assert config.num_classes == 10 and config.class_names[3] == "3"
+    assert config.class_weights == ()  # 400 training digits of each class: uniform
     root = _class_folder(tmp_path / "d", {"a": 1, "b": 1, "c": 1})
     assert task.configure(cls.Config(), str(root), set()).class_names == ("a", "b", "c")
     with pytest.raises(ConfigError, match="num_classes=5 but --data mnist has 10 classes"):
         task.configure(cls.Config(num_classes=5), "mnist", {"num_classes"})
+
+
+def test_configure_weighs_classes_by_their_share_of_the_training_images(tmp_path):
+    cls = type(small())
+    root = _class_folder(tmp_path / "d", {"few": 1, "many": 3})
+    config = cls.task.configure(cls.Config(), str(root), set())
+    assert config.class_names == ("few", "many") and config.class_weights == (0.25, 0.75)
+    mine = cls.Config(num_classes=2, class_weights=(1.0, 1.0))
+    given = cls.task.configure(mine, str(root), {"class_weights"})
+    assert given.class_weights == (1.0, 1.0)
+
+
+def test_sample_draws_classes_by_the_class_weights():
+    model = small(num_classes=3, class_weights=(0.0, 0.8, 0.2))
+    drawn = model.labels(None, 20_000, torch.Generator().manual_seed(0))
+    shares = torch.bincount(drawn, minlength=3).double() / len(drawn)
+    assert shares[0] == 0 and abs(shares[1] - 0.8) < 0.01 and abs(shares[2] - 0.2) < 0.01
+    again = model.labels(None, 20_000, torch.Generator().manual_seed(0))
+    assert torch.equal(drawn, again)
+    fakes, labels = model.fake(64)  # what the losses draw
+    assert not (labels == 0).any()
+    uniform = small(num_classes=3).labels(None, 20_000, torch.Generator().manual_seed(0))
+    assert (torch.bincount(uniform, minlength=3) > 6_000).all()
+
+
+@pytest.mark.parametrize(
+    "weights, message",
+    [((1.0, 2.0), "weighs 2 classes; num_classes=3"), ((1.0, -1.0, 1.0), "non-negative")],
+)
+def test_bad_class_weights_are_named(weights, message):
+    with pytest.raises(ConfigError, match=message):
+        zoo.create("cgan", num_classes=3, class_weights=weights)
 
 
 def test_class_names_must_fit_num_classes():

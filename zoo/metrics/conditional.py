@@ -11,7 +11,9 @@ drawn with ``seed``, exact fp32):
 * ``intra_fid``: FID within each class (its samples against the real test images of that
   class), averaged over classes;
 * the unconditional figures (:func:`zoo.metrics.generation.image_metrics`) of ``samples``
-  images with uniformly drawn classes: FID, KID, IS, precision, recall, class balance.
+  images of classes drawn as ``sample()`` draws them (the training data's class frequencies,
+  or uniformly for a model without ``class_weights``): FID, KID, IS, precision, recall, class
+  balance.
 
 Per-class figures are in the result's ``per_class``. :func:`references` measures the real
 training images (in place of samples) and an untrained generator the same way.
@@ -74,18 +76,18 @@ def real_accuracy(data: str) -> tuple[float, ...]:
 
 
 def measure(
-    uniform: torch.Tensor,
+    drawn: torch.Tensor,
     per_class: list[torch.Tensor],
     data: str,
     features: str | None = None,
     progress: bool = False,
 ) -> dict[str, Any]:
-    """The metrics of images with uniform classes (``uniform``) and of ``per_class[c]`` (images
+    """The metrics of images of drawn classes (``drawn``) and of ``per_class[c]`` (images
     meant to be of class c), in [0, 1], against the test split of ``data``."""
     source = check_data(data)
     classifier = source.features[0]
     real, real_labels = real_split(source.name, EVAL_SPLIT)
-    result = image_metrics(uniform, real, progress, features or classifier, classifier)
+    result = image_metrics(drawn, real, progress, features or classifier, classifier)
     ceiling = real_accuracy(source.name)
     rows: dict[str, dict[str, float]] = {}
     bar = tqdm(per_class, desc="per class", disable=not progress, unit="class")
@@ -111,7 +113,7 @@ def measure(
         "metrics": metrics,
         "per_class": rows,
         "class_histogram": result["class_histogram"],
-        "samples": len(uniform),
+        "samples": len(drawn),
         "split": EVAL_SPLIT,
         "data": source.name,
     }
@@ -148,9 +150,9 @@ def evaluate(
             f"({', '.join(source.classes[:4])}, ...); measure it against its own data"
         )
     m = _per_class_count(samples, len(source.classes))
-    uniform = model.sample(samples, seed=seed, fast=False).cpu()  # type: ignore[attr-defined]
+    drawn = model.sample(samples, seed=seed, fast=False).cpu()  # type: ignore[attr-defined]
     grid = model.class_grid(m, seed=seed + 1, fast=False).cpu()  # type: ignore[attr-defined]
-    result = measure(uniform, list(grid.split(m)), source.name, features, progress)
+    result = measure(drawn, list(grid.split(m)), source.name, features, progress)
     result["seed"] = seed
     return result
 
@@ -163,12 +165,12 @@ def references(model: GAN, data: str, samples: int = 1000, seed: int = 0) -> dic
     m = _per_class_count(samples, len(source.classes))
     images, labels = real_split(source.name, "train")
     gen = torch.Generator().manual_seed(seed)
-    uniform = images[torch.randperm(len(images), generator=gen)[:samples]]
+    drawn = images[torch.randperm(len(images), generator=gen)[:samples]]
     per_class = []
     for c in range(len(source.classes)):
         of_class = images[labels == c]
         per_class.append(of_class[torch.randperm(len(of_class), generator=gen)[:m]])
-    real = measure(uniform, per_class, source.name)["metrics"]
+    real = measure(drawn, per_class, source.name)["metrics"]
     torch.manual_seed(0)
     untrained = type(model)(model.config).eval()
     floor = evaluate(untrained, source.name, samples, seed, progress=False)["metrics"]

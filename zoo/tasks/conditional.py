@@ -2,7 +2,8 @@
 
 :class:`ConditionalGAN` is the base class of class-conditional generators (``sample(n,
 labels=...)``); :class:`ConditionalConfig` the base of their configs (``num_classes``,
-``class_names``, carried in the weights header, the Hub ``config.json`` and the model card);
+``class_names``, ``class_weights``, carried in the weights header, the Hub ``config.json`` and
+the model card);
 :class:`Conditional` is their task: labelled image data, label accuracy, intra-class FID and
 the unconditional metrics against a source's real test split
 (:mod:`zoo.metrics.conditional`), one row per class in previews.
@@ -23,7 +24,7 @@ from zoo.config import ArchConfig, bounded
 from zoo.data.images import LabelledImageData, class_folders, load_data, random_data, split_source
 from zoo.data.sources import get_source, is_source
 from zoo.errors import ConfigError, DataError, LabelError
-from zoo.images import save_grid
+from zoo.images import image_files, save_grid
 from zoo.models.base import GAN
 from zoo.tasks.base import Task
 from zoo.tasks.latent import LatentCodes
@@ -34,13 +35,20 @@ LabelsLike = int | str | Sequence[int | str] | torch.Tensor | None
 
 @dataclasses.dataclass(frozen=True)
 class ConditionalConfig(ArchConfig):
-    """Base of the configs of class-conditional architectures. ``zoo train`` fills both
+    """Base of the configs of class-conditional architectures. ``zoo train`` fills the three
     fields from the training data unless given."""
 
     num_classes: int = bounded(10, 2, 100_000, "number of classes (zoo train: the data's)")
     class_names: tuple[str, ...] = dataclasses.field(
         default=(),
         metadata={"doc": "class names in label order (empty: the label numbers)"},
+    )
+    class_weights: tuple[float, ...] = dataclasses.field(
+        default=(),
+        metadata={
+            "doc": "how often each class is drawn when no label is given (zoo train: the "
+            "data's class frequencies; empty: uniform)"
+        },
     )
 
     def validate(self) -> None:
@@ -53,6 +61,17 @@ class ConditionalConfig(ArchConfig):
             )
         if len(set(names)) != len(names):
             raise ConfigError(self._where("class_names", names) + " repeats a name")
+        weights = self.class_weights
+        if weights and len(weights) != self.num_classes:
+            raise ConfigError(
+                self._where("class_weights", weights)
+                + f" weighs {len(weights)} classes; num_classes={self.num_classes}"
+            )
+        if weights and (min(weights) < 0 or sum(weights) <= 0):
+            raise ConfigError(
+                self._where("class_weights", weights)
+                + " must be non-negative with a positive sum (e.g. class frequencies)"
+            )
 
 
 class Conditional(Task):
@@ -70,8 +89,8 @@ class Conditional(Task):
 
     # -- data -------------------------------------------------------------------------------
     def configure(self, config: ArchConfig, data: str, given: set[str]) -> ArchConfig:
-        """``config`` with ``num_classes`` and ``class_names`` taken from ``data`` where the
-        user gave neither (``given``: the fields set on the command line)."""
+        """``config`` with ``num_classes``, ``class_names`` and ``class_weights`` taken from
+        ``data`` where the user gave none (``given``: the fields set on the command line)."""
         classes = data_classes(data)
         if not classes:
             return config
@@ -84,6 +103,8 @@ class Conditional(Task):
         updates: dict[str, Any] = {"num_classes": len(classes)}
         if "class_names" not in given:
             updates["class_names"] = tuple(classes)
+        if "class_weights" not in given:
+            updates["class_weights"] = data_class_frequencies(data, len(classes))
         return dataclasses.replace(config, **updates)
 
     def training_data(
@@ -141,8 +162,8 @@ class Conditional(Task):
 
     def eval_summary(self, name: str, result: dict[str, Any]) -> str:
         return (
-            f"{name}: {result['samples']} samples (uniform classes), seed {result['seed']}, "
-            f"against the {result['split']} split of {result['data']}"
+            f"{name}: {result['samples']} samples (classes as in training), "
+            f"seed {result['seed']}, against the {result['split']} split of {result['data']}"
         )
 
     # -- previews, cards --------------------------------------------------------------------
@@ -248,6 +269,23 @@ def data_classes(data: str) -> tuple[str, ...]:
     return ()
 
 
+def data_class_frequencies(data: str, classes: int) -> tuple[float, ...]:
+    """The share of each class among the training images of ``data`` (a registered source's
+    training split unless ``data`` names one, or a folder's class sub-folders), rounded to 5
+    places: ``sample()`` draws classes as often as the model saw them; () (uniform) where
+    every class has as many images."""
+    name, split = split_source(data)
+    if is_source(name):
+        source = get_source(name)
+        counts = torch.bincount(source.load(split or source.training_split)[1], minlength=classes)
+    else:
+        folders = class_folders(Path(data).expanduser())
+        counts = torch.tensor([len(image_files(d)) for d in folders])
+    if bool((counts == counts[0]).all()):
+        return ()
+    return tuple(round(float(c), 5) for c in counts.double() / counts.sum())
+
+
 class WithLabels(torch.nn.Module):
     """A conditional generator with fixed labels, called with codes alone (benchmarks)."""
 
@@ -306,8 +344,9 @@ class ConditionalGAN(LatentCodes, GAN):
         return label
 
     def fake(self, n: int) -> tuple[torch.Tensor, torch.Tensor]:
-        """``n`` generated images in [-1, 1] of uniformly drawn classes, and those classes
-        (int64): what a loss compares with real labelled images (gradients flow)."""
+        """``n`` generated images in [-1, 1] of classes drawn as :meth:`labels` draws them
+        (the training data's frequencies), and those classes (int64): what a loss compares
+        with real labelled images (gradients flow)."""
         labels = self.labels(None, n)
         return self.generator(self.latent(n), labels), labels
 
@@ -315,14 +354,21 @@ class ConditionalGAN(LatentCodes, GAN):
         self, labels: LabelsLike, n: int, generator: torch.Generator | None = None
     ) -> torch.Tensor:
         """``labels`` as an int64 tensor of length ``n`` on the model's device: None draws
-        classes uniformly (with ``generator``); one class repeats; a sequence or 1-d
-        integer tensor must have ``n`` entries."""
+        classes (with ``generator``) as often as the config's ``class_weights`` say, uniformly
+        where it has none; one class repeats; a sequence or 1-d integer tensor must have
+        ``n`` entries."""
         if labels is None:
+            weights = self.config.class_weights  # type: ignore[attr-defined]
+            if not weights:
+                if generator is None:
+                    return sharded(
+                        lambda m: torch.randint(0, self.num_classes, (m,), device=self.device), n
+                    )
+                return torch.randint(0, self.num_classes, (n,), generator=generator).to(self.device)
+            w = torch.tensor(weights, dtype=torch.float64)
             if generator is None:
-                return sharded(
-                    lambda m: torch.randint(0, self.num_classes, (m,), device=self.device), n
-                )
-            return torch.randint(0, self.num_classes, (n,), generator=generator).to(self.device)
+                return sharded(lambda m: torch.multinomial(w, m, True).to(self.device), n)
+            return torch.multinomial(w, n, True, generator=generator).to(self.device)
         if isinstance(labels, (int, str)):
             return torch.full((n,), self.class_index(labels), device=self.device)
         if isinstance(labels, torch.Tensor):
@@ -357,7 +403,8 @@ class ConditionalGAN(LatentCodes, GAN):
     ) -> torch.Tensor:
         """``n`` images of the classes ``labels`` as a float tensor (n, C, H, W) in [0, 1].
         ``labels``: a class (index or name, e.g. ``7`` or ``"sneaker"``) for all, one per
-        sample (a sequence or int tensor), or None for uniformly drawn classes. The same
+        sample (a sequence or int tensor), or None for classes drawn as in the training data
+        (the config's ``class_weights``; uniformly where it has none). The same
         seed and labels give the same images on every machine: the codes are drawn first,
         then (for ``labels=None``) the classes, from one generator seeded with ``seed``.
         ``latents``: your own codes (n, latent_dim) instead of ``n`` and ``seed``.

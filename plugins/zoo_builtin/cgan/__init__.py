@@ -5,7 +5,8 @@ class-conditional BatchNorm, a spectrally normalised discriminator with the proj
 
 Where it deviates from the paper: the networks are DCGAN-sized (the paper used ResNets) and
 keep DCGAN's Adam settings (the paper: beta1 0, five D updates per G update); fake images are
-drawn with uniformly random classes for both losses. A first version conditioned the
+drawn with classes as frequent as in the training data (the config's ``class_weights``;
+uniform for balanced data such as MNIST) for both losses. A first version conditioned the
 generator by concatenating a class embedding to the code; on MNIST it learned one image per
 class (the code ignored), so the generator takes the class through its BatchNorms, as the
 paper's does.
