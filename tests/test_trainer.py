@@ -337,3 +337,27 @@ def test_run_info_is_read_from_run_json_or_a_legacy_config_json(tmp_path):
     published.mkdir()
     (published / "config.json").write_text(json.dumps({"architecture": "dcgan", "config": {}}))
     assert read_run_info(published) is None
+
+
+def _drop_saved_field(checkpoint: Path, section: str, field: str) -> None:
+    """Rewrite ``checkpoint`` as one written before ``field`` existed."""
+    from safetensors import safe_open
+    from safetensors.torch import load_file, save_file
+
+    with safe_open(str(checkpoint), "pt") as f:
+        meta = f.metadata()
+    config = json.loads(meta["config"])
+    del config[section][field]
+    save_file(load_file(checkpoint), checkpoint, {**meta, "config": json.dumps(config)})
+
+
+def test_a_checkpoint_from_before_a_new_field_resumes_if_the_field_keeps_its_default(tmp_path):
+    run = tmp_path / "run"
+    make_trainer("vanilla", run, steps=3).train()
+    _drop_saved_field(run / CHECKPOINT_NAME, "model", "lr")  # SMALL keeps the default lr
+    resumed = make_trainer("vanilla", run, steps=4)
+    resumed.train(resume=True)
+    assert resumed.step == 4
+    _drop_saved_field(run / CHECKPOINT_NAME, "model", "latent_dim")  # SMALL's is not default
+    with pytest.raises(zoo.CheckpointError, match="different config.*latent_dim"):
+        make_trainer("vanilla", run, steps=5).train(resume=True)

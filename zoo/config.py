@@ -73,6 +73,15 @@ class ArchConfig:
     def to_dict(self) -> dict[str, Any]:
         return {f.name: _jsonable(getattr(self, f.name)) for f in dataclasses.fields(self)}
 
+    @classmethod
+    def field_defaults(cls) -> dict[str, Any]:
+        """The declared default of every field that has one, as :meth:`to_dict` writes it."""
+        return {
+            f.name: _jsonable(f.default)
+            for f in dataclasses.fields(cls)
+            if f.default is not dataclasses.MISSING
+        }
+
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), sort_keys=True)
 

@@ -65,8 +65,12 @@ def save_checkpoint(
     )
 
 
-def load_checkpoint(path: str | os.PathLike, architecture: str, config: dict) -> dict[str, Any]:
-    """Read a checkpoint, refusing one from another architecture or config."""
+def load_checkpoint(
+    path: str | os.PathLike, architecture: str, config: dict, defaults: dict | None = None
+) -> dict[str, Any]:
+    """Read a checkpoint, refusing one from another architecture or config. ``defaults``
+    (shaped like ``config``, a dict of sections): the value of a field that a checkpoint
+    written before the field existed lacks."""
     path = Path(path)
     try:
         tensors, meta = read_weights(path)
@@ -80,6 +84,9 @@ def load_checkpoint(path: str | os.PathLike, architecture: str, config: dict) ->
             f"this run trains {architecture!r}. Use another --out folder or the same architecture."
         )
     saved = json.loads(meta["config"])
+    for section, fields in (defaults or {}).items():
+        if isinstance(saved.get(section), dict):
+            saved[section] = {**fields, **saved[section]}
     if saved != config:
         diff = sorted(k for k in set(saved) | set(config) if saved.get(k) != config.get(k))
         details = ", ".join(

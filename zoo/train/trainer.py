@@ -443,7 +443,11 @@ class Trainer:
         )
 
     def load(self, path: Path) -> None:
-        state = load_checkpoint(path, self.model.architecture, self._resume_key())
+        defaults = {
+            "model": type(self.model.config).field_defaults(),
+            "train": TrainConfig().resume_key(),
+        }
+        state = load_checkpoint(path, self.model.architecture, self._resume_key(), defaults)
         # compiled modules keep their parameter names, so the state dict loads as is
         self.model.load_state_dict(state["model"])
         for name, opt in self.optimizers.items():
