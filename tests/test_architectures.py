@@ -131,3 +131,32 @@ def test_vanilla_is_an_mlp():
     m = zoo.create("vanilla")
     assert nn.Conv2d not in layer_types(m) and nn.Linear in layer_types(m.generator)
     assert m.generator(torch.randn(2, 100)).shape == (2, 1, 28, 28)
+
+
+@pytest.mark.parametrize("size, channels", [(28, 1), (32, 3), (64, 3)])
+def test_resnet_networks_map_codes_to_images_and_images_to_one_logit(size, channels):
+    torch.manual_seed(0)
+    g = zoo.nn.resnet_generator(16, size, channels, 8).eval()
+    d = zoo.nn.resnet_discriminator(size, channels, 8)
+    images = g(torch.randn(2, 16))
+    assert images.shape == (2, channels, size, size) and images.abs().max() <= 1
+    assert d(images).shape == (2,)
+    blocks = [m for m in g if isinstance(m, zoo.nn.UpBlock)]
+    assert blocks[-1].conv2.out_channels == 8  # width: the last block's channels
+    assert blocks[0].conv1.in_channels == 8 * 2 ** (len(blocks) - 1)
+
+
+def test_resnet_blocks_add_the_residual_to_the_shortcut():
+    torch.manual_seed(0)
+    x = torch.randn(2, 4, 8, 8)
+    up, down = zoo.nn.UpBlock(4, 6).eval(), zoo.nn.DownBlock(4, 6)
+    first = zoo.nn.DownBlock(4, 6, first=True)
+    for block in (up, down, first):
+        nn.init.zeros_(block.conv2.weight)
+        nn.init.zeros_(block.conv2.bias)  # residual branch off: the block is its shortcut
+    upsampled = nn.functional.interpolate(x, scale_factor=2.0)
+    assert torch.allclose(up(x), up.shortcut(upsampled), atol=1e-6)
+    assert torch.allclose(down(x), nn.functional.avg_pool2d(down.shortcut(x), 2), atol=1e-6)
+    assert torch.allclose(first(x), first.shortcut(nn.functional.avg_pool2d(x, 2)), atol=1e-6)
+    nn.init.normal_(down.conv2.weight)
+    assert not torch.allclose(down(x), nn.functional.avg_pool2d(down.shortcut(x), 2), atol=1e-3)

@@ -1,6 +1,7 @@
 """Public building blocks for architecture plugins (in the spirit of ``timm.layers``).
 
 * :mod:`~zoo.nn.dcgan`: DCGAN generator and discriminator builders;
+* :mod:`~zoo.nn.resnet`: SNGAN's residual generator and discriminator builders;
 * :mod:`~zoo.nn.translation`: U-Net and ResNet generators and the PatchGAN, in the module
   layout of the reference pix2pix/CycleGAN code, and the import of its checkpoints;
 * :mod:`~zoo.nn.conditional`: class-conditional generator, projection and auxiliary-classifier
@@ -24,6 +25,7 @@ from zoo.nn.conditional import (
 from zoo.nn.dcgan import base_size, conv_discriminator, conv_generator
 from zoo.nn.image_pool import ImagePool
 from zoo.nn.init import init_dcgan_weights, init_normal
+from zoo.nn.resnet import DownBlock, UpBlock, resnet_discriminator, resnet_generator
 from zoo.nn.super_resolution import SCALES, SR_NORMS, SRDiscriminator, SRResNet
 from zoo.nn.translation import (
     NLayerDiscriminator,
@@ -37,6 +39,10 @@ __all__ = [
     "conv_generator",
     "conv_discriminator",
     "init_dcgan_weights",
+    "resnet_generator",
+    "resnet_discriminator",
+    "UpBlock",
+    "DownBlock",
     "init_normal",
     "ImagePool",
     "ConditionalGenerator",

@@ -1,3 +1,4 @@
+import pytest
 import torch
 from torch import nn
 from zoo_sngan import SNGAN, hinge_d_loss, hinge_g_loss
@@ -8,8 +9,9 @@ from zoo.testing import check_architecture
 SMALL = {"image_size": 28, "channels": 1, "latent_dim": 8, "g_width": 8, "d_width": 8}
 
 
-def test_conformance():
-    check_architecture(SNGAN, SMALL)
+@pytest.mark.parametrize("networks", ["dcgan", "resnet"])
+def test_conformance(networks):
+    check_architecture(SNGAN, {**SMALL, "networks": networks})
 
 
 def test_registered_through_entry_points():
@@ -17,8 +19,9 @@ def test_registered_through_entry_points():
     assert "sngan-mnist" in zoo.list_models()
 
 
-def test_every_discriminator_weight_is_spectrally_normalised():
-    model = SNGAN(**SMALL)
+@pytest.mark.parametrize("networks", ["dcgan", "resnet"])
+def test_every_discriminator_weight_is_spectrally_normalised(networks):
+    model = SNGAN(**SMALL, networks=networks)
     layers = [m for m in model.discriminator.modules() if isinstance(m, (nn.Conv2d, nn.Linear))]
     assert layers and all(hasattr(m, "parametrizations") for m in layers)
     assert not any(isinstance(m, nn.BatchNorm2d) for m in model.discriminator.modules())

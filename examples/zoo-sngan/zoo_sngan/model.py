@@ -7,7 +7,9 @@ What makes it more than a DCGAN copy:
   Lipschitz constant without a gradient penalty, and it has no BatchNorm;
 * the hinge loss: D minimises E[relu(1 - D(x))] + E[relu(1 + D(G(z)))], G minimises
   -E[D(G(z))];
-* Adam(2e-4, 0.5, 0.999) with one D step per G step (the paper's "standard" setting).
+* Adam(2e-4, 0.5, 0.999) with one D step per G step (the paper's "standard" setting);
+* ``networks="resnet"``: the paper's residual generator and discriminator
+  (:mod:`zoo.nn.resnet`) instead of the DCGAN pair (``"dcgan"``, the default).
 
 Written only against gan-zoo's public API (``zoo``, ``zoo.nn``), as any plugin must be.
 """
@@ -22,7 +24,13 @@ from torch import nn
 from torch.nn.utils.parametrizations import spectral_norm
 
 import zoo
-from zoo.nn import conv_discriminator, conv_generator, init_dcgan_weights
+from zoo.nn import (
+    conv_discriminator,
+    conv_generator,
+    init_dcgan_weights,
+    resnet_discriminator,
+    resnet_generator,
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -33,6 +41,7 @@ class SNGANConfig(zoo.ArchConfig):
     g_width: int = zoo.bounded(64, 4, 1024, "generator channels of the last layer")
     d_width: int = zoo.bounded(64, 4, 1024, "discriminator channels of the first layer")
     lr: float = zoo.bounded(2e-4, 1e-7, 1.0, "Adam learning rate of both networks")
+    networks: str = zoo.choice("dcgan", ("dcgan", "resnet"), "DCGAN or residual (SNGAN) networks")
 
 
 def hinge_d_loss(real_scores: torch.Tensor, fake_scores: torch.Tensor) -> torch.Tensor:
@@ -54,17 +63,21 @@ def spectrally_normalised(module: nn.Module) -> nn.Module:
 
 
 class SNGAN(zoo.UnconditionalGAN):
-    """Spectrally normalised discriminator, hinge loss, DCGAN generator."""
+    """Spectrally normalised discriminator, hinge loss, DCGAN or residual networks."""
 
     Config = SNGANConfig
 
     def __init__(self, config: SNGANConfig | None = None, **overrides) -> None:
         super().__init__(config, **overrides)
         c = self.config
-        self.generator = conv_generator(c.latent_dim, c.image_size, c.channels, c.g_width)
-        critic = conv_discriminator(c.image_size, c.channels, c.d_width, "none")
-        init_dcgan_weights(critic)
-        init_dcgan_weights(self.generator)
+        if c.networks == "resnet":  # PyTorch's default initialisation
+            self.generator = resnet_generator(c.latent_dim, c.image_size, c.channels, c.g_width)
+            critic = resnet_discriminator(c.image_size, c.channels, c.d_width)
+        else:
+            self.generator = conv_generator(c.latent_dim, c.image_size, c.channels, c.g_width)
+            critic = conv_discriminator(c.image_size, c.channels, c.d_width, "none")
+            init_dcgan_weights(critic)
+            init_dcgan_weights(self.generator)
         self.discriminator = spectrally_normalised(critic)
 
     def optimizers(self) -> dict[str, zoo.OptimizerSpec]:
