@@ -5,11 +5,11 @@ class-conditional BatchNorm, a spectrally normalised discriminator with the proj
 
 Where it deviates from the paper: the networks are DCGAN-sized (the paper used ResNets) and
 keep DCGAN's Adam settings (the paper: beta1 0, five D updates per G update); fake images are
-drawn with classes as frequent as in the training data (the config's ``class_weights``;
-uniform for balanced data such as MNIST) for both losses. A first version conditioned the
-generator by concatenating a class embedding to the code; on MNIST it learned one image per
-class (the code ignored), so the generator takes the class through its BatchNorms, as the
-paper's does.
+drawn with uniformly random classes for both losses, also on imbalanced data (emoji: drawn
+at the data's class frequencies, the rare categories stayed untrained). A first version
+conditioned the generator by concatenating a class embedding to the code; on MNIST it
+learned one image per class (the code ignored), so the generator takes the class through its
+BatchNorms, as the paper's does.
 """
 
 from __future__ import annotations
