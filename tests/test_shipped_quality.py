@@ -130,7 +130,8 @@ def test_twemoji2noto_comes_closer_to_the_other_artist_than_its_input():
         assert m[f"ssim_{d}"] > m[f"untranslated_ssim_{d}"]
 
 
-CONDITIONAL = ["cgan-mnist", "cgan-fashion"]
+BALANCED_CONDITIONAL = ["cgan-mnist", "cgan-fashion"]
+CONDITIONAL = [*BALANCED_CONDITIONAL, "cgan-emoji"]
 
 
 def _needs_data(name):
@@ -156,7 +157,7 @@ def test_eval_reproduces_the_conditional_catalog_metrics(name):
     assert result["class_histogram"] == entry.eval["class_histogram"]
 
 
-@pytest.mark.parametrize("name", CONDITIONAL)
+@pytest.mark.parametrize("name", BALANCED_CONDITIONAL)
 def test_conditional_models_draw_the_class_they_are_asked_for(name):
     m = load_catalog()[name].metrics
     # the issue's targets: mean within 3 points of the classifier on real test digits, every
@@ -164,6 +165,17 @@ def test_conditional_models_draw_the_class_they_are_asked_for(name):
     assert m["label_accuracy"] >= m["real_label_accuracy"] - 0.03
     assert m["worst_class_gap"] <= 0.10
     assert m["classes_covered"] == 10 and m["class_balance"] > 0.99
+
+
+def test_the_emoji_categories_are_drawn_far_above_chance():
+    """Emoji categories are hard to read even in real emoji (the classifier: 57% on held-out
+    ones); the conditional emoji model must reach two thirds of that, three times chance, and
+    draw the two categories the classifier reads best (People & Body, Flags) as themselves."""
+    entry = load_catalog()["cgan-emoji"]
+    m, per_class = entry.metrics, entry.eval["label_accuracy"]
+    assert m["label_accuracy"] >= 2 / 3 * m["real_label_accuracy"]
+    assert m["label_accuracy"] >= 3 / len(per_class)
+    assert per_class["People & Body"] >= 0.8 and per_class["Flags"] >= 0.8
 
 
 UPSCALERS = ["srgan-photos-x4", "srresnet-photos-x4"]
