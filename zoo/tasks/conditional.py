@@ -34,21 +34,14 @@ LabelsLike = int | str | Sequence[int | str] | torch.Tensor | None
 
 
 @dataclasses.dataclass(frozen=True)
-class ConditionalConfig(ArchConfig):
-    """Base of the configs of class-conditional architectures. ``zoo train`` fills the three
-    fields from the training data unless given."""
+class ClassesConfig(ArchConfig):
+    """Base of the configs of models that know classes (conditional generators, segmenters):
+    ``num_classes`` and ``class_names``, validated together."""
 
     num_classes: int = bounded(10, 2, 100_000, "number of classes (zoo train: the data's)")
     class_names: tuple[str, ...] = dataclasses.field(
         default=(),
         metadata={"doc": "class names in label order (empty: the label numbers)"},
-    )
-    class_weights: tuple[float, ...] = dataclasses.field(
-        default=(),
-        metadata={
-            "doc": "how often sample() draws each class when given no labels (zoo train: "
-            "the data's class frequencies; empty: uniform); training draws uniformly"
-        },
     )
 
     def validate(self) -> None:
@@ -61,6 +54,23 @@ class ConditionalConfig(ArchConfig):
             )
         if len(set(names)) != len(names):
             raise ConfigError(self._where("class_names", names) + " repeats a name")
+
+
+@dataclasses.dataclass(frozen=True)
+class ConditionalConfig(ClassesConfig):
+    """Base of the configs of class-conditional architectures. ``zoo train`` fills the three
+    fields from the training data unless given."""
+
+    class_weights: tuple[float, ...] = dataclasses.field(
+        default=(),
+        metadata={
+            "doc": "how often sample() draws each class when given no labels (zoo train: "
+            "the data's class frequencies; empty: uniform); training draws uniformly"
+        },
+    )
+
+    def validate(self) -> None:
+        super().validate()
         weights = self.class_weights
         if weights and len(weights) != self.num_classes:
             raise ConfigError(

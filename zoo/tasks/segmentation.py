@@ -35,12 +35,12 @@ from zoo.inference.tiling import pad_to_multiple
 from zoo.masks import mask_to_pil, overlay
 from zoo.models.base import GAN
 from zoo.tasks.base import Task
-from zoo.tasks.conditional import ConditionalConfig
+from zoo.tasks.conditional import ClassesConfig
 from zoo.tasks.image_to_image import image_batch
 
 
 @dataclasses.dataclass(frozen=True)
-class SegmentationConfig(ConditionalConfig):
+class SegmentationConfig(ClassesConfig):
     """Base of the configs of segmenters: ``num_classes`` and ``class_names`` as for
     class-conditional models (validated alike), ``zoo train`` filling them from the data."""
 
