@@ -128,6 +128,8 @@ def test_keep_best_keeps_the_weights_of_the_best_evaluation(tmp_path):
         (["--augment", "zoom"], "unknown zoom; choose from color, translation, cutout"),
         (["--ada-target", "0.6"], "give --augment"),
         (["--r1-gamma", "-1"], "r1_gamma=-1.0 must be >= 0"),
+        (["--top-k", "0"], "top_k=0.0 must be in (0, 1]"),
+        (["--top-k", "0.5", "--top-k-decay", "1.5"], "top_k_decay=1.5 must be in (0, 1]"),
     ],
 )
 def test_bad_small_data_options_are_named(tmp_path, zoo_cli, args, message):

@@ -98,6 +98,16 @@ class TrainConfig:
     r1_every: int = option(
         16, "lazy R1: every N steps, scaled by N (StyleGAN2's lazy regularisation)", min=1
     )
+    top_k: float = option(
+        1.0,
+        "top-k training (Sinha et al., 2020): the generator learns only from the fakes the "
+        "discriminator scores highest, a share shrinking by --top-k-decay per epoch down to "
+        "this one (0.5 to 0.75 in the paper); 1: all fakes",
+        metavar="SHARE",
+    )
+    top_k_decay: float = option(
+        0.99, "top-k: factor per epoch by which the share of fakes kept shrinks", metavar="GAMMA"
+    )
     spectral_norm: bool = option(
         False, "spectral normalisation of every layer of the discriminators (zoo.nn)"
     )
@@ -134,6 +144,10 @@ class TrainConfig:
             raise ConfigError(f"train: ada_target={self.ada_target} must be in [0, 1)")
         if self.ada_target and not self.augment:
             raise ConfigError("train: ada_target adapts --augment's probability; give --augment")
+        if not 0.0 < self.top_k <= 1.0:
+            raise ConfigError(f"train: top_k={self.top_k} must be in (0, 1]")
+        if not 0.0 < self.top_k_decay <= 1.0:
+            raise ConfigError(f"train: top_k_decay={self.top_k_decay} must be in (0, 1]")
         if self.r1_gamma < 0:
             raise ConfigError(f"train: r1_gamma={self.r1_gamma} must be >= 0")
         if self.keep_best:

@@ -48,6 +48,7 @@ from zoo.train.config import BEST, TrainConfig, resolve_device
 from zoo.train.optim import Optimizers
 from zoo.train.phases import StepPhases
 from zoo.train.run import RunFolder
+from zoo.train.top_k import TopK
 
 
 class Trainer:
@@ -124,6 +125,7 @@ class Trainer:
         if config.ada_target:
             self.ada = AdaptiveProbability(config.ada_target, config.ada_speed)
         self.r1_every = config.r1_every if config.r1_gamma > 0 else 0
+        self.top_k = self._top_k()
         self.best: dict[str, Any] | None = None
         if config.compile:
             self._compile()
@@ -168,6 +170,15 @@ class Trainer:
         for name in self.discriminators:
             augment.attach(getattr(self.model, name))
         return augment
+
+    def _top_k(self) -> TopK | None:
+        """Top-k training: a hook on every discriminator, active in generator updates."""
+        if self.config.top_k >= 1.0:
+            return None
+        top_k = TopK(self.config.top_k, self.config.top_k_decay)
+        for name in self.discriminators:
+            top_k.attach(getattr(self.model, name), name)
+        return top_k
 
     def _compile(self) -> None:
         names = self.model.compile_modules
@@ -228,12 +239,20 @@ class Trainer:
         output)."""
         self.opt.set_lr(self.config.lr_schedule, self.step, self.config.steps)
         outs: dict[str, LossOutput] = {}
+        extra: dict[str, torch.Tensor | float] = {}
         for name, fresh in self.model.update_schedule():
             if fresh:
                 batch = self._next_batch()
-            outs[name] = self._update(name, self.model.loss_of(name), batch)
+            if self.top_k is not None and name == "generator":
+                local = self.config.batch_size // self.shard.world
+                epoch = self.step * self.config.batch_size / len(self.data)
+                self.top_k.k = extra["top_k"] = self.top_k.count(local, epoch)
+            try:
+                outs[name] = self._update(name, self.model.loss_of(name), batch)
+            finally:
+                if self.top_k is not None:
+                    self.top_k.k = None
         self.step += 1
-        extra: dict[str, torch.Tensor | float] = {}
         if self.r1_every and self.step % self.r1_every == 0:
             extra["r1"] = self._update("discriminator", self._r1_loss, batch).logs["r1"]
         if self.ada is not None and self.step % self.ada.interval == 0:
