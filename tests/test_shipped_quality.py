@@ -47,6 +47,22 @@ def test_samples_are_digits_of_all_ten_classes(name):
     assert metrics["class_balance"] > 0.8 > floor["class_balance"]
 
 
+@pytest.mark.parametrize("name, times", [("dcgan-mnist", 5), ("vanilla-mnist", 10)])
+def test_digit_generators_meet_the_held_out_fid_and_balance_targets(name, times):
+    """#16's targets that these two meet: held-out FID within 5x (DCGAN) or 10x (MLP GAN)
+    the real-vs-real floor of the same protocol, every digit 7% to 13% of the samples, and no
+    sample a near-copy of a training digit."""
+    from zoo.metrics.generation import real_vs_real
+
+    entry = load_catalog()[name]
+    assert entry.eval["data"] == "mnist:test"
+    floor = real_vs_real(entry.eval["data"], entry.eval["samples"])
+    assert entry.metrics["fid"] <= times * floor["fid"]
+    histogram = entry.eval["class_histogram"]
+    assert all(0.07 <= count / sum(histogram) <= 0.13 for count in histogram)
+    assert entry.eval["memorisation"]["near_copies"] == 0
+
+
 @pytest.mark.parametrize("name", EMOJI)
 def test_emoji_samples_are_near_real_emoji_of_every_category_they_have(name):
     """#15's target: held-out FID within 10x the real-vs-real floor of the same protocol, and
