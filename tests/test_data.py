@@ -101,6 +101,8 @@ def test_batch_stream_is_a_function_of_seed_and_position():
     c.load_state(b.state())
     assert all(torch.equal(x, c.next_index()) for x in first[4:])
     assert a.state()["epoch"] == 1
+    # 9 batches of the 6 an epoch holds (the ragged 4 images dropped): 1.5 passes
+    assert a.epochs_seen == pytest.approx(1.5) and b.epochs_seen == pytest.approx(4 / 6)
     epoch0 = torch.cat(first[:6])
     assert epoch0.unique().numel() == 96  # no repeats within an epoch
     with pytest.raises(zoo.DataError, match="fewer than batch_size=200"):

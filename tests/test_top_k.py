@@ -51,7 +51,7 @@ def test_generator_updates_learn_from_the_top_k_fakes_only(tmp_path):
     t.train_step()  # step 0: all 16 fakes, in the D update and the G update alike
     assert [len(x) for x in full] == [16, 16, 16] and [len(x) for x in kept] == [16, 16, 16]
     full.clear(), kept.clear()
-    t.step = 10 * len(t.data) // 16  # 10 epochs on: k = max(ceil(16 * 0.5**10), 4) = 4
+    t.stream.load_state({"epoch": 10, "position": 0})  # k = max(ceil(16 * 0.5**10), 4) = 4
     _, g_out = t.train_step()
     # D's update scores 16 reals and 16 fakes; the G update keeps the 4 highest of 16
     assert [len(x) for x in full] == [16, 16, 16] and [len(x) for x in kept] == [16, 16, 4]
@@ -71,12 +71,25 @@ def test_top_k_is_logged_and_changes_training(tmp_path):
     cut = make_trainer("dcgan", tmp_path / "cut", top_k=0.25, top_k_decay=1e-6, log_every=1)
     cut.train()
     lines = [json.loads(x) for x in (tmp_path / "cut" / "log.jsonl").read_text().splitlines()]
-    epochs = [step * 16 / len(cut.data) for step in range(6)]
-    expected = [top_k_count(16, e, 0.25, 1e-6) for e in epochs]
+    per_epoch = len(cut.data) // 16 * 16  # the stream drops the ragged tail
+    expected = [top_k_count(16, step * 16 / per_epoch, 0.25, 1e-6) for step in range(6)]
     assert [line["top_k"] for line in lines] == expected and expected[0] == 16 > expected[-1]
     a = zoo.load(tmp_path / "plain").sample(4, seed=0, fast=False)
     b = zoo.load(tmp_path / "cut").sample(4, seed=0, fast=False)
     assert not torch.allclose(a, b)
+
+
+def test_top_k_epochs_count_every_batch_the_critic_draws(tmp_path):
+    # WGAN-GP draws 5 critic batches a step: after 3 steps, 15 batches of the data have passed
+    t = make_trainer(
+        "wgan-gp", tmp_path / "run", steps=4, top_k=0.25, top_k_decay=1e-3, log_every=1
+    )
+    t.train()
+    lines = [json.loads(x) for x in (tmp_path / "run" / "log.jsonl").read_text().splitlines()]
+    per_epoch = len(t.data) // 16 * 16
+    expected = [top_k_count(16, step * 5 * 16 / per_epoch, 0.25, 1e-3) for step in range(4)]
+    assert [line["top_k"] for line in lines] == expected
+    assert expected[-1] < top_k_count(16, 3 * 16 / per_epoch, 0.25, 1e-3)  # not one per step
 
 
 def test_a_discriminator_returning_a_tuple_is_named(tmp_path):

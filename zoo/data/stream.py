@@ -30,6 +30,11 @@ class BatchStream:
         self.position += self.batch_size
         return index
 
+    @property
+    def epochs_seen(self) -> float:
+        """Passes over the data so far: whole epochs plus the share of this one's batches drawn."""
+        return self.epoch + self.position / (self.size // self.batch_size * self.batch_size)
+
     def state(self) -> dict[str, int]:
         return {"epoch": self.epoch, "position": self.position}
 

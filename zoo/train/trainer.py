@@ -240,13 +240,13 @@ class Trainer:
         self.opt.set_lr(self.config.lr_schedule, self.step, self.config.steps)
         outs: dict[str, LossOutput] = {}
         extra: dict[str, torch.Tensor | float] = {}
+        epochs = self.stream.epochs_seen  # before this step's batches (top-k's schedule)
         for name, fresh in self.model.update_schedule():
             if fresh:
                 batch = self._next_batch()
             if self.top_k is not None and name == "generator":
                 local = self.config.batch_size // self.shard.world
-                epoch = self.step * self.config.batch_size / len(self.data)
-                self.top_k.k = extra["top_k"] = self.top_k.count(local, epoch)
+                self.top_k.k = extra["top_k"] = self.top_k.count(local, epochs)
             try:
                 outs[name] = self._update(name, self.model.loss_of(name), batch)
             finally:
