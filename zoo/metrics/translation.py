@@ -29,8 +29,9 @@ import torch.nn.functional as F
 from zoo.data.sources import get_source, is_source
 from zoo.data.translation import PairedData, Preprocess, UnpairedData, load_translation_data
 from zoo.errors import ConfigError, DataError
-from zoo.metrics.classifier import CLASSIFIERS, load_classifier
+from zoo.metrics.classifier import CLASSIFIERS
 from zoo.metrics.fidelity import fidelity_metrics
+from zoo.metrics.generation import class_probabilities
 
 if TYPE_CHECKING:
     from zoo.models.base import GAN
@@ -71,9 +72,7 @@ def ssim(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 
 def _accuracy(classifier: str, images: torch.Tensor, labels: torch.Tensor) -> float:
-    clf = load_classifier(classifier)
-    with torch.no_grad():
-        pred = torch.cat([clf(chunk).argmax(1) for chunk in images.split(500)])
+    pred = class_probabilities(images, classifier).argmax(1)
     return round(float((pred == labels).double().mean()), 5)
 
 
