@@ -11,7 +11,7 @@ import zoo
 from zoo.train.top_k import keep_top_rows, top_k_count
 
 from .test_conditional import make_trainer as make_conditional_trainer
-from .test_trainer import make_trainer
+from .test_trainer import make_trainer, weights
 
 
 @pytest.mark.parametrize(
@@ -90,6 +90,32 @@ def test_top_k_epochs_count_every_batch_the_critic_draws(tmp_path):
     expected = [top_k_count(16, step * 5 * 16 / per_epoch, 0.25, 1e-3) for step in range(4)]
     assert [line["top_k"] for line in lines] == expected
     assert expected[-1] < top_k_count(16, 3 * 16 / per_epoch, 0.25, 1e-3)  # not one per step
+
+
+@pytest.mark.slow
+def test_compiled_top_k_training_matches_eager(tmp_path):
+    # k changes every step (16, 13, 11, ...): the compiled hook must follow it, not keep the
+    # first k it was traced with
+    runs = {}
+    for name, compile_ in (("eager", False), ("compiled", True)):
+        t = make_trainer(
+            "vanilla",
+            tmp_path / name,
+            steps=5,
+            top_k=0.25,
+            top_k_decay=1e-30,
+            log_every=1,
+            compile=compile_,
+        )
+        t.train()
+        log = (tmp_path / name / "log.jsonl").read_text().splitlines()
+        runs[name] = (
+            [json.loads(x)["top_k"] for x in log],
+            weights(tmp_path / name / "model.safetensors"),
+        )
+    assert runs["eager"][0] == runs["compiled"][0] and len(set(runs["eager"][0])) == 5
+    a, b = runs["eager"][1], runs["compiled"][1]
+    assert all(torch.allclose(a[k].float(), b[k].float(), atol=1e-4) for k in a)
 
 
 def test_a_discriminator_returning_a_tuple_is_named(tmp_path):
