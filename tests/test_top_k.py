@@ -11,7 +11,7 @@ import zoo
 from zoo.train.top_k import keep_top_rows, top_k_count
 
 from .test_conditional import make_trainer as make_conditional_trainer
-from .test_trainer import make_trainer, weights
+from .test_trainer import make_trainer
 
 
 @pytest.mark.parametrize(
@@ -94,9 +94,9 @@ def test_top_k_epochs_count_every_batch_the_critic_draws(tmp_path):
 
 @pytest.mark.slow
 def test_compiled_top_k_training_matches_eager(tmp_path):
-    # k changes every step (16, 13, 11, ...): the compiled hook must follow it, not keep the
-    # first k it was traced with
-    runs = {}
+    # k changes every step (16, 13, 11, ...): the compiled discriminator must cut to it, not
+    # to the first k it was traced with, nor skip the cut (G's loss then drifts by 0.5-2%)
+    logs = {}
     for name, compile_ in (("eager", False), ("compiled", True)):
         t = make_trainer(
             "vanilla",
@@ -108,18 +108,15 @@ def test_compiled_top_k_training_matches_eager(tmp_path):
             compile=compile_,
         )
         t.train()
-        log = (tmp_path / name / "log.jsonl").read_text().splitlines()
-        runs[name] = (
-            [json.loads(x)["top_k"] for x in log],
-            weights(tmp_path / name / "model.safetensors"),
-        )
-    assert runs["eager"][0] == runs["compiled"][0] and len(set(runs["eager"][0])) == 5
-    a, b = runs["eager"][1], runs["compiled"][1]
-    assert all(torch.allclose(a[k].float(), b[k].float(), atol=1e-4) for k in a)
+        lines = (tmp_path / name / "log.jsonl").read_text().splitlines()
+        logs[name] = [(x["top_k"], x["g_loss"]) for x in map(json.loads, lines)]
+    eager, compiled = logs["eager"], logs["compiled"]
+    assert [k for k, _ in compiled] == [k for k, _ in eager] and len(set(eager)) == 5
+    assert [g for _, g in compiled] == pytest.approx([g for _, g in eager], rel=1e-4)
 
 
 def test_a_discriminator_returning_a_tuple_is_named(tmp_path):
     t = make_conditional_trainer(tmp_path / "run", arch="acgan", top_k=0.5, top_k_decay=0.01)
-    t.step = 100
+    t.stream.load_state({"epoch": 100, "position": 0})  # k = 8 of 16: rows would be cut
     with pytest.raises(zoo.errors.ConfigError, match="discriminator returns a tuple"):
         t.train_step()
