@@ -111,9 +111,9 @@ class ImageToImage(Task):
         fixed examples of ``data`` (its ``examples(n)``)."""
         ex = data.examples(max(1, n // 3))
         a, b = ex["A"] * 0.5 + 0.5, ex["B"] * 0.5 + 0.5
-        rows = [a, model.translate(a, "AtoB"), b]  # type: ignore[attr-defined]
+        rows = [a, model.translate(a, "AtoB").cpu(), b]  # type: ignore[attr-defined]
         if "BtoA" in model.directions:  # type: ignore[attr-defined]
-            rows.append(model.translate(b, "BtoA"))  # type: ignore[attr-defined]
+            rows.append(model.translate(b, "BtoA").cpu())  # type: ignore[attr-defined]
         if len({r.shape[1] for r in rows}) > 1:  # grayscale next to RGB: show all as RGB
             rows = [r.expand(-1, 3, -1, -1) for r in rows]
         grid = torch.stack(rows, 1).flatten(0, 1)  # example by example

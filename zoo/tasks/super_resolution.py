@@ -106,7 +106,7 @@ class SuperResolution(ImageToImage):
         rows = [
             F.interpolate(a, scale_factor=s, mode="nearest"),
             upscale_bicubic(a, s),
-            model.upscale(a),  # type: ignore[attr-defined]
+            model.upscale(a).cpu(),  # type: ignore[attr-defined]
             b,
         ]
         return torch.stack(rows, 1).flatten(0, 1), 8
