@@ -37,10 +37,11 @@ def current() -> Shard:
 
 
 def setup_from_env() -> Shard:
-    """Join the process group that torchrun describes in the environment, if any."""
+    """Join the process group that torchrun describes in the environment, if any (one
+    process under torchrun joins a group of one, so its backend starts as N processes' do)."""
     global _current
     world = int(os.environ.get("WORLD_SIZE", "1"))
-    if world > 1 and not dist.is_initialized():
+    if "WORLD_SIZE" in os.environ and not dist.is_initialized():
         backend = "nccl" if torch.cuda.is_available() else "gloo"
         dist.init_process_group(backend)
     if world > 1:
