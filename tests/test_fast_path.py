@@ -1,5 +1,6 @@
 """The default inference path is fast and stays within the stated tolerance of fp32."""
 
+import argparse
 import copy
 
 import pytest
@@ -369,8 +370,9 @@ def test_bench_times_only_what_the_device_runs_natively(monkeypatch):
     monkeypatch.setattr(bench, "bf16_is_fast", lambda device: False)
     assert bench.settings("fast", cpu) == ("fp32", False, False)
     assert bench.settings("fast_compile", cpu) == ("fp32", False, True)
+    assert bench.settings("fast_graphs", cpu) == ("fp32", False, True)
     assert bench.settings("bf16_channels_last", cpu) == ("bf16", True, False)
-    variants = ["eager", "bf16", "bf16_channels_last", "fast", "fast_compile"]
+    variants = ["eager", "bf16", "bf16_channels_last", "fast", "fast_compile", "fast_graphs"]
     assert bench.emulated(variants, cpu) == ["bf16", "bf16_channels_last"]
     monkeypatch.setattr(bench, "bf16_is_fast", lambda device: True)
     assert bench.settings("fast", cpu) == ("bf16", True, False)
@@ -385,3 +387,26 @@ def test_training_in_emulated_bf16_warns(monkeypatch, tmp_path):
     monkeypatch.setattr(trainer, "bf16_is_fast", lambda device: False)
     with pytest.warns(UserWarning, match="bf16 is emulated on this cpu"):
         make_trainer("dcgan", tmp_path / "run", precision="bf16")
+
+
+def test_bench_repeats_and_min_time_reach_the_timer(monkeypatch):
+    """`zoo bench --repeats N --min-time S` (short timings for a GPU's steady clocks) are the
+    rounds and round length of the interleaved timer, not ignored."""
+    from zoo.cli import bench as cli
+    from zoo.inference import bench
+
+    seen = {}
+
+    def fake_run(archs, device, batches, variants, kinds, configs, **timing):
+        seen.update(timing)
+        return []
+
+    monkeypatch.setattr(bench, "run", fake_run)
+    parser = argparse.ArgumentParser()
+    cli.add_parser(parser.add_subparsers())
+    args = parser.parse_args(["bench", "dcgan", "--repeats", "3", "--min-time", "0.2"])
+    assert args.func(args) == 0
+    assert seen == {"repeats": 3, "min_time": 0.2}
+    args = parser.parse_args(["bench", "dcgan", "--quick", "--repeats", "3"])
+    args.func(args)
+    assert seen == {"warmup": 1, "repeats": 1, "min_time": 0.0}  # --quick wins

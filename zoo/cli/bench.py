@@ -43,11 +43,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
             "compile",
             "fast",
             "fast_compile",
+            "fast_graphs",
             "onnxruntime",
         ],
         help="variants besides the baseline (default eager channels_last bf16); fast = the "
         "default path of sample() for inference, bf16 + channels_last for training; "
-        "onnxruntime = the exported ONNX file in onnxruntime (inference, CPU)",
+        "fast_compile = fast under torch.compile; fast_graphs = the same with "
+        'mode="reduce-overhead" (CUDA graphs; inference); onnxruntime = the exported ONNX '
+        "file in onnxruntime (inference, CPU)",
     )
     p.add_argument(
         "--kinds",
@@ -71,6 +74,20 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="add a column against a saved --json run",
     )
     p.add_argument("--quick", action="store_true", help="one timed call each (smoke test)")
+    p.add_argument(
+        "--repeats",
+        type=positive_int,
+        default=5,
+        help="timed rounds per variant; the median is reported (default 5)",
+    )
+    p.add_argument(
+        "--min-time",
+        type=float,
+        default=0.5,
+        metavar="SECONDS",
+        help="each round calls a variant for at least this long (default 0.5; a GPU's "
+        "steady timings need less)",
+    )
     p.add_argument(
         "--profile",
         action="store_true",
@@ -106,6 +123,7 @@ def run(args: argparse.Namespace) -> int:
     if args.profile:
         return _profile(args, archs, device)
     timing = {"warmup": 1, "repeats": 1, "min_time": 0.0} if args.quick else {}
+    timing = timing or {"repeats": args.repeats, "min_time": args.min_time}
     values = dict(args.set or [])
     configs = dict.fromkeys(archs, values) if values else None
     results = bench.run(archs, device, args.batch, args.variants, args.kinds, configs, **timing)

@@ -49,14 +49,17 @@ VARIANTS = {
     "fast": ("bf16", True, False),
     # the same, compiled: sample(fast="compile") / zoo sample --compile; train: + --compile
     "fast_compile": ("bf16", True, True),
+    # inference only: the same compiled with mode="reduce-overhead", i.e. replayed as CUDA
+    # graphs on CUDA (on the CPU the mode adds nothing to fast_compile)
+    "fast_graphs": ("bf16", True, True),
     # inference only: the generator exported by `zoo export` (ONNX, fp32) in onnxruntime on
     # the CPU, as a user of the exported file runs it
     "onnxruntime": ("fp32", False, False),
 }
 #: variants that time inference only (skipped for training)
-INFERENCE_ONLY = ("onnxruntime",)
+INFERENCE_ONLY = ("onnxruntime", "fast_graphs")
 #: variants that follow the device: bf16 where it is native, fp32 where it would be emulated
-DEVICE_CHOSEN = ("fast", "fast_compile")
+DEVICE_CHOSEN = ("fast", "fast_compile", "fast_graphs")
 
 
 def settings(variant: str, device: torch.device) -> tuple[str, bool, bool]:
@@ -240,8 +243,9 @@ def _prepare_inference(architecture, config, batch, variant, device) -> Prepared
         if device.type != "cpu":
             raise ConfigError("the onnxruntime variant runs on the CPU; use --device cpu")
         return Prepared(onnx_runner(generator, z.cpu()), batch, flops)
-    if variant in ("fast", "fast_compile"):  # exactly the paths of sample() and translate()
-        fast = fast_copy(generator, device, compile=variant == "fast_compile")
+    if variant in DEVICE_CHOSEN:  # exactly the paths of sample() and translate()
+        mode = "reduce-overhead" if variant == "fast_graphs" else None
+        fast = fast_copy(generator, device, compile=variant != "fast", mode=mode)
         zf = z.to(next(fast.parameters()).dtype)
 
         def fast_call():

@@ -336,14 +336,17 @@ def _as_group_norm(child: nn.Module) -> nn.GroupNorm | None:
     return norm
 
 
-def fast_copy(module: nn.Module, device: torch.device, compile: bool = False) -> nn.Module:
+def fast_copy(
+    module: nn.Module, device: torch.device, compile: bool = False, mode: str | None = None
+) -> nn.Module:
     """A copy of ``module`` for fast inference: eval-mode BatchNorms folded, transposed
     convolutions as :class:`FastConvTranspose2d`, instance norms as group norms; bf16 weights
     and channels_last where bf16 is native; on the CPU, convolutions with packed weights
     (:class:`PackedConv`). The module itself where nothing changes. On two AVX512-BF16 CPU
     threads this runs 2.3x to 3.1x eager fp32 (docs/benchmarks.md). ``compile``: the copy
     under ``torch.compile`` with inductor's freezing instead of the packing (see
-    docs/benchmarks.md for where it pays)."""
+    docs/benchmarks.md for where it pays); ``mode``: its ``torch.compile`` mode
+    (``"reduce-overhead"``: CUDA graphs on CUDA)."""
     bf16 = bf16_is_fast(device)
     fast = copy.deepcopy(module)
     changed = fold_batch_norms(fast) + use_fast_transposed_convs(fast) + use_group_norms(fast)
@@ -355,7 +358,7 @@ def fast_copy(module: nn.Module, device: torch.device, compile: bool = False) ->
                 if isinstance(m, FastConvTranspose2d):
                     m.channels_last = True
     if compile:
-        return _FrozenCompiled(fast)
+        return _FrozenCompiled(fast, mode)
     if device.type == "cpu":
         changed += pack_conv_weights(fast)
     return fast if bf16 or changed else module
@@ -369,9 +372,9 @@ class _FrozenCompiled(nn.Module):
     static (one compile per input shape): a dynamic recompile, after a call at batch 1 then
     another batch, failed inside inductor's fused leaky-ReLU lowering on pix2pix."""
 
-    def __init__(self, module: nn.Module) -> None:
+    def __init__(self, module: nn.Module, mode: str | None = None) -> None:
         super().__init__()
-        self.compiled = torch.compile(module, dynamic=False)  # see the class docstring
+        self.compiled = torch.compile(module, dynamic=False, mode=mode)  # see the docstring
 
     def forward(self, *args: Any) -> Any:
         import torch._inductor.config as inductor_config
