@@ -2,10 +2,14 @@
 # One call on a lent GPU machine: the CUDA tests and the benchmark tables in a few minutes.
 #
 #   bash benchmarks/gpu.sh --prepare          here, once: wheels the GPU image lacks -> .whl/
-#   run(command="bash benchmarks/gpu.sh", carry=[".whl"], timeout_s=540)    the device call
+#   run(command="bash benchmarks/gpu.sh", carry=[".whl"], timeout_s=480)    the device call
 #   PYTHON=.venv/bin/python ZOO_GPU_DEVICE=cpu bash benchmarks/gpu.sh      rehearsal on a CPU
 #
-# ZOO_GPU_ARCHS / ZOO_GPU_MODELS narrow the throughput and latency tables (default: all).
+# ZOO_GPU_ARCHS / ZOO_GPU_MODELS / ZOO_GPU_COMPILE_ARCHS narrow the throughput, latency and
+# compiled tables (default: all; dcgan pix2pix cyclegan), ZOO_GPU_PYTEST_ARGS adds pytest
+# options (--deselect: the tracked tree is over the device tool's 64 MiB, so the largest
+# weights may stay behind). ZOO_GPU_SECTIONS picks sections (default: machine tests throughput
+# latency profile compile compile-train), which run most-wanted first.
 #
 # The GPU image has torch, timm, safetensors, huggingface_hub, pytest-benchmark and onnx but
 # no gan-zoo: where the zoo is not installed, the working tree is made importable and a
@@ -54,22 +58,32 @@ PY
   chmod +x "$BIN/zoo"
 fi
 
-step() { echo "== $1 ($(date +%T))"; }
+export PYTHONUNBUFFERED=1
+LOG="$OUT/log.txt"  # every section's text in one file: the device tool brings back 8 files
+: > "$LOG"
+TIMING=$([ "$DEVICE" = cpu ] && echo --quick || echo --repeats 3 --min-time 0.2)
+SECTIONS=" ${ZOO_GPU_SECTIONS:-machine tests throughput latency profile compile compile-train} "
+step() { echo "== $1 ($(date +%T))" | tee -a "$LOG"; }
+want() { [[ "$SECTIONS" == *" $1 "* ]]; }
 step "machine"
-{ nvidia-smi 2>/dev/null || true; "$PYTHON" -m zoo info --system; } | tee "$OUT/system.txt"
+want machine && { nvidia-smi 2>/dev/null || true; "$PYTHON" -m zoo info --system; } 2>&1 | tee -a "$LOG"
 step "CUDA tests"
-ZOO_TEST_DEVICE=$DEVICE "$PYTHON" -m pytest -q -p no:cacheprovider tests/test_cuda.py \
-  2>&1 | tee "$OUT/cuda-tests.txt"
+want tests && ZOO_TEST_DEVICE=$DEVICE "$PYTHON" -m pytest -q -p no:cacheprovider -rs tests/test_cuda.py ${ZOO_GPU_PYTEST_ARGS:-} \
+  2>&1 | tee -a "$LOG"
 step "throughput"
-"$PYTHON" -m zoo bench ${ZOO_GPU_ARCHS:-} --device "$DEVICE" --kinds inference train \
-  --variants eager channels_last bf16 fast $QUICK --json "$OUT/bench.json" \
-  2>&1 | tee "$OUT/bench.txt"
-step "training step profile"
-"$PYTHON" -m zoo bench dcgan pix2pix --device "$DEVICE" --kinds train --profile \
-  --variants eager fast $QUICK --json "$OUT/profile.json" \
-  2>&1 | tee "$OUT/profile.txt"
+want throughput && "$PYTHON" -m zoo bench ${ZOO_GPU_ARCHS:-} --device "$DEVICE" --kinds inference train \
+  --variants eager channels_last bf16 fast $TIMING --json "$OUT/bench.json" 2>&1 | tee -a "$LOG"
 step "latency"
-"$PYTHON" -m zoo bench --device "$DEVICE" $QUICK --json "$OUT/latency.json" \
-  --latency ${ZOO_GPU_MODELS:-} \
-  2>&1 | tee "$OUT/latency.txt"
+want latency && "$PYTHON" -m zoo bench --device "$DEVICE" $QUICK --json "$OUT/latency.json" \
+  --latency ${ZOO_GPU_MODELS:-} 2>&1 | tee -a "$LOG"
+step "training step profile"
+want profile && "$PYTHON" -m zoo bench dcgan pix2pix --device "$DEVICE" --kinds train --profile \
+  --variants eager fast $QUICK --json "$OUT/profile.json" 2>&1 | tee -a "$LOG"
+step "compiled and CUDA graphs (conv generators)"
+want compile && "$PYTHON" -m zoo bench ${ZOO_GPU_COMPILE_ARCHS:-dcgan pix2pix cyclegan} --device "$DEVICE" \
+  --kinds inference --variants compile fast fast_compile fast_graphs $TIMING \
+  --json "$OUT/compile.json" 2>&1 | tee -a "$LOG"
+step "compiled training (DCGAN)"
+want compile-train && "$PYTHON" -m zoo bench dcgan --device "$DEVICE" --kinds train \
+  --variants compile fast fast_compile $TIMING --json "$OUT/compile-train.json" 2>&1 | tee -a "$LOG"
 step "done"
