@@ -12,6 +12,7 @@ import os
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 import torch
 
@@ -89,6 +90,34 @@ TRAIN = {
         "--preprocess",
         "none",
         "--no-flip",
+    ],
+    "cgan": [
+        "--data",
+        "mnist",
+        "--set",
+        "g_width=8",
+        "--set",
+        "d_width=8",
+        "--set",
+        "image_size=28",
+    ],
+    "cyclegan": [
+        "--data",
+        "mnist2digits",
+        "--set",
+        "image_size=32",
+        "--set",
+        "input_nc=1",
+        "--set",
+        "output_nc=1",
+        "--set",
+        "generator=resnet_6blocks",
+        "--set",
+        "ngf=8",
+        "--set",
+        "ndf=8",
+        "--preprocess",
+        "none",
     ],
     "srgan": [
         "--data",
@@ -177,3 +206,59 @@ def test_torchrun_starts_the_process_group_of_the_device():
     assert done.returncode == 0, done.stderr[-3000:]
     backend = "nccl" if DEVICE.startswith("cuda") else "gloo"
     assert done.stdout.split()[-3:] == [backend, "1", "6.0"]
+
+
+def _png(path, channels: int, side: int, seed: int) -> None:
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(seed)
+    shape = (side, side + 5) if channels == 1 else (side, side + 5, 3)
+    Image.fromarray(rng.integers(0, 256, shape, dtype=np.uint8)).save(path)
+
+
+#: command line (after `zoo`) of each inference command, exact fp32; {inp}: an input image
+COMMANDS = {
+    "sample": ["sample", "dcgan-mnist", "-n", "8", "--exact"],
+    "sample-class": ["sample", "cgan-mnist", "-n", "8", "--class", "3", "--exact"],
+    "interpolate": ["interpolate", "dcgan-mnist", "--steps", "4", "--rows", "2", "--exact"],
+    "translate": ["translate", "pix2pix-mnist-repair", "{inp}", "--exact"],
+    "translate-cyclegan": ["translate", "cyclegan-mnist2digits", "{inp}", "--exact"],
+    "upscale": ["upscale", "srgan-photos-x4", "{inp}", "--exact"],
+}
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_cli_inference_on_the_device_writes_what_the_cpu_writes(command, tmp_path):
+    """Every inference command with ``--device``: the device's PNG equals the CPU's to
+    within rounding (one level where TF32 convolutions move a value across a rounding
+    edge)."""
+    from PIL import Image
+
+    args = COMMANDS[command]
+    inp = tmp_path / "in.png"
+    _png(inp, 3 if command == "upscale" else 1, 24 if command == "upscale" else 28, 0)
+    written = {}
+    for device in dict.fromkeys(("cpu", DEVICE)):  # once where DEVICE is the CPU
+        out = tmp_path / device.replace(":", "-")
+        out.mkdir(exist_ok=True)
+        target = out / "out.png"
+        run_zoo(*(a.format(inp=inp) for a in args), "-o", target, "--device", device)
+        files = sorted(out.rglob("*.png"))
+        assert files, f"{command} on {device} wrote no PNG in {out}"
+        written[device] = [np.asarray(Image.open(f).convert("RGB"), dtype=np.int16) for f in files]
+    for cpu, dev in zip(written["cpu"], written[DEVICE], strict=True):
+        assert cpu.shape == dev.shape
+        assert np.abs(cpu - dev).max() <= 1
+
+
+def test_eval_on_the_device_reproduces_the_cpu_figures():
+    """`zoo eval --device` samples on the device (exact fp32) and scores on the CPU: the
+    figures match the CPU's run."""
+    args = ["eval", "dcgan-mnist", "--data", "mnist:test", "--samples", "200", "--json"]
+    cpu = json.loads(run_zoo(*args, "--device", "cpu").stdout)
+    dev = json.loads(run_zoo(*args, "--device", DEVICE).stdout)
+    for key in ("fid", "is", "precision", "recall"):
+        assert dev["metrics"][key] == pytest.approx(cpu["metrics"][key], rel=1e-2, abs=1e-3), key
+    moved = np.abs(np.subtract(dev["class_histogram"], cpu["class_histogram"])).sum()
+    assert moved <= 2  # a borderline digit may change class under TF32
