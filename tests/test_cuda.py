@@ -17,6 +17,7 @@ import pytest
 import torch
 
 import zoo
+from zoo.data.images import load_data
 from zoo.inference.fast import fast_copy, within_fast_tolerance
 from zoo.models._listing import list_models
 
@@ -262,3 +263,19 @@ def test_eval_on_the_device_reproduces_the_cpu_figures():
         assert dev["metrics"][key] == pytest.approx(cpu["metrics"][key], rel=1e-2, abs=1e-3), key
     moved = np.abs(np.subtract(dev["class_histogram"], cpu["class_histogram"])).sum()
     assert moved <= 2  # a borderline digit may change class under TF32
+
+
+def test_small_image_sets_train_from_the_device_memory(tmp_path):
+    """On CUDA the trainer keeps an in-memory image set on the device (uint8) and draws each
+    batch there: the batch equals the CPU's conversion of the same images exactly."""
+    from .test_trainer import make_trainer
+
+    trainer = make_trainer("dcgan", tmp_path / "run", device=DEVICE)
+    assert trainer.data.images.device.type == torch.device(DEVICE).type
+    state = trainer.stream.state()
+    got = trainer._next_batch()
+    trainer.stream.load_state(state)
+    index = trainer.stream.next_index()
+    want = load_data("mnist", 28, 1, progress=False).batch(index)
+    assert got.device.type == torch.device(DEVICE).type
+    assert torch.equal(got.cpu(), want)

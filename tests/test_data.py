@@ -107,3 +107,23 @@ def test_batch_stream_is_a_function_of_seed_and_position():
     assert epoch0.unique().numel() == 96  # no repeats within an epoch
     with pytest.raises(zoo.DataError, match="fewer than batch_size=200"):
         BatchStream(100, 200, seed=0)
+
+
+def test_image_data_moves_to_a_device_and_draws_batches_there():
+    """``ImageData.to`` (what the trainer does with small sets on CUDA): images and labels
+    move, batches are drawn on the new device from an index on the CPU, and the conversion
+    to [-1, 1] is the same."""
+    from zoo.data.images import LabelledImageData
+
+    data = load_data("mnist", 28, 1, progress=False)
+    labelled = LabelledImageData(data.images[:64], data.source, data.labels[:64])
+    index = torch.tensor([3, 0, 63, 7])
+    moved = labelled.to("meta")
+    assert moved.images.device.type == moved.labels.device.type == "meta"
+    assert labelled.images.device.type == "cpu"  # a copy: the original stays
+    batch = moved.batch(index)
+    assert batch["images"].device.type == batch["labels"].device.type == "meta"
+    assert batch["images"].shape == (4, 1, 28, 28) and batch["images"].dtype == torch.float32
+    same = labelled.to("cpu").batch(index)
+    assert torch.equal(same["images"], labelled.batch(index)["images"])
+    assert torch.equal(same["labels"], labelled.labels[index])

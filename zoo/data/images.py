@@ -54,8 +54,14 @@ class ImageData:
         return self.images.shape[0]
 
     def batch(self, index: torch.Tensor) -> torch.Tensor:
-        """Images at ``index`` as float32 in [-1, 1]."""
-        return self.images[index].float().div_(127.5).sub_(1.0)
+        """Images at ``index`` as float32 in [-1, 1], on the device the images are on."""
+        return self.images[index.to(self.images.device)].float().div_(127.5).sub_(1.0)
+
+    def to(self, device: torch.device | str) -> ImageData:
+        """The same data with its images and labels on ``device``, where batches are then
+        drawn and converted (the trainer keeps small sets on a CUDA device whole)."""
+        labels = None if self.labels is None else self.labels.to(device)
+        return dataclasses.replace(self, images=self.images.to(device), labels=labels)
 
 
 @dataclasses.dataclass
@@ -76,7 +82,8 @@ class LabelledImageData(ImageData):
             )
 
     def batch(self, index: torch.Tensor) -> dict[str, torch.Tensor]:  # type: ignore[override]
-        return {"images": super().batch(index), "labels": self.labels[index]}  # type: ignore
+        labels = self.labels[index.to(self.labels.device)]  # type: ignore[index]
+        return {"images": super().batch(index), "labels": labels}
 
 
 def random_data(n: int, channels: int, size: int, seed: int = 0) -> ImageData:

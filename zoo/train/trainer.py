@@ -34,6 +34,7 @@ from tqdm.auto import tqdm
 
 from zoo._version import __version__
 from zoo.constants import WEIGHTS_NAME
+from zoo.data.images import ImageData
 from zoo.data.stream import BatchStream
 from zoo.errors import CheckpointError, ConfigError, TrainingDivergedError
 from zoo.images import save_grid
@@ -49,6 +50,9 @@ from zoo.train.optim import Optimizers
 from zoo.train.phases import StepPhases
 from zoo.train.run import RunFolder
 from zoo.train.top_k import TopK
+
+#: in-memory image sets up to this size train from a CUDA device's memory (Trainer._resident)
+RESIDENT_MAX_BYTES = 2 * 1024**3
 
 
 class Trainer:
@@ -106,7 +110,7 @@ class Trainer:
             for name in self.discriminators:
                 apply_spectral_norm(getattr(model, name))
         self.model = self._place(model)
-        self.data, self.evaluator = data, evaluator
+        self.data, self.evaluator = self._resident(data), evaluator
         self.extra_info = extra_info or {}
         self.step = 0
         self.stream = BatchStream(len(data), config.batch_size, config.seed)
@@ -131,6 +135,18 @@ class Trainer:
             self._compile()
         # a separate eval-mode copy used to draw sample grids from the (EMA) weights
         self.sampler = type(model)(model.config).to(self.device).eval()
+
+    def _resident(self, data: Any) -> Any:
+        """In-memory image sets up to ``RESIDENT_MAX_BYTES`` move to a CUDA device whole, as
+        uint8: batches are then indexed and converted there, with no per-step host work or
+        copy (the data phase was 15-19% of DCGAN's step on an H200)."""
+        if (
+            self.device.type == "cuda"
+            and isinstance(data, ImageData)
+            and data.images.nbytes <= RESIDENT_MAX_BYTES
+        ):
+            return data.to(self.device)
+        return data
 
     def _device(self) -> torch.device:
         device = resolve_device(self.config.device)
