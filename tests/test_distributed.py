@@ -222,3 +222,21 @@ def test_labels_are_sharded_with_their_images_under_torchrun(tmp_path):
         assert torch.allclose(single[key], ddp[key], atol=1e-5, rtol=1e-4), key
     info = json.loads((tmp_path / "ddp" / "run.json").read_text())
     assert info["processes"] == 2 and info["config"]["num_classes"] == 10
+
+
+def test_world_size_one_without_torchrun_starts_no_process_group():
+    """A WORLD_SIZE=1 that a scheduler exports (no torchrun, no MASTER_ADDR) trains as one
+    plain process; under torchrun, one process joins a group of one (tests/test_cuda.py)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("MASTER_ADDR", "MASTER_PORT")}
+    env = {**env, "WORLD_SIZE": "1", "RANK": "0"}
+    env.pop("TORCHELASTIC_RUN_ID", None)
+    script = (
+        "import torch.distributed as dist\n"
+        "from zoo.train import distributed\n"
+        "print(distributed.setup_from_env().world, dist.is_initialized())\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["1", "False"]

@@ -38,10 +38,12 @@ def current() -> Shard:
 
 def setup_from_env() -> Shard:
     """Join the process group that torchrun describes in the environment, if any (one
-    process under torchrun joins a group of one, so its backend starts as N processes' do)."""
+    process under torchrun joins a group of one, so its backend starts as N processes' do;
+    a WORLD_SIZE=1 that a scheduler exports without torchrun starts none)."""
     global _current
     world = int(os.environ.get("WORLD_SIZE", "1"))
-    if "WORLD_SIZE" in os.environ and not dist.is_initialized():
+    launched = world > 1 or "TORCHELASTIC_RUN_ID" in os.environ  # set by torchrun
+    if launched and not dist.is_initialized():
         backend = "nccl" if torch.cuda.is_available() else "gloo"
         dist.init_process_group(backend)
     if world > 1:
