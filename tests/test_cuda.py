@@ -60,79 +60,43 @@ def test_shipped_model_on_the_device_agrees_with_the_cpu(name, full_fp32):
         assert within_fast_tolerance(fast, want)
 
 
+#: per architecture: (data source, --set values, further options) of a tiny training run
 TRAIN = {
-    "dcgan": [
-        "--data",
-        "mnist",
-        "--set",
-        "g_width=8",
-        "--set",
-        "d_width=8",
-        "--set",
-        "image_size=28",
-        "--set",
-        "channels=1",
-    ],
-    "pix2pix": [
-        "--data",
+    "dcgan": ("mnist", {"g_width": 8, "d_width": 8, "image_size": 28, "channels": 1}, ()),
+    "pix2pix": (
         "mnist-repair",
-        "--set",
-        "image_size=32",
-        "--set",
-        "input_nc=1",
-        "--set",
-        "output_nc=1",
-        "--set",
-        "generator=unet_32",
-        "--set",
-        "ngf=8",
-        "--set",
-        "ndf=8",
-        "--preprocess",
-        "none",
-        "--no-flip",
-    ],
-    "cgan": [
-        "--data",
-        "mnist",
-        "--set",
-        "g_width=8",
-        "--set",
-        "d_width=8",
-        "--set",
-        "image_size=28",
-    ],
-    "cyclegan": [
-        "--data",
+        {
+            "image_size": 32,
+            "input_nc": 1,
+            "output_nc": 1,
+            "generator": "unet_32",
+            "ngf": 8,
+            "ndf": 8,
+        },
+        ("--preprocess", "none", "--no-flip"),
+    ),
+    "cgan": ("mnist", {"g_width": 8, "d_width": 8, "image_size": 28}, ()),
+    "cyclegan": (
         "mnist2digits",
-        "--set",
-        "image_size=32",
-        "--set",
-        "input_nc=1",
-        "--set",
-        "output_nc=1",
-        "--set",
-        "generator=resnet_6blocks",
-        "--set",
-        "ngf=8",
-        "--set",
-        "ndf=8",
-        "--preprocess",
-        "none",
-    ],
-    "srgan": [
-        "--data",
-        "photos",
-        "--set",
-        "width=8",
-        "--set",
-        "blocks=2",
-        "--set",
-        "ndf=4",
-        "--set",
-        "image_size=32",
-    ],
+        {
+            "image_size": 32,
+            "input_nc": 1,
+            "output_nc": 1,
+            "generator": "resnet_6blocks",
+            "ngf": 8,
+            "ndf": 8,
+        },
+        ("--preprocess", "none"),
+    ),
+    "srgan": ("photos", {"width": 8, "blocks": 2, "ndf": 4, "image_size": 32}, ()),
 }
+
+
+def train_options(arch: str) -> list[str]:
+    """``--data SOURCE --set KEY=VALUE ... OPTIONS`` of ``arch``'s entry in :data:`TRAIN`."""
+    data, values, options = TRAIN[arch]
+    sets = [part for key, value in values.items() for part in ("--set", f"{key}={value}")]
+    return ["--data", data, *sets, *options]
 
 
 def test_fast_path_replayed_as_cuda_graphs_agrees_with_exact_fp32():
@@ -157,7 +121,7 @@ def test_training_steps_on_the_device(arch, precision, tmp_path):
     run_zoo(
         "train",
         arch,
-        *TRAIN[arch],
+        *train_options(arch),
         "--out",
         tmp_path / "run",
         "--steps",
@@ -210,7 +174,6 @@ def test_torchrun_starts_the_process_group_of_the_device():
 
 
 def _png(path, channels: int, side: int, seed: int) -> None:
-    import numpy as np
     from PIL import Image
 
     rng = np.random.default_rng(seed)

@@ -122,8 +122,10 @@ def run(args: argparse.Namespace) -> int:
         get_architecture(arch)  # a clear error for unknown or broken names, before measuring
     if args.profile:
         return _profile(args, archs, device)
-    timing = {"warmup": 1, "repeats": 1, "min_time": 0.0} if args.quick else {}
-    timing = timing or {"repeats": args.repeats, "min_time": args.min_time}
+    if args.quick:
+        timing = {"warmup": 1, "repeats": 1, "min_time": 0.0}
+    else:
+        timing = {"repeats": args.repeats, "min_time": args.min_time}
     values = dict(args.set or [])
     configs = dict.fromkeys(archs, values) if values else None
     results = bench.run(archs, device, args.batch, args.variants, args.kinds, configs, **timing)
