@@ -119,7 +119,13 @@ def main() -> None:
     arch = info["architecture"]
     package = args.package or "zoo_builtin." + arch.replace("-", "_")
     spec = importlib.util.find_spec(package)
-    package_dir = Path(spec.submodule_search_locations[0])
+    package_dir = Path(spec.submodule_search_locations[0]).resolve()
+    if not package_dir.is_relative_to(REPO):
+        parser.error(
+            f"{package} is imported from {package_dir}, outside this repository, so its weights "
+            "would not land in the source tree; install it editable (pip install -e DIR) or put "
+            "its folder first on PYTHONPATH"
+        )
     dest = package_dir / "weights" / f"{args.name}.safetensors"
     dest.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(args.run / args.weights, dest)
