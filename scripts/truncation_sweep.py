@@ -3,9 +3,9 @@ latent codes are truncated (values beyond +-T drawn again), for docs/metrics.md.
 
     python scripts/truncation_sweep.py dcgan-mnist cgan-fashion
 
-1,000 samples, seed 0, exact fp32; unconditional models against all real images of their
-data, class-conditional ones (uniform classes) against the test split, in the data's
-extractor space.
+1,000 samples, seed 0, exact fp32; unconditional models against the data of their catalog
+entry (the held-out split where they were trained on the rest), class-conditional ones
+(uniform classes) against the test split, in the data's extractor space.
 """
 
 from __future__ import annotations
@@ -13,9 +13,8 @@ from __future__ import annotations
 import argparse
 
 import zoo
-from zoo.data.sources import get_source
 from zoo.metrics.conditional import real_split
-from zoo.metrics.generation import image_metrics, real_images
+from zoo.metrics.generation import image_metrics, real_images, source_extractor, split_of
 from zoo.models._catalog import load_catalog
 
 THRESHOLDS = (None, 2.0, 1.5, 1.0, 0.5)
@@ -25,8 +24,8 @@ def sweep(name: str, samples: int = 1000) -> list[dict]:
     model = zoo.load(name)
     data = load_catalog()[name].eval.get("data", "mnist")
     conditional = isinstance(model, zoo.ConditionalGAN)
-    real = real_split(data, "test")[0] if conditional else real_images(data)
-    extractor = get_source(data).features[0]
+    real = real_split(split_of(data)[0], "test")[0] if conditional else real_images(data)
+    extractor = source_extractor(data)
     rows = []
     for t in THRESHOLDS:
         images = model.sample(samples, seed=0, fast=False, truncation=t)
