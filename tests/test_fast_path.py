@@ -193,7 +193,11 @@ def test_transposed_convolutions_the_fast_path_cannot_compute_stay():
     assert use_fast_transposed_convs(net) == 0
 
 
-def test_instance_norms_become_equal_group_norms():
+@pytest.mark.parametrize(
+    ("batch", "side"),
+    [(2, 9), (1, 9), (1, 33), (2, 33)],  # channels_last: 81 pixels by batch norm, 1,089 not
+)
+def test_instance_norms_become_equal_group_norms(batch, side):
     torch.manual_seed(0)
     plain = torch.nn.InstanceNorm2d(6)  # CycleGAN's: no affine, no running statistics
     affine = torch.nn.InstanceNorm2d(6, affine=True)
@@ -204,12 +208,43 @@ def test_instance_norms_become_equal_group_norms():
     net = torch.nn.Sequential(plain, affine, tracked)
     fast = copy.deepcopy(net)
     assert use_group_norms(fast) == 2
-    assert [type(m).__name__ for m in fast] == ["GroupNorm", "GroupNorm", "InstanceNorm2d"]
-    x = torch.randn(2, 6, 9, 9) * 3 + 1
+    assert [type(m).__name__ for m in fast] == [
+        "InstanceNormAsGroupNorm",
+        "InstanceNormAsGroupNorm",
+        "InstanceNorm2d",
+    ]
+    assert isinstance(fast[0], torch.nn.GroupNorm) and fast[0].num_groups == 6
+    x = torch.randn(batch, 6, side, side) * 3 + 1
     with torch.no_grad():
         torch.testing.assert_close(fast(x), net(x), atol=1e-5, rtol=1e-4)
         cl = x.contiguous(memory_format=torch.channels_last)
-        torch.testing.assert_close(fast(cl), net(x), atol=1e-5, rtol=1e-4)
+        out = fast[:2](cl)
+        torch.testing.assert_close(out, net[:2](x), atol=1e-5, rtol=1e-4)
+        assert out.is_contiguous(memory_format=torch.channels_last)
+
+
+@pytest.mark.parametrize(
+    ("side", "channels_last", "group_norm_calls"),
+    [(9, True, 0), (31, True, 0), (32, True, 1), (9, False, 1)],
+)
+def test_small_channels_last_maps_avoid_the_slow_group_norm_kernel(
+    monkeypatch, side, channels_last, group_norm_calls
+):
+    """PyTorch's channels_last group norm kernel is 5x-30x slower under 32x32 pixels with one
+    channel per group (docs/benchmarks.md): there the fast path's norm takes batch norm."""
+    calls = []
+    group_norm = torch.nn.functional.group_norm
+    monkeypatch.setattr(
+        torch.nn.functional, "group_norm", lambda *a, **k: calls.append(1) or group_norm(*a, **k)
+    )
+    fast = torch.nn.Sequential(torch.nn.InstanceNorm2d(8))
+    use_group_norms(fast)
+    x = torch.randn(3, 8, side, side)
+    if channels_last:
+        x = x.contiguous(memory_format=torch.channels_last)
+    with torch.no_grad():
+        fast(x)
+    assert len(calls) == group_norm_calls
 
 
 @pytest.mark.skipif(not mkldnn_packing_available(), reason="torch built without oneDNN")

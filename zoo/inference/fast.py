@@ -66,7 +66,8 @@ def fast_path_plan(device: torch.device) -> dict[str, str]:
         plan["memory format"] = "as the model (channels_last pays with bf16 only)"
     plan["rewrites"] = (
         "BatchNorms folded into convolutions, transposed convolutions as matrix products / "
-        "sub-pixel convolutions, instance norms as group norms"
+        "sub-pixel convolutions, instance norms as group norms (per-sample batch norms on "
+        "channels_last maps under 32x32 on the CPU)"
     )
     if device.type == "cpu":
         plan["packed convolutions"] = (
@@ -318,10 +319,41 @@ def use_fast_transposed_convs(module: nn.Module) -> int:
     )
 
 
+#: below this many pixels per channel, PyTorch's channels_last group norm kernel parallelises
+#: over (sample, group) and reads every group's channel with a stride of C (its
+#: ``feature_map_threshold``): one channel per group there is 5x to 30x slower than the
+#: alternatives of :class:`InstanceNormAsGroupNorm` (timings in docs/benchmarks.md)
+CHANNELS_LAST_GROUP_NORM_MIN_PIXELS = 1024
+
+
+class InstanceNormAsGroupNorm(nn.GroupNorm):
+    """An ``InstanceNorm2d`` without running statistics, as the equal ``GroupNorm`` of one
+    channel per group, computed by the fastest CPU kernel for its input: the group norm
+    kernel (it keeps channels_last; ``instance_norm`` copies to NCHW and back), except on
+    the CPU's channels_last maps of fewer than :data:`CHANNELS_LAST_GROUP_NORM_MIN_PIXELS` pixels,
+    where batch norm with batch statistics, one sample at a time (the same statistics), is
+    faster and keeps channels_last."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        n, _, h, w = x.shape
+        small_channels_last = (
+            x.device.type == "cpu"
+            and h * w < CHANNELS_LAST_GROUP_NORM_MIN_PIXELS
+            and not x.is_contiguous()
+            and x.is_contiguous(memory_format=torch.channels_last)
+        )
+        if not small_channels_last:
+            return super().forward(x)
+        args = (None, None, self.weight, self.bias, True, 0.0, self.eps)
+        if n == 1:
+            return F.batch_norm(x, *args)
+        return torch.cat([F.batch_norm(sample, *args) for sample in x.split(1)])
+
+
 def use_group_norms(module: nn.Module) -> int:
     """Replace, in place, every ``InstanceNorm2d`` that normalises by the statistics of its
-    input (no running statistics) with the equal ``GroupNorm`` of one channel per group, whose
-    CPU kernel works in channels_last (instance_norm copies to NCHW and back; timings in
+    input (no running statistics) with the equal :class:`InstanceNormAsGroupNorm`, whose
+    CPU kernels keep channels_last (instance_norm copies to NCHW and back; timings in
     docs/benchmarks.md); returns how many."""
     return _replace_children(module, _as_group_norm)
 
@@ -330,7 +362,7 @@ def _as_group_norm(child: nn.Module) -> nn.GroupNorm | None:
     if type(child) is not nn.InstanceNorm2d or child.track_running_stats:
         return None
     channels, device = child.num_features, child.weight.device if child.affine else None
-    norm = nn.GroupNorm(channels, channels, child.eps, child.affine, device=device)
+    norm = InstanceNormAsGroupNorm(channels, channels, child.eps, child.affine, device=device)
     if child.affine:
         norm.load_state_dict(child.state_dict())
     return norm
