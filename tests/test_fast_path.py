@@ -224,27 +224,43 @@ def test_instance_norms_become_equal_group_norms(batch, side):
 
 
 @pytest.mark.parametrize(
-    ("side", "channels_last", "group_norm_calls"),
-    [(9, True, 0), (31, True, 0), (32, True, 1), (9, False, 1)],
+    ("batch", "channels", "side", "channels_last", "kernel"),
+    [
+        (1, 8, 9, True, "batch_norm"),
+        (3, 8, 9, True, "instance_norm"),  # several small samples
+        (3, 256, 9, True, "batch_norm"),  # many channels
+        (3, 16, 31, True, "batch_norm"),  # many values (15,376): 961 pixels, still small
+        (3, 8, 32, True, "group_norm"),  # 1,024 pixels
+        (3, 8, 9, False, "group_norm"),
+    ],
 )
 def test_small_channels_last_maps_avoid_the_slow_group_norm_kernel(
-    monkeypatch, side, channels_last, group_norm_calls
+    monkeypatch, batch, channels, side, channels_last, kernel
 ):
     """PyTorch's channels_last group norm kernel is 5x-30x slower under 32x32 pixels with one
-    channel per group (docs/benchmarks.md): there the fast path's norm takes batch norm."""
-    calls = []
-    group_norm = torch.nn.functional.group_norm
-    monkeypatch.setattr(
-        torch.nn.functional, "group_norm", lambda *a, **k: calls.append(1) or group_norm(*a, **k)
-    )
-    fast = torch.nn.Sequential(torch.nn.InstanceNorm2d(8))
-    use_group_norms(fast)
-    x = torch.randn(3, 8, side, side)
-    if channels_last:
-        x = x.contiguous(memory_format=torch.channels_last)
+    channel per group (docs/benchmarks.md): there the fast path's norm takes batch norm or
+    instance_norm, whichever was faster for the shape, and stays equal and channels_last."""
+    functional, calls = torch.nn.functional, []
+    for name in ("batch_norm", "instance_norm", "group_norm"):
+        original = getattr(functional, name)
+        monkeypatch.setattr(
+            functional, name, lambda *a, _f=original, _n=name, **k: calls.append(_n) or _f(*a, **k)
+        )
+    torch.manual_seed(0)
+    net = torch.nn.InstanceNorm2d(channels, affine=True)
     with torch.no_grad():
-        fast(x)
-    assert len(calls) == group_norm_calls
+        net.weight.uniform_(0.5, 2), net.bias.uniform_(-1, 1)
+    fast = torch.nn.Sequential(copy.deepcopy(net))
+    use_group_norms(fast)
+    x = torch.randn(batch, channels, side, side) * 3 + 1
+    memory_format = torch.channels_last if channels_last else torch.contiguous_format
+    with torch.no_grad():
+        expected = net(x)
+        calls.clear()
+        out = fast(x.contiguous(memory_format=memory_format))
+    assert set(calls) == {kernel}
+    torch.testing.assert_close(out, expected, atol=1e-5, rtol=1e-4)
+    assert out.is_contiguous(memory_format=memory_format)
 
 
 @pytest.mark.skipif(not mkldnn_packing_available(), reason="torch built without oneDNN")

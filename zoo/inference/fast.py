@@ -324,18 +324,21 @@ def use_fast_transposed_convs(module: nn.Module) -> int:
 #: ``feature_map_threshold``): one channel per group there is 5x to 30x slower than the
 #: alternatives of :class:`InstanceNormAsGroupNorm` (timings in docs/benchmarks.md)
 CHANNELS_LAST_GROUP_NORM_MIN_PIXELS = 1024
+#: on such maps of several samples, ``instance_norm`` (through NCHW) beats per-sample batch
+#: norms up to this many channels and values per sample (docs/benchmarks.md)
+INSTANCE_NORM_MAX_CHANNELS, INSTANCE_NORM_MAX_VALUES = 128, 8192
 
 
 class InstanceNormAsGroupNorm(nn.GroupNorm):
     """An ``InstanceNorm2d`` without running statistics, as the equal ``GroupNorm`` of one
     channel per group, computed by the fastest CPU kernel for its input: the group norm
-    kernel (it keeps channels_last; ``instance_norm`` copies to NCHW and back), except on
-    the CPU's channels_last maps of fewer than :data:`CHANNELS_LAST_GROUP_NORM_MIN_PIXELS` pixels,
-    where batch norm with batch statistics, one sample at a time (the same statistics), is
-    faster and keeps channels_last."""
+    kernel (it keeps channels_last; ``instance_norm`` copies to NCHW), except on the CPU's
+    channels_last maps of fewer than :data:`CHANNELS_LAST_GROUP_NORM_MIN_PIXELS` pixels:
+    there batch norm with batch statistics, one sample at a time (the same statistics), or
+    for several small samples ``instance_norm``, each back in channels_last."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        n, _, h, w = x.shape
+        n, c, h, w = x.shape
         small_channels_last = (
             x.device.type == "cpu"
             and h * w < CHANNELS_LAST_GROUP_NORM_MIN_PIXELS
@@ -347,6 +350,9 @@ class InstanceNormAsGroupNorm(nn.GroupNorm):
         args = (None, None, self.weight, self.bias, True, 0.0, self.eps)
         if n == 1:
             return F.batch_norm(x, *args)
+        if c <= INSTANCE_NORM_MAX_CHANNELS and c * h * w <= INSTANCE_NORM_MAX_VALUES:
+            out = F.instance_norm(x, weight=self.weight, bias=self.bias, eps=self.eps)
+            return out.contiguous(memory_format=torch.channels_last)
         return torch.cat([F.batch_norm(sample, *args) for sample in x.split(1)])
 
 
