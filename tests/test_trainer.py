@@ -161,6 +161,21 @@ def test_compiled_training_matches_eager(tmp_path):
     assert all(torch.allclose(a[k].float(), b[k].float(), atol=1e-4) for k in a)
 
 
+@pytest.mark.slow
+def test_compiled_training_with_r1_matches_eager(tmp_path):
+    """R1's double backward runs the discriminator uncompiled (AOTAutograd has no double
+    backward: `--compile --r1-gamma` used to stop at the first R1 step)."""
+    runs = {}
+    for name, compile in (("eager", False), ("compiled", True)):
+        t = make_trainer("vanilla", tmp_path / name, steps=2, compile=compile, r1_gamma=1.0)
+        t.r1_every = 1  # an R1 step every step
+        t.train()
+        runs[name] = weights(tmp_path / name / "model.safetensors")
+        assert t.model.discriminator._compiled_call_impl is not None or not compile
+    a, b = runs["eager"], runs["compiled"]
+    assert all(torch.allclose(a[k].float(), b[k].float(), atol=1e-4) for k in a)
+
+
 def test_nan_loss_stops_and_keeps_the_last_good_checkpoint(tmp_path):
     base = get_architecture("vanilla")
 

@@ -23,7 +23,7 @@ import sys
 import threading
 import time
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -203,6 +203,20 @@ class Trainer:
         for m in names:
             getattr(self.model, m).compile()
 
+    @contextlib.contextmanager
+    def _eager_discriminators(self) -> Iterator[None]:
+        """The discriminators uncompiled for a while: R1 differentiates D's input gradient
+        (a double backward), which torch.compile's AOTAutograd does not support."""
+        modules = [getattr(self.model, name) for name in self.discriminators]
+        compiled = [m._compiled_call_impl for m in modules]  # set by Module.compile()
+        for m in modules:
+            m._compiled_call_impl = None
+        try:
+            yield
+        finally:
+            for m, call in zip(modules, compiled):
+                m._compiled_call_impl = call
+
     # -- the loop ---------------------------------------------------------------------------
     def _autocast(self) -> contextlib.AbstractContextManager:
         if self.autocast_dtype is None:
@@ -270,7 +284,8 @@ class Trainer:
                     self.top_k.k = None
         self.step += 1
         if self.r1_every and self.step % self.r1_every == 0:
-            extra["r1"] = self._update("discriminator", self._r1_loss, batch).logs["r1"]
+            with self._eager_discriminators():
+                extra["r1"] = self._update("discriminator", self._r1_loss, batch).logs["r1"]
         if self.ada is not None and self.step % self.ada.interval == 0:
             extra["ada_rt"] = self._adapt_augmentation(batch)
         if self.augment is not None:
