@@ -66,8 +66,8 @@ def fast_path_plan(device: torch.device) -> dict[str, str]:
         plan["memory format"] = "as the model (channels_last pays with bf16 only)"
     plan["rewrites"] = (
         "BatchNorms folded into convolutions, transposed convolutions as matrix products / "
-        "sub-pixel convolutions, instance norms as group norms (per-sample batch norms on "
-        "channels_last maps under 32x32 on the CPU)"
+        "sub-pixel convolutions, instance norms as group norms (batch norms per sample or "
+        "instance_norm on channels_last maps under 32x32 on the CPU)"
     )
     if device.type == "cpu":
         plan["packed convolutions"] = (
