@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -12,6 +13,16 @@ import yaml
 from zoo.data import noto
 
 REPO = Path(__file__).resolve().parents[1]
+
+
+def load_script(name: str):
+    """The module of ``scripts/NAME.py`` (the scripts are not a package)."""
+    spec = importlib.util.spec_from_file_location(name, REPO / "scripts" / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 ZOO = Path(sys.executable).with_name("zoo")  # the installed console script
 
 #: tests that read Noto Color Emoji's bitmaps (Debian's font; .ci/run installs it)

@@ -1,7 +1,5 @@
 """scripts/discriminator_gap.py, the overfitting measurement behind docs/training.md."""
 
-import importlib.util
-
 import torch
 from sklearn.metrics import roc_auc_score
 
@@ -9,20 +7,11 @@ import zoo
 from zoo.data.images import load_data
 from zoo.train import TrainConfig, Trainer
 
-from .conftest import REPO, SMALL
-
-
-def load_script():
-    spec = importlib.util.spec_from_file_location(
-        "discriminator_gap", REPO / "scripts" / "discriminator_gap.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from .conftest import SMALL, load_script
 
 
 def test_auc_is_the_area_under_the_roc_curve():
-    script = load_script()
+    script = load_script("discriminator_gap")
     generator = torch.Generator().manual_seed(0)
     first = torch.randint(0, 6, (300,), generator=generator).float()  # many ties
     second = torch.randint(0, 5, (200,), generator=generator).float()
@@ -35,7 +24,7 @@ def test_auc_is_the_area_under_the_roc_curve():
 
 def test_measures_the_checkpoints_discriminator(tmp_path):
     """The scores are those of the run's trained discriminator, not of a fresh one."""
-    script = load_script()
+    script = load_script("discriminator_gap")
     torch.manual_seed(0)
     model = zoo.create("dcgan", **SMALL["dcgan"])
     data = load_data("mnist:train", 28, 1, progress=False)

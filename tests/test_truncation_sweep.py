@@ -1,23 +1,12 @@
 """scripts/truncation_sweep.py, the measurement behind docs/metrics.md's truncation table."""
 
-import importlib.util
-
-from .conftest import REPO
-
-
-def load_script():
-    spec = importlib.util.spec_from_file_location(
-        "truncation_sweep", REPO / "scripts" / "truncation_sweep.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from .conftest import load_script
 
 
 def test_sweep_measures_a_held_out_catalog_model():
     """dcgan-mnist's catalog data is the held-out split ('mnist:test'): the sweep measures
     against it, one row per threshold, and truncating hard costs variety (recall)."""
-    script = load_script()
+    script = load_script("truncation_sweep")
     rows = script.sweep("dcgan-mnist", samples=200)
     assert [r["truncation"] for r in rows] == ["none", 2.0, 1.5, 1.0, 0.5]
     by_threshold = {r["truncation"]: r for r in rows}
