@@ -18,9 +18,11 @@ from pathlib import Path
 import torch
 
 import zoo
+from zoo.cli._util import table
 from zoo.constants import CHECKPOINT_NAME
 from zoo.data.images import load_data
 from zoo.models._weights import read_weights
+from zoo.train.checkpoint import unflatten
 
 
 def auc(first: torch.Tensor, second: torch.Tensor) -> float:
@@ -38,9 +40,8 @@ def scores(discriminator: torch.nn.Module, images: torch.Tensor) -> torch.Tensor
 def measure(run: Path, data: str, samples: int) -> dict[str, float]:
     config = json.loads((run / "run.json").read_text())
     model = zoo.create(config["architecture"], **config["config"])
-    tensors, _ = read_weights(run / CHECKPOINT_NAME)
-    prefix = "ckpt.model."  # the networks' states inside a checkpoint
-    model.load_state_dict({k[len(prefix) :]: v for k, v in tensors.items() if k.startswith(prefix)})
+    tensors, meta = read_weights(run / CHECKPOINT_NAME)
+    model.load_state_dict(unflatten(json.loads(meta["state"]), tensors)["model"])
     model.eval()
     size, channels = model.config.image_size, model.config.channels
     sets = {
@@ -68,15 +69,11 @@ def main() -> None:
     parser.add_argument("--data", default="mnist", help="source with train/test splits")
     parser.add_argument("--samples", type=int, default=1000, help="generator samples scored")
     args = parser.parse_args()
-    print("mean D score of training images, held-out images, samples; AUC of the pairs")
-    print("RUN                   TRAIN  HELD-OUT  SAMPLES  TRAIN/HELD-OUT  HELD-OUT/SAMPLES")
+    rows = []
     for run in args.runs:
-        r = measure(run, args.data, args.samples)
-        print(
-            f"{run.name:20s} {r['mean_train']:6.3f}  {r['mean_test']:7.3f}  "
-            f"{r['mean_samples']:7.3f}  {r['auc_train_vs_heldout']:14.3f}  "
-            f"{r['auc_heldout_vs_samples']:16.3f}"
-        )
+        figures = measure(run, args.data, args.samples)
+        rows.append({"run": run.name, **{k: f"{v:.3f}" for k, v in figures.items()}})
+    print(table(rows, list(rows[0])))
 
 
 if __name__ == "__main__":
