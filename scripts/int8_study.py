@@ -3,7 +3,8 @@ generator quantised (convolutional ones statically: torch.ao FX mode, per-channe
 weights, int8 activations calibrated on training inputs; MLPs dynamically: int8 weights,
 activations quantised per call) against exact fp32 on held-out inputs, with the fast path's
 own tolerance test (:func:`zoo.inference.fast.within_fast_tolerance`), and the time of one
-call beside the fp32 and default fast paths. docs/benchmarks.md has the figures.
+call beside the fp32 and default fast paths, timed in interleaved rounds
+(:func:`zoo.inference.bench.time_interleaved`). docs/benchmarks.md has the figures.
 
     python scripts/int8_study.py dcgan-mnist pix2pix-mnist-repair cyclegan-twemoji2noto
 """
@@ -12,8 +13,6 @@ from __future__ import annotations
 
 import argparse
 import copy
-import statistics
-import time
 import warnings
 
 import torch
@@ -21,68 +20,70 @@ from torch.ao.quantization import get_default_qconfig_mapping, quantize_dynamic
 from torch.ao.quantization.quantize_fx import convert_fx, prepare_fx
 
 import zoo
+from zoo.cli._util import table
+from zoo.inference.bench import time_interleaved
 from zoo.inference.fast import FAST_OUTLIER_SHARE, FAST_TOLERANCE, within_fast_tolerance
 from zoo.models._catalog import load_catalog
 
 
-def inputs(model, name: str, split: str, n: int) -> tuple[torch.nn.Module, torch.Tensor]:
-    """The generator and ``n`` of its inputs: latent codes, or the model's own images of
-    ``split`` in [-1, 1] (direction AtoB)."""
+def network_and_inputs(model, name: str, split: str, n: int) -> tuple[str, torch.Tensor]:
+    """The name of the network measured (the generator, or the AtoB one) and ``n`` of its
+    inputs: latent codes, or the model's own images of ``split`` in [-1, 1]."""
     if model.task.inference_method == "sample":
         seed = 0 if split == "test" else 1
-        return model.generator, model.latent(n, torch.Generator().manual_seed(seed))
+        return "generator", model.latent(n, torch.Generator().manual_seed(seed))
     from zoo.data.translation import Preprocess, load_translation_data
 
     c = model.config
-    paired = "BtoA" not in model.directions
     prep = Preprocess(c.image_size, "none", flip=False)
     data = load_translation_data(
-        load_catalog()[name].eval["data"], paired, (c.input_nc, c.output_nc), prep, split
+        load_catalog()[name].eval["data"], model.paired, (c.input_nc, c.output_nc), prep, split
     )
-    return model.G_A if hasattr(model, "G_A") else model.generator, data.a[:n].float() / 127.5 - 1
+    return model.directions["AtoB"], data.a[:n].float() / 127.5 - 1
 
 
-def median_ms(fn, x: torch.Tensor, rounds: int = 7) -> float:
+def quantise(generator: torch.nn.Module, engine: str, calibration: torch.Tensor) -> torch.nn.Module:
+    """``generator`` in int8: convolutional networks statically (calibrated on
+    ``calibration``), MLPs dynamically."""
+    torch.backends.quantized.engine = engine
+    if not any(isinstance(m, torch.nn.modules.conv._ConvNd) for m in generator.modules()):
+        return quantize_dynamic(copy.deepcopy(generator).eval(), {torch.nn.Linear})
+    mapping = get_default_qconfig_mapping(engine)
+    prepared = prepare_fx(copy.deepcopy(generator).eval(), mapping, (calibration[:1],))
     with torch.inference_mode():
-        fn(x)
-        times = []
-        for _ in range(rounds):
-            start = time.perf_counter()
-            fn(x)
-            times.append(time.perf_counter() - start)
-    return 1e3 * statistics.median(times)
+        for chunk in calibration.split(64):
+            prepared(chunk)
+        return convert_fx(prepared)
 
 
 def study(name: str, engine: str, batch: int) -> dict[str, float | bool | str]:
     model = zoo.load(name)
-    generator, calibration = inputs(model, name, "train", 256)
-    _, held_out = inputs(model, name, "test", batch)
-    torch.backends.quantized.engine = engine
-    if any(isinstance(m, torch.nn.modules.conv._ConvNd) for m in generator.modules()):
-        prepared = prepare_fx(
-            copy.deepcopy(generator).eval(), get_default_qconfig_mapping(engine), (held_out,)
-        )
-        with torch.inference_mode():
-            for chunk in calibration.split(64):
-                prepared(chunk)
-            quantised = convert_fx(prepared)
-    else:
-        quantised = quantize_dynamic(copy.deepcopy(generator).eval(), {torch.nn.Linear})
+    network, calibration = network_and_inputs(model, name, "train", 256)
+    _, held_out = network_and_inputs(model, name, "test", batch)
+    generator = getattr(model, network)
+    int8_generator = quantise(generator, engine, calibration)
     with torch.inference_mode():
         exact = (generator(held_out) * 0.5 + 0.5).clamp(0, 1)
-        int8 = (quantised(held_out) * 0.5 + 0.5).clamp(0, 1)
+        int8 = (int8_generator(held_out) * 0.5 + 0.5).clamp(0, 1)
     difference = (int8 - exact).abs()
-    fast = model._fast_module(next(n for n, m in model.named_children() if m is generator))
-    dtype = next(fast.parameters()).dtype
+    fast = model._fast_module(network)
+    fast_input = held_out.to(next(fast.parameters()).dtype)
+    with torch.inference_mode():
+        seconds = time_interleaved(
+            {
+                "fp32": lambda: generator(held_out),
+                "fast": lambda: fast(fast_input),
+                "int8": lambda: int8_generator(held_out),
+            },
+            torch.device("cpu"),
+        )
     return {
         "model": name,
         "within_tolerance": within_fast_tolerance(int8, exact),
-        "max_diff": float(difference.max()),
-        "mean_diff": float(difference.mean()),
-        "share_beyond": float((difference > FAST_TOLERANCE).double().mean()),
-        "fp32_ms": median_ms(generator, held_out),
-        "fast_ms": median_ms(lambda x: fast(x.to(dtype)), held_out),
-        "int8_ms": median_ms(quantised, held_out),
+        "max_diff": f"{difference.max():.3f}",
+        "mean_diff": f"{difference.mean():.4f}",
+        "share_beyond": f"{(difference > FAST_TOLERANCE).double().mean():.5f}",
+        **{f"{k}_ms": f"{1e3 * v:.1f}" for k, v in seconds.items()},
     }
 
 
@@ -95,14 +96,8 @@ def main() -> None:
     warnings.filterwarnings("ignore", category=UserWarning)
     torch.set_flush_denormal(True)
     print(f"tolerance: {FAST_TOLERANCE} per value, {FAST_OUTLIER_SHARE} of values beyond it")
-    print("MODEL                  OK     MAX    MEAN     BEYOND   FP32 MS  FAST MS  INT8 MS")
-    for name in args.models:
-        r = study(name, args.engine, args.batch)
-        print(
-            f"{r['model']:22s} {str(r['within_tolerance']):6s} {r['max_diff']:.3f}  "
-            f"{r['mean_diff']:.4f}  {r['share_beyond']:.5f}  {r['fp32_ms']:7.1f}  "
-            f"{r['fast_ms']:7.1f}  {r['int8_ms']:7.1f}"
-        )
+    rows = [study(name, args.engine, args.batch) for name in args.models]
+    print(table(rows, list(rows[0])))
 
 
 if __name__ == "__main__":
