@@ -31,6 +31,7 @@ from torch import nn
 from zoo.config import ArchConfig
 from zoo.errors import ConfigError, WeightsError
 from zoo.inference.fast import fast_copy
+from zoo.inference.staleness import Snapshot
 from zoo.models._weights import state_mismatch
 
 if TYPE_CHECKING:
@@ -184,24 +185,24 @@ class GAN(nn.Module):
 
     def _fast_module(self, name: str, fast: bool | str = True) -> nn.Module:
         """Sub-module ``name`` for inference: itself (``fast=False``), or as :func:`fast_copy`
-        makes it (``True``, ``"compile"``), cached until a weight changes."""
+        makes it (``True``, ``"compile"``), cached until a weight changes
+        (:class:`zoo.inference.staleness.Snapshot`)."""
         module = getattr(self, name)
         if not fast:
             return module
         if fast not in (True, "compile"):
             raise ValueError(f"fast={fast!r}; choose True, False or 'compile'")
-        key = (
-            fast,
-            self.device,
-            module.training,
-            *((t.data_ptr(), t._version) for t in module.state_dict().values()),
-        )
         caches = self.__dict__.setdefault("_fast_cache", {})  # not sub-modules: no state entry
         cached = caches.get(name)
-        if cached is None or cached[0] != key:
+        if (
+            cached is None
+            or cached[0] != fast
+            or cached[1] is not module
+            or not cached[2].still_matches(module)
+        ):
             copied = fast_copy(module, self.device, compile=fast == "compile")
-            cached = caches[name] = (key, copied)
-        return cached[1]
+            cached = caches[name] = (fast, module, Snapshot.of(module), copied)
+        return cached[3]
 
     @property
     def device(self) -> torch.device:
