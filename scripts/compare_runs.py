@@ -8,7 +8,6 @@ compare at equal data, for docs/training.md.
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
 import matplotlib
@@ -16,14 +15,16 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
+from zoo.constants import EVAL_LOG_NAME, RUN_INFO_NAME  # noqa: E402
+from zoo.train.run import RunFolder, read_run_info  # noqa: E402
+
 METRICS = ("fid", "is", "precision", "recall")
 
 
 def curve(run: Path) -> tuple[str, list[dict]]:
     """The run's label (its folder and batch size) and its evaluations with images seen."""
-    batch = json.loads((run / "run.json").read_text())["train"]["batch_size"]
-    lines = (run / "eval.jsonl").read_text().splitlines()
-    records = [json.loads(line) for line in lines if line.strip()]
+    batch = read_run_info(run)["train"]["batch_size"]
+    records = RunFolder(run, writer=False).read_evals()
     for r in records:
         r["images"] = r["step"] * batch
     return f"{run.name} (batch {batch})", records
@@ -53,9 +54,12 @@ def main() -> None:
     parser.add_argument("runs", nargs="+", type=Path, help="run folders with eval.jsonl")
     parser.add_argument("-o", "--out", type=Path, required=True, help="PNG to write")
     args = parser.parse_args()
-    missing = [str(r) for r in args.runs if not (r / "eval.jsonl").is_file()]
+    missing = [str(r) for r in args.runs if not (r / EVAL_LOG_NAME).is_file()]
     if missing:
-        parser.error(f"no eval.jsonl in {', '.join(missing)} (train with --eval-every N)")
+        parser.error(f"no {EVAL_LOG_NAME} in {', '.join(missing)} (train with --eval-every N)")
+    unknown = [str(r) for r in args.runs if read_run_info(r) is None]
+    if unknown:
+        parser.error(f"no {RUN_INFO_NAME} in {', '.join(unknown)} (not a zoo train run folder)")
     print(plot(args.runs, args.out))
 
 

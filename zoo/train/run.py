@@ -71,10 +71,14 @@ class RunFolder:
 
     def append_eval(self, record: dict[str, Any]) -> list[dict[str, Any]]:
         """Add a line to ``eval.jsonl``; returns every record so far."""
-        path = self.path / EVAL_LOG_NAME
-        with path.open("a") as fh:
+        with (self.path / EVAL_LOG_NAME).open("a") as fh:
             fh.write(json.dumps(record) + "\n")
-        return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+        return self.read_evals()
+
+    def read_evals(self) -> list[dict[str, Any]]:
+        """Every record of ``eval.jsonl``, in order."""
+        text = (self.path / EVAL_LOG_NAME).read_text()
+        return [json.loads(line) for line in text.splitlines() if line.strip()]
 
     @property
     def eval_plot(self) -> Path:
