@@ -26,6 +26,15 @@ CASES = {
         "-c",
         "import zoo; zoo.load('dcgan-mnist').sample(1)",
     ],
+    "zoo sample -n 1": [
+        ZOO,
+        "sample",
+        "dcgan-mnist",
+        "-n",
+        "1",
+        "-o",
+        str(Path(tempfile.gettempdir()) / "zoo-startup-sample.png"),
+    ],
     "import torch": [sys.executable, "-c", "import torch"],  # the reference
 }
 

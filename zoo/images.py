@@ -8,7 +8,6 @@ from pathlib import Path
 
 import torch
 from PIL import Image
-from torchvision.utils import make_grid
 
 from zoo.constants import IMAGE_SUFFIXES  # noqa: F401  (re-exported: an older import path)
 
@@ -18,11 +17,29 @@ def to_pil(images: torch.Tensor, nrow: int | None = None, padding: int = 2) -> I
     if images.ndim != 4:
         raise ValueError(f"expected images of shape (N, C, H, W), got {tuple(images.shape)}")
     nrow = nrow or max(1, math.ceil(math.sqrt(images.shape[0])))
-    grid = make_grid(images.detach().float().cpu(), nrow=nrow, padding=padding, pad_value=1.0)
+    grid = make_grid(images.detach().float().cpu(), nrow=nrow, padding=padding)
     array = grid.mul(255).round().clamp(0, 255).to(torch.uint8).permute(1, 2, 0).numpy()
     if images.shape[1] == 1:
         return Image.fromarray(array[..., 0], mode="L")
     return Image.fromarray(array, mode="RGB")
+
+
+def make_grid(images: torch.Tensor, nrow: int, padding: int = 2) -> torch.Tensor:
+    """Images (N, C, H, W) tiled ``nrow`` to a row on a white background (C, H', W'), with
+    ``padding`` pixels around each, as torchvision's ``make_grid(..., pad_value=1)``: one
+    image comes back as it is. Our own, so that drawing a grid never imports torchvision."""
+    n, channels, height, width = images.shape
+    if n == 1:
+        return images[0]
+    columns = min(nrow, n)
+    rows = math.ceil(n / columns)
+    step_y, step_x = height + padding, width + padding
+    grid = images.new_ones(channels, rows * step_y + padding, columns * step_x + padding)
+    for i, image in enumerate(images):
+        y, x = divmod(i, columns)
+        top, left = y * step_y + padding, x * step_x + padding
+        grid[:, top : top + height, left : left + width] = image
+    return grid
 
 
 def save_grid(images: torch.Tensor, path: str | os.PathLike, nrow: int | None = None) -> Path:

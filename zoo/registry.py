@@ -4,7 +4,9 @@
 from zoo.models._registry import (
     GROUP,
     ArchitectureInfo,
+    declared_architectures,
     discover,
+    find_architecture,
     get_architecture,
     list_architectures,
     refresh,
@@ -13,7 +15,9 @@ from zoo.models._registry import (
 __all__ = [
     "GROUP",
     "ArchitectureInfo",
+    "declared_architectures",
     "discover",
+    "find_architecture",
     "get_architecture",
     "list_architectures",
     "refresh",

@@ -12,7 +12,7 @@ import re
 from pathlib import Path
 
 from zoo.errors import ConfigError
-from zoo.models._registry import discover
+from zoo.models._registry import declared_architectures
 
 NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 
@@ -221,7 +221,7 @@ def scaffold(name: str, parent: str | Path = ".", task: str = "unconditional") -
             f"plugin name {name!r} is not valid: use lowercase letters, digits and single "
             "hyphens, starting with a letter (e.g. 'lsgan', 'my-gan')"
         )
-    if name in discover():
+    if name in declared_architectures():
         raise ConfigError(f"an architecture named {name!r} is already installed; pick another")
     dist = f"zoo-{name}"
     module = "zoo_" + name.replace("-", "_")

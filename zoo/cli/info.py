@@ -31,7 +31,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from zoo.errors import ConfigError, UnknownNameError
     from zoo.models._catalog import load_catalog
-    from zoo.models._registry import discover, get_architecture
+    from zoo.models._registry import declared_architectures, get_architecture
 
     if args.system:
         return _system(args)
@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
         for k, v in entry.training.items():
             print(f"  {k + ':':14}{v}")
         return 0
-    if args.name in discover():
+    if args.name in declared_architectures():
         cls = get_architecture(args.name)
         rows = cls.Config.describe()
         doc = (sys.modules[cls.__module__].__doc__ or "").strip()
@@ -86,7 +86,9 @@ def run(args: argparse.Namespace) -> int:
             print(doc + "\n")
             print(table(rows, ["name", "type", "default", "rule", "doc"]))
         return 0
-    raise UnknownNameError("model or architecture", args.name, list(catalog) + list(discover()))
+    raise UnknownNameError(
+        "model or architecture", args.name, list(catalog) + declared_architectures()
+    )
 
 
 def _system(args: argparse.Namespace) -> int:

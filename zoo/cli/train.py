@@ -20,8 +20,9 @@ HELP = "train an architecture on a data set"
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    from zoo.tasks import BUILTIN_TASKS
+    from zoo.tasks import builtin_tasks
 
+    tasks = builtin_tasks()
     p = sub.add_parser(
         "train",
         help=HELP,
@@ -34,7 +35,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--data",
         required=True,
-        help="; ".join(task.data_help for task in BUILTIN_TASKS.values()),
+        help="; ".join(task.data_help for task in tasks.values()),
     )
     p.add_argument("--out", required=True, type=Path, help="run folder")
     p.add_argument(
@@ -53,7 +54,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "stage from its content-only SRResNet run; ignored by --resume",
     )
     add_train_config_arguments(p.add_argument_group("training (zoo.train.TrainConfig)"))
-    for task in BUILTIN_TASKS.values():
+    for task in tasks.values():
         task.add_data_arguments(p.add_argument_group(f"{task.name} data"))
     p.set_defaults(func=run)
 

@@ -25,7 +25,12 @@ from zoo.models._download import (
     read_repo_config,
 )
 from zoo.models._listing import list_models
-from zoo.models._registry import discover, get_architecture, list_architectures
+from zoo.models._registry import (
+    discover,
+    find_architecture,
+    get_architecture,
+    list_architectures,
+)
 from zoo.models._weights import read_weights
 from zoo.models.base import GAN
 
@@ -99,7 +104,7 @@ def load_from_hub(spec: str) -> GAN:
     repo_id, revision = parse_hub_id(spec)
     config = read_repo_config(download(repo_id, CONFIG_NAME, revision), repo_id)
     arch = config["architecture"]
-    info = discover().get(arch)
+    info = find_architecture(arch)
     if info is None or not info.ok:
         package = config.get("plugin_package") or "the plugin that provides it"
         state = "is not installed" if info is None else f"is unusable ({info.error})"

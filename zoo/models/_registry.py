@@ -18,7 +18,8 @@ from importlib.metadata import EntryPoint, entry_points
 from zoo.constants import ARCHITECTURES_GROUP
 from zoo.errors import ConfigError, PluginError, UnknownNameError
 from zoo.models.base import GAN
-from zoo.tasks import BUILTIN_TASKS, Task
+from zoo.tasks import BUILTIN_TASK_NAMES
+from zoo.tasks.base import Task
 
 GROUP = ARCHITECTURES_GROUP
 
@@ -59,7 +60,7 @@ def _check_contract(cls: object, target: str) -> type[GAN]:
             f"{cls.__name__}.task is {task!r}, not a zoo.tasks.Task: subclass a task's base "
             "class (zoo.UnconditionalGAN, zoo.ConditionalGAN, zoo.ImageToImageGAN, "
             "zoo.SuperResolutionGAN, zoo.SegmentationGAN) or set task to a Task instance"
-            f" (built-in tasks: {', '.join(BUILTIN_TASKS)})"
+            f" (built-in tasks: {', '.join(BUILTIN_TASK_NAMES)})"
         )
     cls.Config()  # the defaults as declared must pass the config's own rules
     return cls
@@ -76,35 +77,54 @@ def _claims(eps: list[EntryPoint]) -> dict[str, list[EntryPoint]]:
 
 
 @functools.lru_cache(maxsize=1)
+def _declared() -> dict[str, list[EntryPoint]]:
+    """The entry points of the group by name, none of them loaded yet."""
+    return _claims(list(entry_points(group=GROUP)))
+
+
+@functools.cache
+def _info(name: str) -> ArchitectureInfo:
+    """The architecture declared as ``name``, its plugin imported (only this one)."""
+    eps = _declared()[name]
+    info = ArchitectureInfo(name, _distribution(eps[0]), eps[0].value)
+    if len(eps) > 1:
+        claimants = " and ".join(f"{_distribution(ep)} ({ep.value})" for ep in eps)
+        info.distribution = ", ".join(_distribution(ep) for ep in eps)
+        info.error = f"architecture name {name!r} is claimed by {claimants}; uninstall one of them"
+        return info
+    try:
+        cls = _check_contract(eps[0].load(), eps[0].value)
+        cls.architecture = name
+        cls.Config.architecture = name
+        dist = getattr(eps[0], "dist", None)
+        cls.distribution = dist.name if dist is not None else ""
+        info.cls = cls
+    except Exception as exc:  # a broken plugin must not break the others
+        info.error = traceback.format_exception_only(type(exc), exc)[-1].strip()
+    return info
+
+
 def discover() -> dict[str, ArchitectureInfo]:
-    """All architectures declared in the environment, broken and contested ones included."""
-    found: dict[str, ArchitectureInfo] = {}
-    for name, eps in _claims(list(entry_points(group=GROUP))).items():
-        info = ArchitectureInfo(name, _distribution(eps[0]), eps[0].value)
-        if len(eps) > 1:
-            claimants = " and ".join(f"{_distribution(ep)} ({ep.value})" for ep in eps)
-            info.distribution = ", ".join(_distribution(ep) for ep in eps)
-            info.error = (
-                f"architecture name {name!r} is claimed by {claimants}; uninstall one of them"
-            )
-            found[name] = info
-            continue
-        try:
-            cls = _check_contract(eps[0].load(), eps[0].value)
-            cls.architecture = name
-            cls.Config.architecture = name
-            dist = getattr(eps[0], "dist", None)
-            cls.distribution = dist.name if dist is not None else ""
-            info.cls = cls
-        except Exception as exc:  # a broken plugin must not break the others
-            info.error = traceback.format_exception_only(type(exc), exc)[-1].strip()
-        found[name] = info
-    return dict(sorted(found.items()))
+    """All architectures declared in the environment, broken and contested ones included
+    (every plugin imported)."""
+    return {name: _info(name) for name in sorted(_declared())}
+
+
+def declared_architectures() -> list[str]:
+    """Names of the architectures declared in the environment, sorted; no plugin imported,
+    usable or not."""
+    return sorted(_declared())
+
+
+def find_architecture(name: str) -> ArchitectureInfo | None:
+    """The architecture declared as ``name`` (its plugin imported), or None."""
+    return _info(name) if name in _declared() else None
 
 
 def refresh() -> None:
     """Forget what was discovered (after installing a plugin in the running process)."""
-    discover.cache_clear()
+    _declared.cache_clear()
+    _info.cache_clear()
 
 
 def list_architectures(pattern: str = "*", include_broken: bool = False) -> list[str]:
@@ -130,10 +150,9 @@ def check_task(name: str) -> None:
 
 def get_architecture(name: str) -> type[GAN]:
     """The class registered under ``name``; a clear error if unknown, broken or contested."""
-    infos = discover()
-    if name not in infos:
-        raise UnknownNameError("architecture", name, [n for n, i in infos.items() if i.ok])
-    info = infos[name]
+    info = find_architecture(name)
+    if info is None:
+        raise UnknownNameError("architecture", name, list_architectures())
     if info.cls is None:
         if info.status == "conflict":
             raise PluginError(info.error or "")

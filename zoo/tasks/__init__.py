@@ -10,44 +10,88 @@
   :class:`SegmentationGAN`, :class:`SegmentationConfig`.
 
 A new task is a new module here, or in a plugin: a :class:`Task` subclass and the base
-class its architectures extend.
+class its architectures extend. The task modules are imported on first use (PEP 562), so
+that loading a generator does not import the segmentation data code.
 """
 
-from zoo.tasks.base import Task
-from zoo.tasks.conditional import CONDITIONAL, Conditional, ConditionalConfig, ConditionalGAN
-from zoo.tasks.image_to_image import IMAGE_TO_IMAGE, ImageToImage, ImageToImageGAN
-from zoo.tasks.segmentation import (
-    SEGMENTATION,
-    Segmentation,
-    SegmentationConfig,
-    SegmentationGAN,
-)
-from zoo.tasks.super_resolution import SUPER_RESOLUTION, SuperResolution, SuperResolutionGAN
-from zoo.tasks.unconditional import UNCONDITIONAL, Unconditional, UnconditionalGAN
+from __future__ import annotations
 
-#: the built-in tasks by name
-BUILTIN_TASKS: dict[str, Task] = {
-    t.name: t for t in (UNCONDITIONAL, CONDITIONAL, IMAGE_TO_IMAGE, SUPER_RESOLUTION, SEGMENTATION)
+import importlib
+from typing import TYPE_CHECKING, Any
+
+#: public name -> the task module that defines it
+_SOURCES = {
+    "Task": "base",
+    **dict.fromkeys(("Unconditional", "UnconditionalGAN", "UNCONDITIONAL"), "unconditional"),
+    **dict.fromkeys(
+        ("Conditional", "ConditionalGAN", "ConditionalConfig", "CONDITIONAL"), "conditional"
+    ),
+    **dict.fromkeys(("ImageToImage", "ImageToImageGAN", "IMAGE_TO_IMAGE"), "image_to_image"),
+    **dict.fromkeys(
+        ("SuperResolution", "SuperResolutionGAN", "SUPER_RESOLUTION"), "super_resolution"
+    ),
+    **dict.fromkeys(
+        ("Segmentation", "SegmentationGAN", "SegmentationConfig", "SEGMENTATION"),
+        "segmentation",
+    ),
 }
+
+#: the built-in tasks' names, each with the name of its instance in this package
+BUILTIN_TASK_NAMES = {
+    "unconditional": "UNCONDITIONAL",
+    "conditional": "CONDITIONAL",
+    "image-to-image": "IMAGE_TO_IMAGE",
+    "super-resolution": "SUPER_RESOLUTION",
+    "segmentation": "SEGMENTATION",
+}
+
+
+def builtin_tasks() -> dict[str, Task]:
+    """The built-in tasks by name (imports every task module)."""
+    return {name: __getattr__(instance) for name, instance in BUILTIN_TASK_NAMES.items()}
+
+
+def __getattr__(name: str) -> Any:
+    module = _SOURCES.get(name)
+    if module is None:
+        raise AttributeError(f"module 'zoo.tasks' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f"zoo.tasks.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+if TYPE_CHECKING:
+    from zoo.tasks.base import Task
+    from zoo.tasks.conditional import CONDITIONAL, Conditional, ConditionalConfig, ConditionalGAN
+    from zoo.tasks.image_to_image import IMAGE_TO_IMAGE, ImageToImage, ImageToImageGAN
+    from zoo.tasks.segmentation import (
+        SEGMENTATION,
+        Segmentation,
+        SegmentationConfig,
+        SegmentationGAN,
+    )
+    from zoo.tasks.super_resolution import SUPER_RESOLUTION, SuperResolution, SuperResolutionGAN
+    from zoo.tasks.unconditional import UNCONDITIONAL, Unconditional, UnconditionalGAN
 
 __all__ = [
     "Task",
     "Unconditional",
     "UnconditionalGAN",
+    "UNCONDITIONAL",
     "Conditional",
     "ConditionalGAN",
     "ConditionalConfig",
     "CONDITIONAL",
     "ImageToImage",
     "ImageToImageGAN",
-    "UNCONDITIONAL",
     "IMAGE_TO_IMAGE",
     "SuperResolution",
     "SuperResolutionGAN",
     "SUPER_RESOLUTION",
     "Segmentation",
-    "SegmentationConfig",
     "SegmentationGAN",
+    "SegmentationConfig",
     "SEGMENTATION",
-    "BUILTIN_TASKS",
+    "BUILTIN_TASK_NAMES",
+    "builtin_tasks",
 ]
