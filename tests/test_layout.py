@@ -18,9 +18,6 @@ PUBLIC = {
     "zoo.testing",
     "zoo.tasks",
     "zoo.data",
-    "zoo.layers",
-    "zoo.translation_nets",
-    "zoo.image_pool",
 }
 
 

@@ -9,9 +9,9 @@ from PIL import Image
 
 import zoo
 from zoo.data.translation import PairedData
-from zoo.image_pool import ImagePool
 from zoo.metrics.translation import psnr, ssim
 from zoo.models._registry import get_architecture
+from zoo.nn import ImagePool
 from zoo.testing import check_architecture
 from zoo.train import TrainConfig, Trainer
 

@@ -4,7 +4,7 @@ import torch
 from torch import nn
 
 import zoo
-from zoo.translation_nets import NLayerDiscriminator, ResnetGenerator, UnetGenerator
+from zoo.nn.translation import NLayerDiscriminator, ResnetGenerator, UnetGenerator
 
 
 def _receptive_field(net: nn.Module, size: int = 128) -> int:

@@ -9,7 +9,7 @@ from pathlib import Path
 import torch
 from PIL import Image
 
-from zoo.constants import IMAGE_SUFFIXES  # noqa: F401  (re-exported: an older import path)
+from zoo.constants import IMAGE_SUFFIXES
 
 
 def to_pil(images: torch.Tensor, nrow: int | None = None, padding: int = 2) -> Image.Image:
@@ -64,7 +64,6 @@ def save_gif(
 
 #: PIL modes that hold one channel
 GRAY_MODES = ("1", "L", "LA", "I", "I;16", "F")
-#: file endings read as images
 #: ITU-R 601 luma weights of R, G and B, as PIL's "L" conversion
 LUMA = (0.299, 0.587, 0.114)
 

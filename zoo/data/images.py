@@ -26,10 +26,11 @@ import torch.nn.functional as F
 from PIL import Image, UnidentifiedImageError
 from tqdm.auto import tqdm
 
+from zoo.constants import IMAGE_SUFFIXES
 from zoo.data.idx import read_idx_images, read_idx_labels
 from zoo.data.sources import SPLITS, get_source, is_source, list_sources
 from zoo.errors import DataError
-from zoo.images import IMAGE_SUFFIXES, image_files, luma, pil_to_uint8
+from zoo.images import image_files, luma, pil_to_uint8
 
 IDX_NAMES = ("train-images-idx3-ubyte", "train-images.idx3-ubyte", "t10k-images-idx3-ubyte")
 #: the label file beside each IDX image file

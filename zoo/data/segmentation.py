@@ -26,11 +26,12 @@ import numpy as np
 import torch
 from PIL import Image
 
+from zoo.constants import IMAGE_SUFFIXES
 from zoo.data.emoji import twemoji, twemoji_files
 from zoo.data.photos import TRAIN_PHOTOS, photos, read_photo
 from zoo.data.translation import _batch_generator, _random_crops, _to_float
 from zoo.errors import DataError
-from zoo.images import IMAGE_SUFFIXES, image_files, pil_to_uint8
+from zoo.images import image_files, pil_to_uint8
 
 EMOJI_SCENES = "emoji-scenes"
 EMOJI_CLASSES = ("background", "emoji")

@@ -18,10 +18,11 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
+from zoo.constants import IMAGE_SUFFIXES
 from zoo.data.photos import photos, read_photo
 from zoo.data.translation import _batch_generator, _spread, _to_float
 from zoo.errors import DataError
-from zoo.images import IMAGE_SUFFIXES, image_files, pil_to_uint8
+from zoo.images import image_files, pil_to_uint8
 
 #: the registered source of photographs
 PHOTOS = "photos"

@@ -9,9 +9,6 @@
 * :mod:`~zoo.nn.super_resolution`: SRGAN's SRResNet generator and discriminator;
 * :mod:`~zoo.nn.image_pool`: CycleGAN's pool of past fakes;
 * :mod:`~zoo.nn.init`: weight initialisation.
-
-The modules ``zoo.layers``, ``zoo.translation_nets`` and ``zoo.image_pool`` re-export these
-names for plugins written against the earlier layout.
 """
 
 from zoo.nn.conditional import (
