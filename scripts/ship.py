@@ -14,6 +14,7 @@ everything else kept):
 from __future__ import annotations
 
 import argparse
+import hashlib
 import importlib.util
 import json
 import shutil
@@ -22,8 +23,7 @@ from pathlib import Path
 import yaml
 
 import zoo
-from zoo.cli.eval import eval_data
-from zoo.models._weights import sha256_file
+from zoo.metrics.protocol import evaluation_data
 from zoo.train.run import read_run_info
 
 REPO = Path(__file__).resolve().parents[1]
@@ -130,7 +130,7 @@ def main() -> None:
     dest.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(args.run / args.weights, dest)
     model = zoo.load(dest)
-    data = args.data or eval_data(model, str(args.run), None, None)
+    data = args.data or evaluation_data(model, str(args.run), None, None)
     metrics, eval_block = measure(model, data)
     device = args.device_note or ("cpu (2 cores)" if info["device"] == "cpu" else info["device"])
 
@@ -147,7 +147,7 @@ def main() -> None:
             "repo_id": f"gan-zoo/{args.name}",
             "revision": "main",
             "filename": "model.safetensors",
-            "sha256": sha256_file(dest),
+            "sha256": hashlib.sha256(dest.read_bytes()).hexdigest(),
             "bundled": f"{package}:weights/{dest.name}",
         },
         "metrics": metrics,

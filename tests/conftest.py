@@ -1,9 +1,11 @@
 from __future__ import annotations
 
 import importlib.util
+import io
 import os
 import subprocess
 import sys
+from contextlib import redirect_stderr, redirect_stdout
 from pathlib import Path
 
 import pytest
@@ -15,9 +17,9 @@ from zoo.data import noto
 REPO = Path(__file__).resolve().parents[1]
 
 
-def load_script(name: str):
-    """The module of ``scripts/NAME.py`` (the scripts are not a package)."""
-    spec = importlib.util.spec_from_file_location(name, REPO / "scripts" / f"{name}.py")
+def load_script(name: str, folder: str = "benchmarks/studies"):
+    """The module of ``FOLDER/NAME.py`` (the scripts and studies are not packages)."""
+    spec = importlib.util.spec_from_file_location(name, REPO / folder / f"{name}.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -51,9 +53,40 @@ def run_zoo(*args: str, env: dict | None = None, check: bool = True, cwd=None, t
     return result
 
 
+def zoo_main(*args: str, check: bool = True, cwd=None) -> subprocess.CompletedProcess:
+    """Run `zoo ARGS` in this process through :func:`zoo.cli.main`, as :func:`run_zoo` does in
+    a subprocess but without starting Python and importing torch again: the same exit status
+    (argparse's usage errors included) and the text written to stdout and stderr. An
+    unexpected exception propagates (a subprocess would end in a traceback)."""
+    from zoo.cli import main
+
+    argv = [str(a) for a in args]
+    out, err = io.StringIO(), io.StringIO()
+    here = os.getcwd()
+    try:
+        if cwd is not None:
+            os.chdir(cwd)
+        with redirect_stdout(out), redirect_stderr(err):
+            try:
+                code = main(argv) or 0
+            except SystemExit as exc:  # argparse: --help (0) and usage errors (2)
+                code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+    finally:
+        os.chdir(here)
+    result = subprocess.CompletedProcess(["zoo", *argv], code, out.getvalue(), err.getvalue())
+    if check and code != 0:
+        raise AssertionError(
+            f"zoo {' '.join(argv)} exited {code}\nstdout:\n{result.stdout}\n"
+            f"stderr:\n{result.stderr}"
+        )
+    return result
+
+
 @pytest.fixture
 def zoo_cli():
-    return run_zoo
+    """`zoo ARGS` run in-process (:func:`zoo_main`); tests whose point is the real process
+    (its environment, its exit, what it imports) call :func:`run_zoo`."""
+    return zoo_main
 
 
 SMALL = {

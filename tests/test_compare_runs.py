@@ -1,4 +1,4 @@
-"""scripts/compare_runs.py, the figure behind docs/training.md's batch-size comparison."""
+"""benchmarks/studies/compare_runs.py, the figure of runs against images seen."""
 
 import json
 import subprocess
@@ -32,10 +32,13 @@ def test_runs_are_compared_by_images_seen(tmp_path, zoo_cli):
     assert Image.open(png).size[0] > 800  # four panels side by side
 
 
+STUDY = REPO / "benchmarks" / "studies" / "compare_runs.py"
+
+
 def test_a_run_without_evaluations_is_named(tmp_path):
     (tmp_path / "plain").mkdir()
     proc = subprocess.run(
-        [sys.executable, REPO / "scripts" / "compare_runs.py", tmp_path / "plain", "-o", "x.png"],
+        [sys.executable, STUDY, tmp_path / "plain", "-o", "x.png"],
         capture_output=True,
         text=True,
     )

@@ -1,4 +1,4 @@
-"""scripts/discriminator_gap.py, the overfitting measurement behind docs/training.md."""
+"""benchmarks/studies/discriminator_gap.py, the overfitting measurement of a run."""
 
 import torch
 from sklearn.metrics import roc_auc_score

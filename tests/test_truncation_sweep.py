@@ -1,4 +1,4 @@
-"""scripts/truncation_sweep.py, the measurement behind docs/metrics.md's truncation table."""
+"""benchmarks/studies/truncation_sweep.py, behind docs/metrics.md's truncation table."""
 
 from .conftest import load_script
 

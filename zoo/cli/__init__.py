@@ -56,7 +56,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     from zoo.errors import ZooError
 
-    argv = list(sys.argv[1:] if argv is None else argv)
+    # not list(...): importing the command module zoo.cli.list binds the name `list` here
+    argv = [*(sys.argv[1:] if argv is None else argv)]
     command = next((a for a in argv if not a.startswith("-")), "")
     args = build_parser(command if command in COMMANDS else "").parse_args(argv)
     args.argv = argv

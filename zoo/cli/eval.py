@@ -67,36 +67,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
-def eval_data(model, name: str, entry, given: str | None) -> str:
-    """The data ``model`` is measured on: ``given``; the catalog entry's eval data; the data
-    its run folder was trained on (for generators, when a registered source); the task's
-    default."""
-    from zoo.data.images import split_source
-    from zoo.data.sources import is_source
-    from zoo.errors import ConfigError
-    from zoo.train.run import read_run_info
-
-    if given:
-        return given
-    if entry is not None and "data" in entry.eval:
-        return entry.eval["data"]
-    info = read_run_info(name) if Path(name).is_dir() else None
-    source = (info or {}).get("data_source")
-    if source:  # trained on a split ("mnist:train"): measured on what it held out
-        source, split = split_source(source)
-        if split == "train" and is_source(source) and model.task.measures_held_out_split:
-            return f"{source}:test"
-    default = model.task.default_eval_data()
-    own_folder = model.task.evaluates_training_folder and Path(str(source)).is_dir()
-    if source and (default is None or is_source(source) or own_folder):
-        return source
-    if default is None:
-        raise ConfigError(
-            f"zoo eval {name}: give --data (the test data: a built-in set or a folder)"
-        )
-    return default
-
-
 def draw_nearest(model, args: argparse.Namespace, data: str, result: dict) -> None:
     """The samples nearest to a training image above those images (``--nearest``)."""
     from zoo.errors import ConfigError
@@ -119,11 +89,12 @@ def draw_nearest(model, args: argparse.Namespace, data: str, result: dict) -> No
 def run(args: argparse.Namespace) -> int:
     import zoo
     from zoo.metrics.generation import compare_with_catalog
+    from zoo.metrics.protocol import evaluation_data
     from zoo.models._catalog import load_catalog
 
     model = zoo.load(args.name, device=args.device)
     entry = load_catalog().get(str(args.name))
-    data = eval_data(model, args.name, entry, args.data)
+    data = evaluation_data(model, args.name, entry, args.data)
     result = model.task.evaluate(
         model,
         data,

@@ -31,7 +31,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import zoo
-    from zoo.cli.eval import eval_data
+    from zoo.metrics.protocol import evaluation_data
     from zoo.models._catalog import load_catalog
     from zoo.models._download import entry_weights, parse_hub_id
     from zoo.models._factory import weights_file_in
@@ -50,7 +50,7 @@ def run(args: argparse.Namespace) -> int:
             "training_command": entry.training["command"],
             "description": entry.description,
             "name": entry.name,
-            "eval": {"data": eval_data(model, entry.name, entry, None), **entry.eval},
+            "eval": {"data": evaluation_data(model, entry.name, entry, None), **entry.eval},
             "training": entry.training,
             "weights_file": entry_weights(entry),  # byte for byte: keeps the catalog's sha256
         }
@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
             }
             card["training"] = {k: v for k, v in facts.items() if v is not None}
         if args.eval:
-            data = eval_data(model, str(args.source), None, None)
+            data = evaluation_data(model, str(args.source), None, None)
             card["metrics"] = model.task.evaluate(model, data, progress=True)["metrics"]
             card["eval"] = {"data": data, "samples": 1000, "seed": 0}
     if args.license:
