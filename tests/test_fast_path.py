@@ -238,7 +238,7 @@ def test_small_channels_last_maps_avoid_the_slow_group_norm_kernel(
     monkeypatch, batch, channels, side, channels_last, kernel
 ):
     """PyTorch's channels_last group norm kernel is 5x-30x slower under 32x32 pixels with one
-    channel per group (docs/benchmarks.md): there the fast path's norm takes batch norm or
+    channel per group (CHANGELOG.md): there the fast path's norm takes batch norm or
     instance_norm, whichever was faster for the shape, and stays equal and channels_last."""
     functional, calls = torch.nn.functional, []
     for name in ("batch_norm", "instance_norm", "group_norm"):

@@ -317,7 +317,7 @@ def test_eval_curve_is_written_and_resumes(tmp_path, zoo_cli):
 
 
 def test_adam_updates_run_fused_and_match_the_reference_loop(tmp_path):
-    """One fused kernel per optimizer step (docs/benchmarks.md: the largest single win in
+    """One fused kernel per optimizer step (CHANGELOG.md: the largest single win in
     training on the CPU), with the same updates as torch's default per-tensor Adam."""
     t = make_trainer("dcgan", tmp_path / "run", ema_decay=0.0)
     assert all(o.defaults["fused"] for o in t.optimizers.values())

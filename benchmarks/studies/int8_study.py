@@ -4,7 +4,7 @@ weights, int8 activations calibrated on training inputs; MLPs dynamically: int8 
 activations quantised per call) against exact fp32 on held-out inputs, with the fast path's
 own tolerance test (:func:`zoo.inference.fast.within_fast_tolerance`), and the time of one
 call beside the fp32 and default fast paths, timed in interleaved rounds
-(:func:`zoo.inference.bench.time_interleaved`). docs/benchmarks.md has the figures.
+(:func:`zoo.inference.bench.time_interleaved`). CHANGELOG.md has the figures.
 
     python scripts/int8_study.py dcgan-mnist pix2pix-mnist-repair cyclegan-twemoji2noto
 """

@@ -6,9 +6,9 @@ cheaper way for their input, instance norms as group norms, bf16 where bf16 math
 channels_last for convolutional networks, and on the CPU oneDNN convolutions with weights
 packed once (or, opt-in, compiled with inductor's weight freezing). The path is chosen per
 device (:func:`fast_path_plan`): on CPUs without native bf16 (AVX2-only) it stays fp32.
-Replaced modules keep the attributes of what they replace. docs/benchmarks.md has
-the measured speedups; tests/test_fast_path.py checks every rewrite against the module it
-replaces and every shipped model against ``FAST_TOLERANCE``.
+Replaced modules keep the attributes of what they replace. docs/benchmarks.md has the
+current speedups, CHANGELOG.md what each rewrite bought; tests/test_fast_path.py checks every
+rewrite against the module it replaces and every shipped model against ``FAST_TOLERANCE``.
 """
 
 from __future__ import annotations
@@ -106,7 +106,7 @@ def _foldable(conv: nn.Module | None, norm: nn.Module | None) -> bool:
 
 #: transposed convolutions with at most this many output channels run as sub-pixel convolutions
 #: (faster for image outputs; with 16 outputs the 2.25x larger kernel is slower: the timings
-#: are in docs/benchmarks.md)
+#: are in CHANGELOG.md)
 SUBPIXEL_MAX_OUT_CHANNELS = 4
 
 
@@ -207,7 +207,7 @@ class PackedConv(nn.Module):
     """A ``Conv2d`` or ``ConvTranspose2d`` (zero padding) for CPU inference whose weight is
     reordered into oneDNN's blocked layout once per input shape, instead of on every call as
     ``F.conv2d`` does: the reorder is most of the time of small-map layers
-    (docs/benchmarks.md). With autograd on, or off the CPU, it runs the convolution itself."""
+    (CHANGELOG.md). With autograd on, or off the CPU, it runs the convolution itself."""
 
     def __init__(self, conv: nn.Conv2d | nn.ConvTranspose2d) -> None:
         super().__init__()
@@ -322,10 +322,10 @@ def use_fast_transposed_convs(module: nn.Module) -> int:
 #: below this many pixels per channel, PyTorch's channels_last group norm kernel parallelises
 #: over (sample, group) and reads every group's channel with a stride of C (its
 #: ``feature_map_threshold``): one channel per group there is 5x to 30x slower than the
-#: alternatives of :class:`InstanceNormAsGroupNorm` (timings in docs/benchmarks.md)
+#: alternatives of :class:`InstanceNormAsGroupNorm` (timings in CHANGELOG.md)
 CHANNELS_LAST_GROUP_NORM_MIN_PIXELS = 1024
 #: on such maps of several samples, ``instance_norm`` (through NCHW) beats per-sample batch
-#: norms up to this many channels and values per sample (docs/benchmarks.md)
+#: norms up to this many channels and values per sample (CHANGELOG.md)
 INSTANCE_NORM_MAX_CHANNELS, INSTANCE_NORM_MAX_VALUES = 128, 8192
 
 
@@ -360,7 +360,7 @@ def use_group_norms(module: nn.Module) -> int:
     """Replace, in place, every ``InstanceNorm2d`` that normalises by the statistics of its
     input (no running statistics) with the equal :class:`InstanceNormAsGroupNorm`, whose
     CPU kernels keep channels_last (instance_norm copies to NCHW and back; timings in
-    docs/benchmarks.md); returns how many."""
+    CHANGELOG.md); returns how many."""
     return _replace_children(module, _as_group_norm)
 
 
@@ -383,7 +383,7 @@ def fast_copy(
     (:class:`PackedConv`). The module itself where nothing changes. On two AVX512-BF16 CPU
     threads this runs 2.3x to 3.1x eager fp32 (docs/benchmarks.md). ``compile``: the copy
     under ``torch.compile`` with inductor's freezing instead of the packing (see
-    docs/benchmarks.md for where it pays); ``mode``: its ``torch.compile`` mode
+    CHANGELOG.md for where it pays); ``mode``: its ``torch.compile`` mode
     (``"reduce-overhead"``: CUDA graphs on CUDA)."""
     bf16 = bf16_is_fast(device)
     fast = copy.deepcopy(module)

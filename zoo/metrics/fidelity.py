@@ -18,7 +18,7 @@ subsets of min(1000, N) images, precision/recall with k = 3.
 With the zoo's extractors, :func:`extract_features` computes an image set's features once,
 exactly as torch-fidelity would (8-bit images, batches of 64), and :func:`fidelity_metrics`
 takes them in place of images: ``zoo eval`` embeds its samples once for the held-out, training
-and memorisation figures instead of three times (docs/benchmarks.md, "zoo eval").
+and memorisation figures instead of three times (CHANGELOG.md, "`zoo eval` time").
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ FUSED_OPTIMIZERS = ("adam", "adamw", "sgd", "momentum")
 
 def optimizer_kernel(opt: str, device: torch.device) -> dict[str, bool]:
     """The fastest update kernel torch offers for ``opt`` on ``device``: ``fused`` where it
-    exists (Adam on pix2pix's 57M parameters: see docs/benchmarks.md), else ``foreach``."""
+    exists (Adam on pix2pix's 57M parameters: see CHANGELOG.md), else ``foreach``."""
     if opt.lower() in FUSED_OPTIMIZERS and device.type in ("cpu", "cuda"):
         return {"fused": True}
     return {"foreach": True}
