@@ -102,6 +102,16 @@ SMALL = {
 }
 
 
+#: shipped models whose whole-model checks take many seconds (their networks at 64x64 in
+#: colour, or two directions): those checks run in the slow tier
+LARGE_MODELS = ("cyclegan-mnist2digits", "cyclegan-twemoji2noto", "pix2pix-emoji-seg")
+
+
+def large_models_slow(names: list[str]) -> list:
+    """``names`` as parameters, those of :data:`LARGE_MODELS` marked slow."""
+    return [pytest.param(n, marks=pytest.mark.slow) if n in LARGE_MODELS else n for n in names]
+
+
 @pytest.fixture
 def small_configs():
     return SMALL

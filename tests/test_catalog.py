@@ -11,6 +11,8 @@ import zoo
 from zoo.models._catalog import load_catalog, parse_catalog
 from zoo.models._weights import sha256_file
 
+from .conftest import run_zoo
+
 REPO = Path(__file__).resolve().parents[1]
 SHIPPED = ["vanilla-mnist", "dcgan-mnist", "wgan-gp-mnist"]
 
@@ -97,32 +99,33 @@ def _catalog_plugin(root: Path, dist: str, yaml_text: str) -> dict:
     return {"PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
 
 
-def test_plugins_contribute_catalog_entries(tmp_path, zoo_cli):
+def test_plugins_contribute_catalog_entries(tmp_path):
     entry = good_entry()
     env = _catalog_plugin(
         tmp_path, "extra", yaml.safe_dump({"models": {"dcgan-mnist-copy": entry}})
     )
-    rows = json.loads(zoo_cli("list", "--json", env=env).stdout)
+    rows = json.loads(run_zoo("list", "--json", env=env).stdout)
     assert {"dcgan-mnist", "dcgan-mnist-copy"} <= {r["name"] for r in rows}
-    zoo_cli("sample", "dcgan-mnist-copy", "-n", "4", "-o", tmp_path / "s.png", env=env)
+    run_zoo("sample", "dcgan-mnist-copy", "-n", "4", "-o", tmp_path / "s.png", env=env)
 
 
-def test_a_model_two_catalogs_define_is_refused_and_nothing_else(tmp_path, zoo_cli):
+@pytest.mark.slow  # three subprocesses with a plugin catalog
+def test_a_model_two_catalogs_define_is_refused_and_nothing_else(tmp_path):
     env = _catalog_plugin(
         tmp_path, "dup", yaml.safe_dump({"models": {"dcgan-mnist": good_entry()}})
     )
-    r = zoo_cli("list", env=env)
+    r = run_zoo("list", env=env)
     assert "'dcgan-mnist' is defined twice" in r.stderr and "dup.yaml" in r.stderr
     listed = r.stdout.split()
     assert "dcgan-mnist" not in listed and "wgan-gp-mnist" in listed
-    r = zoo_cli("sample", "dcgan-mnist", "-o", tmp_path / "x.png", env=env, check=False)
+    r = run_zoo("sample", "dcgan-mnist", "-o", tmp_path / "x.png", env=env, check=False)
     assert r.returncode == 2 and "unknown model 'dcgan-mnist'" in r.stderr
-    zoo_cli("sample", "wgan-gp-mnist", "-n", "4", "-o", tmp_path / "w.png", env=env)
+    run_zoo("sample", "wgan-gp-mnist", "-n", "4", "-o", tmp_path / "w.png", env=env)
 
 
-def test_a_broken_catalog_is_reported_and_hides_no_other(tmp_path, zoo_cli):
+def test_a_broken_catalog_is_reported_and_hides_no_other(tmp_path):
     env = _catalog_plugin(tmp_path, "bad", "models: [this is: not a mapping")
-    r = zoo_cli("list", env=env)
+    r = run_zoo("list", env=env)
     assert "catalog 'bad'" in r.stderr and "broken" in r.stderr
     assert "dcgan-mnist" in r.stdout.split()
-    zoo_cli("sample", "dcgan-mnist", "-n", "4", "-o", tmp_path / "d.png", env=env)
+    run_zoo("sample", "dcgan-mnist", "-n", "4", "-o", tmp_path / "d.png", env=env)

@@ -1,5 +1,6 @@
 """Every command, walked with bad values: a user's mistake ends in a `zoo: error:` line naming
-the bad value and exit status 2, never a Python traceback (real subprocesses)."""
+the bad value and exit status 2, never a Python traceback: in-process in the fast tier, in
+real subprocesses in the slow one."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from .conftest import run_zoo
+from .conftest import run_zoo, zoo_main
 
 FIXTURE = "tests/fixtures/reference/pix2pix_unet256_latest_net_G.pth"
 
@@ -89,27 +90,45 @@ BAD = [
 ]
 
 
-def test_every_command_reports_bad_values_without_a_traceback(tmp_path):
+def walk(tmp_path, run) -> list[str]:
+    """Every case of :data:`BAD` run by ``run`` (like :func:`run_zoo`) in ``tmp_path``; the
+    cases that did not end in exit status 2 with the expected ``error:`` line."""
     from .conftest import REPO
 
     def attempt(case):
         args, expected = case
         args = [str(REPO / a) if a == FIXTURE else a for a in args]
-        return case, run_zoo(*args, cwd=tmp_path, check=False, env={"HF_HUB_OFFLINE": "1"})
+        return case, run(*args, cwd=tmp_path, check=False)
 
     (tmp_path / "notes.txt").write_text("not an image")
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        results = list(pool.map(attempt, BAD))
+    if run is run_zoo:  # subprocesses: two at a time
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            results = list(pool.map(attempt, BAD))
+    else:
+        results = [attempt(case) for case in BAD]
     failures = []
     for (args, expected), r in results:
         ok = r.returncode == 2 and "error:" in r.stderr and expected in r.stderr
         if not ok or "Traceback" in r.stderr:
             failures.append(f"zoo {' '.join(args)} -> {r.returncode}: {r.stderr[-400:]}")
-    assert failures == []
-    commands = {args[0] for args, _ in BAD}
+    return failures
+
+
+def test_every_command_is_walked():
     from zoo.cli import COMMANDS
 
-    assert commands == set(COMMANDS)  # every command is walked
+    assert {args[0] for args, _ in BAD} == set(COMMANDS)
+
+
+def test_every_command_reports_bad_values_in_process(tmp_path):
+    assert walk(tmp_path, zoo_main) == []
+
+
+@pytest.mark.slow
+def test_every_command_reports_bad_values_without_a_traceback(tmp_path, monkeypatch):
+    """The same walk in real processes: the exit status and stderr a shell sees."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    assert walk(tmp_path, run_zoo) == []
 
 
 @pytest.mark.parametrize("n", ["0", "-1"])

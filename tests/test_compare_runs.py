@@ -4,9 +4,12 @@ import json
 import subprocess
 import sys
 
+import pytest
 from PIL import Image
 
 from .conftest import REPO, SMALL, load_script
+
+pytestmark = pytest.mark.slow  # a study's test: trains two runs
 
 
 def _train(zoo_cli, out, batch: int, steps: int) -> None:

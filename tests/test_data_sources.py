@@ -9,6 +9,8 @@ import torch
 from zoo.data.sources import get_source, list_sources
 from zoo.errors import DataError, UnknownNameError
 
+from .conftest import run_zoo
+
 PLUGIN = """
 import torch
 from zoo.data import DataSource
@@ -45,10 +47,10 @@ def _plugin(root, code, dist="zoo-noise"):
     return {"PYTHONPATH": os.pathsep.join([str(root), os.environ.get("PYTHONPATH", "")])}
 
 
-def test_a_plugin_contributes_a_data_source_to_train_on(tmp_path, zoo_cli):
+def test_a_plugin_contributes_a_data_source_to_train_on(tmp_path):
     env = _plugin(tmp_path / "site", PLUGIN)
     out = tmp_path / "run"
-    zoo_cli(
+    run_zoo(
         "train",
         "dcgan",
         "--data",
@@ -74,8 +76,8 @@ def test_a_plugin_contributes_a_data_source_to_train_on(tmp_path, zoo_cli):
     assert '"data": "tiny noise (40 images)"' in (out / "run.json").read_text()
 
 
-def test_a_broken_data_plugin_is_named_and_hides_nothing(tmp_path, zoo_cli):
+def test_a_broken_data_plugin_is_named_and_hides_nothing(tmp_path):
     env = _plugin(tmp_path / "site", "raise ImportError('no such thing')\n")
-    r = zoo_cli("train", "dcgan", "--data", "noise", "--out", tmp_path / "r", env=env, check=False)
+    r = run_zoo("train", "dcgan", "--data", "noise", "--out", tmp_path / "r", env=env, check=False)
     assert r.returncode == 2 and "'noise' is installed but broken" in r.stderr
     assert "no such thing" in r.stderr

@@ -24,6 +24,8 @@ from zoo.demo import apply, as_input, generate, walk
 
 from .conftest import ZOO, run_zoo
 
+pytestmark = pytest.mark.slow  # the demo page driven in a real browser
+
 pytest.importorskip("gradio", reason='pip install "gan-zoo[demo]"')
 CHROMIUM, DRIVER = shutil.which("chromium"), shutil.which("chromedriver")
 browser = pytest.mark.skipif(

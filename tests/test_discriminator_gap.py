@@ -1,5 +1,6 @@
 """benchmarks/studies/discriminator_gap.py, the overfitting measurement of a run."""
 
+import pytest
 import torch
 from sklearn.metrics import roc_auc_score
 
@@ -8,6 +9,8 @@ from zoo.data.images import load_data
 from zoo.train import TrainConfig, Trainer
 
 from .conftest import SMALL, load_script
+
+pytestmark = pytest.mark.slow  # a study's test
 
 
 def test_auc_is_the_area_under_the_roc_curve():

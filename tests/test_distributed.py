@@ -15,6 +15,8 @@ from zoo.models._weights import read_weights
 from .conftest import run_zoo
 from .test_registry import env_with, make_distribution
 
+pytestmark = pytest.mark.slow  # real torchrun process groups
+
 PLUGIN = """
 import dataclasses, torch, zoo
 from torch import nn
@@ -68,7 +70,6 @@ def run_torchrun(args: list, env: dict) -> None:
     assert r.returncode == 0, r.stdout + r.stderr
 
 
-@pytest.mark.slow
 def test_two_processes_match_one_with_the_same_global_batch(tmp_path):
     make_distribution(
         tmp_path / "site", "zoo-nonorm", {"nonorm": "nonorm:NoNormGAN"}, PLUGIN, "nonorm"
@@ -124,7 +125,6 @@ def test_sync_bn_on_cpu_is_refused(tmp_path):
     assert r.returncode == 2 and "--sync-bn needs CUDA" in r.stderr
 
 
-@pytest.mark.slow
 def test_pix2pix_under_torchrun_matches_one_process(tmp_path):
     # instance norm and no dropout: nothing couples the samples of a batch, so two processes
     # with half the batch each must compute what one process does with all of it
@@ -202,7 +202,6 @@ class CondNoNormGAN(zoo.ConditionalGAN):
 """
 
 
-@pytest.mark.slow
 def test_labels_are_sharded_with_their_images_under_torchrun(tmp_path):
     make_distribution(
         tmp_path / "site",

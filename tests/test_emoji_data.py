@@ -125,6 +125,7 @@ class _Translator:
 
 
 @needs_noto
+@pytest.mark.slow  # a full evaluation of a shipped model
 def test_cyclegan_on_twemoji2noto_is_measured_against_the_true_counterpart():
     from zoo.metrics.translation import evaluate_unpaired
 

@@ -8,6 +8,8 @@ import pytest
 
 from .conftest import REPO, run_zoo
 
+pytestmark = pytest.mark.slow  # pip installs the example plugin package
+
 EXAMPLE = REPO / "examples" / "zoo-sngan"
 
 

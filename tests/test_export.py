@@ -14,7 +14,15 @@ import zoo
 from zoo.export import check, export, onnx_session
 from zoo.models._catalog import load_catalog
 
-from .conftest import REPO, catalog_plugin, inputs_for, reference, run_zoo
+from .conftest import (
+    REPO,
+    catalog_plugin,
+    inputs_for,
+    large_models_slow,
+    reference,
+    run_zoo,
+    zoo_main,
+)
 
 pytest.importorskip("onnxruntime", reason="pip install 'gan-zoo[export]'")
 TOL = 1e-4
@@ -31,7 +39,7 @@ def load_program(path):
         return torch.export.load(f).module()
 
 
-@pytest.mark.parametrize("name", sorted(load_catalog()))
+@pytest.mark.parametrize("name", large_models_slow(sorted(load_catalog())))
 def test_every_shipped_model_runs_in_onnxruntime_as_in_pytorch(name, tmp_path):
     model = zoo.load(name)
     probabilities = model.task.name == "segmentation"
@@ -72,7 +80,9 @@ def test_segmenter_exports_class_indices(tmp_path):
 
 
 @pytest.mark.parametrize("fmt", ["torchscript", "exported-program"])
-@pytest.mark.parametrize("name", ["cgan-mnist", "cyclegan-mnist2digits", "srgan-photos-x4"])
+@pytest.mark.parametrize(
+    "name", large_models_slow(["cgan-mnist", "cyclegan-mnist2digits", "srgan-photos-x4"])
+)
 def test_torch_formats_match_the_model(name, fmt, tmp_path):
     model = zoo.load(name)
     path = export(model, tmp_path / "m.bin", fmt)
@@ -155,10 +165,10 @@ def test_cli_export_and_check(tmp_path):
     out = tmp_path / "dcgan.onnx"
     r = run_zoo("export", "dcgan-mnist", "-o", out)
     assert "wrote" in r.stdout and out.is_file()
-    r = run_zoo("export", "--check", out, "--json")
+    r = zoo_main("export", "--check", out, "--json")
     meta = json.loads(r.stdout)
     assert meta["source_sha256"] == load_catalog()["dcgan-mnist"].weights.sha256
-    module = run_zoo("export", "--check", out)  # the same through python -m zoo.export
+    module = zoo_main("export", "--check", out)  # the same through python -m zoo.export
     import subprocess
     import sys
 
@@ -169,9 +179,9 @@ def test_cli_export_and_check(tmp_path):
 
 
 def test_cli_export_errors(tmp_path):
-    r = run_zoo("export", "dcgan-mnist", "-o", tmp_path / "no" / "m.onnx", check=False)
+    r = zoo_main("export", "dcgan-mnist", "-o", tmp_path / "no" / "m.onnx", check=False)
     assert r.returncode == 2 and "output folder" in r.stderr and "Traceback" not in r.stderr
-    r = run_zoo("export", "dcgan-mnist", "-o", tmp_path / "m", "--format", "coreml", check=False)
+    r = zoo_main("export", "dcgan-mnist", "-o", tmp_path / "m", "--format", "coreml", check=False)
     assert r.returncode == 2 and "invalid choice: 'coreml'" in r.stderr
     # weights that fail their sha256: the catalog's digest, not the file's
     entry = yaml.safe_load((REPO / "registry.yaml").read_text())["models"]["dcgan-mnist"]

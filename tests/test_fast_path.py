@@ -22,6 +22,8 @@ from zoo.inference.fast import (
 from zoo.models._catalog import load_catalog
 from zoo.models._registry import get_architecture
 
+from .conftest import large_models_slow
+
 
 def _models(task):
     return [
@@ -38,7 +40,7 @@ def test_fast_samples_match_fp32_within_tolerance(name):
     assert torch.equal(fast, model.sample(256, seed=0))  # still deterministic
 
 
-@pytest.mark.parametrize("name", _models("image-to-image"))
+@pytest.mark.parametrize("name", large_models_slow(_models("image-to-image")))
 def test_fast_translations_match_fp32_within_tolerance(name):
     from zoo.data.translation import Preprocess, load_translation_data
 
@@ -337,10 +339,10 @@ def test_latency_calls_are_the_public_inference_of_each_task(name):
 def test_zoo_bench_latency_reports_batch_one_beside_throughput(tmp_path):
     import json
 
-    from .conftest import run_zoo
+    from .conftest import zoo_main
 
     out = tmp_path / "latency.json"
-    r = run_zoo("bench", "--latency", "dcgan-mnist", "--quick", "--json", out)
+    r = zoo_main("bench", "--latency", "dcgan-mnist", "--quick", "--json", out)
     assert "BATCH 1 P50 MS" in r.stdout
     (row,) = json.loads(out.read_text())["latency"]
     assert row["name"] == "dcgan-mnist" and row["throughput_batch"] == 64
@@ -380,6 +382,7 @@ def test_peak_memory_counts_what_the_work_holds_and_not_what_was_there():
     del held
 
 
+@pytest.mark.slow  # torch.compile
 def test_compiled_fast_path_takes_one_batch_size_after_another():
     """fast="compile" compiles per input shape: after batch 1, another batch used to make a
     dynamic recompile that failed inside inductor (pix2pix's fused leaky-ReLU lowering), as

@@ -8,7 +8,7 @@ import zoo
 from zoo.constants import CHECKPOINT_NAME
 from zoo.errors import ZooError
 
-from .conftest import SMALL, ZOO, run_zoo
+from .conftest import SMALL, ZOO, zoo_main
 
 
 def test_fuzzed_weights_files_give_only_zoo_errors(tmp_path):
@@ -62,7 +62,7 @@ def _train_args(out, sets: dict, *extra: str) -> list[str]:
 
 
 def _train(out, *extra, **kw):
-    return run_zoo(*_train_args(out, SMALL["dcgan"], *extra), **kw)
+    return zoo_main(*_train_args(out, SMALL["dcgan"], *extra), **kw)
 
 
 def test_temp_files_of_a_killed_write_are_never_resumed(tmp_path):

@@ -23,6 +23,8 @@ from zoo.models._weights import read_weights, sha256_file
 from .conftest import REPO, catalog_plugin, run_zoo
 from .hub import testbed
 
+pytestmark = pytest.mark.slow  # a real Hub server on loopback (olah, the commit server)
+
 DEAD = "http://127.0.0.1:9"  # discard port: nothing listens
 
 

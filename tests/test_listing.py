@@ -10,7 +10,7 @@ import pytest
 import zoo
 from zoo.models._catalog import load_catalog
 
-from .conftest import run_zoo
+from .conftest import zoo_main
 
 
 def test_list_models_wildcards_and_filters():
@@ -45,25 +45,25 @@ def test_list_architectures_pattern():
 
 
 def test_zoo_list_pattern_task_and_architecture():
-    r = run_zoo("list", "cgan-*", "--task", "conditional", "--json")
+    r = zoo_main("list", "cgan-*", "--task", "conditional", "--json")
     assert [row["name"] for row in json.loads(r.stdout)] == zoo.list_models(
         "cgan-*", task="conditional"
     )
-    r = run_zoo("list", "*-x4")
+    r = zoo_main("list", "*-x4")
     lines = r.stdout.splitlines()[1:]
     assert sorted(line.split()[0] for line in lines) == ["srgan-photos-x4", "srresnet-photos-x4"]
-    r = run_zoo("list", "--architectures", "--task", "image-to-image", "--json")
+    r = zoo_main("list", "--architectures", "--task", "image-to-image", "--json")
     assert sorted(row["name"] for row in json.loads(r.stdout)) == ["cyclegan", "pix2pix"]
-    r = run_zoo("list", "zz*")
+    r = zoo_main("list", "zz*")
     assert r.stdout == "" and "no trained model matches 'zz*'" in r.stderr
-    r = run_zoo("list", "--task", "nope", check=False)
+    r = zoo_main("list", "--task", "nope", check=False)
     assert r.returncode == 2 and "unknown task 'nope'; valid:" in r.stderr
 
 
 def test_zoo_info_of_an_architecture_lists_its_models():
-    r = run_zoo("info", "srgan", "--json")
+    r = zoo_main("info", "srgan", "--json")
     assert json.loads(r.stdout)["models"] == ["srgan-photos-x4", "srresnet-photos-x4"]
-    r = run_zoo("info", "dcgan")
+    r = zoo_main("info", "dcgan")
     assert "trained models: dcgan-emoji, dcgan-mnist" in r.stdout
 
 

@@ -6,14 +6,14 @@ import torch
 import zoo
 
 
-def test_the_public_names_and_the_old_module_paths():
+def test_the_public_names():
     for name in zoo.__all__:
         assert getattr(zoo, name) is not None, name
-    from zoo import image_pool, layers, losses, nn, registry, testing, translation_nets
+    from zoo import losses, registry, tasks, testing
 
-    assert layers.conv_generator is nn.conv_generator
-    assert translation_nets.UnetGenerator is nn.UnetGenerator
-    assert image_pool.ImagePool is nn.ImagePool
+    for name in tasks.__all__:
+        assert getattr(tasks, name) is not None, name
+    assert set(tasks.builtin_tasks()) == set(tasks.BUILTIN_TASK_NAMES)
     assert registry.discover is zoo.registry.discover
     assert callable(testing.check_architecture) and callable(losses.gradient_penalty)
     assert zoo.UnconditionalGAN.task.name == "unconditional"

@@ -6,9 +6,13 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import zoo
 from zoo.models._registry import discover
 from zoo.models.base import GAN
+
+from .conftest import run_zoo
 
 
 def make_distribution(
@@ -46,7 +50,8 @@ def test_unknown_architecture_suggests_closest():
         raise AssertionError("no error")
 
 
-def test_broken_plugin_is_listed_with_its_error_and_others_still_work(tmp_path, zoo_cli):
+@pytest.mark.slow  # real subprocesses with plugin distributions on PYTHONPATH
+def test_broken_plugin_is_listed_with_its_error_and_others_still_work(tmp_path):
     make_distribution(
         tmp_path,
         "zoo-broken",
@@ -57,7 +62,7 @@ def test_broken_plugin_is_listed_with_its_error_and_others_still_work(tmp_path, 
     make_distribution(
         tmp_path, "zoo-notgan", {"not-a-gan": "notgan:Thing"}, "class Thing: pass\n", "notgan"
     )
-    r = zoo_cli("list", "--architectures", "--json", env=env_with(tmp_path))
+    r = run_zoo("list", "--architectures", "--json", env=env_with(tmp_path))
     rows = {row["name"]: row for row in json.loads(r.stdout)}
     assert rows["broken-gan"]["status"] == "broken"
     assert "No module named 'not_a_real_module_xyz'" in rows["broken-gan"]["error"]
@@ -67,16 +72,17 @@ def test_broken_plugin_is_listed_with_its_error_and_others_still_work(tmp_path, 
     )
     assert rows["dcgan"]["status"] == "ok"
     # the healthy ones still work in the same environment
-    r = zoo_cli("info", "dcgan", "--json", env=env_with(tmp_path))
+    r = run_zoo("info", "dcgan", "--json", env=env_with(tmp_path))
     assert json.loads(r.stdout)["architecture"] == "dcgan"
-    r = zoo_cli("info", "broken-gan", env=env_with(tmp_path), check=False)
+    r = run_zoo("info", "broken-gan", env=env_with(tmp_path), check=False)
     assert r.returncode == 2 and "installed but broken" in r.stderr
 
 
-def test_a_contested_name_is_refused_and_everything_else_keeps_working(tmp_path, zoo_cli):
+@pytest.mark.slow  # real subprocesses with plugin distributions on PYTHONPATH
+def test_a_contested_name_is_refused_and_everything_else_keeps_working(tmp_path):
     make_distribution(tmp_path, "zoo-impostor", {"dcgan": "impostor:DCGAN"}, "", "impostor")
     env = env_with(tmp_path)
-    r = zoo_cli("list", "--architectures", "--json", env=env)
+    r = run_zoo("list", "--architectures", "--json", env=env)
     rows = {row["name"]: row for row in json.loads(r.stdout)}
     assert rows["dcgan"]["status"] == "conflict"
     assert "'dcgan' is claimed by" in rows["dcgan"]["error"]
@@ -84,9 +90,9 @@ def test_a_contested_name_is_refused_and_everything_else_keeps_working(tmp_path,
         "gan-zoo 0.1.0" in rows["dcgan"]["error"] and "zoo-impostor 1.0" in rows["dcgan"]["error"]
     )
     assert rows["vanilla"]["status"] == "ok" and rows["pix2pix"]["status"] == "ok"
-    r = zoo_cli("sample", "dcgan-mnist", "-o", tmp_path / "d.png", env=env, check=False)
+    r = run_zoo("sample", "dcgan-mnist", "-o", tmp_path / "d.png", env=env, check=False)
     assert r.returncode == 2 and "claimed by" in r.stderr and "Traceback" not in r.stderr
-    zoo_cli("sample", "vanilla-mnist", "-n", "4", "-o", tmp_path / "v.png", env=env)
+    run_zoo("sample", "vanilla-mnist", "-n", "4", "-o", tmp_path / "v.png", env=env)
     code = "import zoo; print(type(zoo.create('vanilla')).__name__)"
     r = subprocess.run(
         [sys.executable, "-c", code],
@@ -98,7 +104,7 @@ def test_a_contested_name_is_refused_and_everything_else_keeps_working(tmp_path,
     assert r.stdout.strip() == "VanillaGAN"
 
 
-def test_plugins_that_break_the_contract_are_reported_at_discovery(tmp_path, zoo_cli):
+def test_plugins_that_break_the_contract_are_reported_at_discovery(tmp_path):
     head = (
         "import dataclasses, zoo\n@dataclasses.dataclass(frozen=True)\nclass Cfg(zoo.ArchConfig):\n"
     )
@@ -120,7 +126,7 @@ def test_plugins_that_break_the_contract_are_reported_at_discovery(tmp_path, zoo
     }
     rows = {
         r["name"]: r
-        for r in json.loads(zoo_cli("list", "--architectures", "--json", env=env).stdout)
+        for r in json.loads(run_zoo("list", "--architectures", "--json", env=env).stdout)
     }
     assert rows["bad-default"]["status"] == "broken"
     assert "size=30 is not valid" in rows["bad-default"]["error"]
@@ -128,7 +134,8 @@ def test_plugins_that_break_the_contract_are_reported_at_discovery(tmp_path, zoo
     assert "unconditional, conditional, image-to-image" in rows["cond"]["error"]
 
 
-def test_a_users_own_plugins_package_shadows_nothing(tmp_path, zoo_cli):
+@pytest.mark.slow  # real subprocesses with plugin distributions on PYTHONPATH
+def test_a_users_own_plugins_package_shadows_nothing(tmp_path):
     """A folder with its own plugins/ package next to the user's script (very common)."""
     (tmp_path / "plugins").mkdir()
     (tmp_path / "plugins" / "__init__.py").write_text("raise ImportError('my own plugins')\n")
@@ -147,11 +154,12 @@ def test_a_users_own_plugins_package_shadows_nothing(tmp_path, zoo_cli):
     models, architectures = map(int, r.stdout.split("\n")[0].split())
     assert models >= 5 and architectures >= 5
     assert "torch.Size([2, 1, 28, 28])" in r.stdout
-    r = zoo_cli("sample", "dcgan-mnist", "-n", "4", "-o", "s.png", cwd=tmp_path)
+    r = run_zoo("sample", "dcgan-mnist", "-n", "4", "-o", "s.png", cwd=tmp_path)
     assert (tmp_path / "s.png").is_file()
 
 
-def test_third_party_architecture_is_trainable_by_name(tmp_path, zoo_cli):
+@pytest.mark.slow  # real subprocesses with plugin distributions on PYTHONPATH
+def test_third_party_architecture_is_trainable_by_name(tmp_path):
     """A distribution declaring only an entry point appears, trains and samples."""
     module = (
         "import dataclasses, torch, zoo\n"
@@ -180,11 +188,11 @@ def test_third_party_architecture_is_trainable_by_name(tmp_path, zoo_cli):
     )
     make_distribution(tmp_path, "zoo-tiny", {"tiny": "tinygan:TinyGAN"}, module, "tinygan")
     env = env_with(tmp_path)
-    rows = json.loads(zoo_cli("list", "--architectures", "--json", env=env).stdout)
+    rows = json.loads(run_zoo("list", "--architectures", "--json", env=env).stdout)
     assert {"name": "tiny", "status": "ok"}.items() <= next(
         r for r in rows if r["name"] == "tiny"
     ).items()
-    zoo_cli(
+    run_zoo(
         "train",
         "tiny",
         "--data",
@@ -198,5 +206,5 @@ def test_third_party_architecture_is_trainable_by_name(tmp_path, zoo_cli):
         "--no-progress",
         env=env,
     )
-    zoo_cli("sample", tmp_path / "run", "-n", "4", "-o", tmp_path / "s.png", env=env)
+    run_zoo("sample", tmp_path / "run", "-n", "4", "-o", tmp_path / "s.png", env=env)
     assert (tmp_path / "s.png").stat().st_size > 0

@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from .conftest import run_zoo
+from .conftest import run_zoo, zoo_main
 
 NAME = "scaffold-probe"
 
@@ -21,6 +21,33 @@ def installed_plugin(tmp_path):
     subprocess.run([*pip, "uninstall", "-y", "-q", f"zoo-{NAME}"], check=True)
 
 
+@pytest.mark.parametrize("task", ["unconditional", "conditional"])
+def test_a_scaffolded_architecture_passes_the_conformance_kit(tmp_path, monkeypatch, task):
+    """The fast tier's check of the templates: the written module, imported from its folder
+    (no install), is an architecture that passes check_architecture."""
+    import importlib
+
+    import zoo.testing
+
+    zoo_main("new-plugin", NAME, "--task", task, "--dir", tmp_path)
+    root = tmp_path / f"zoo-{NAME}"
+    monkeypatch.syspath_prepend(str(root))
+    module = importlib.import_module("zoo_scaffold_probe")
+    cls = next(
+        v
+        for v in vars(module).values()
+        if isinstance(v, type)
+        and issubclass(v, zoo.GAN)
+        and v.__module__.startswith("zoo_scaffold_probe")
+    )
+    assert cls.task.name == task
+    zoo.testing.check_architecture(cls, config={"image_size": 28, "channels": 1})
+    for name in list(sys.modules):
+        if name.startswith("zoo_scaffold_probe"):
+            del sys.modules[name]
+
+
+@pytest.mark.slow  # pip installs the scaffolded package
 def test_scaffolded_plugin_installs_trains_and_passes_its_own_tests(installed_plugin, tmp_path):
     assert sorted(p.name for p in installed_plugin.iterdir()) == [
         "README.md",
@@ -95,7 +122,7 @@ def test_scaffolded_plugin_installs_trains_and_passes_its_own_tests(installed_pl
     [("Bad_Name", "is not valid"), ("dcgan", "already installed")],
 )
 def test_bad_names(name, message, tmp_path):
-    r = run_zoo("new-plugin", name, "--dir", tmp_path, check=False)
+    r = zoo_main("new-plugin", name, "--dir", tmp_path, check=False)
     assert r.returncode == 2 and message in r.stderr
     assert list(tmp_path.iterdir()) == []
 
@@ -103,11 +130,12 @@ def test_bad_names(name, message, tmp_path):
 def test_existing_folder_is_not_overwritten(tmp_path):
     (tmp_path / "zoo-taken").mkdir()
     (tmp_path / "zoo-taken" / "keep.txt").write_text("mine")
-    r = run_zoo("new-plugin", "taken", "--dir", tmp_path, check=False)
+    r = zoo_main("new-plugin", "taken", "--dir", tmp_path, check=False)
     assert r.returncode == 2 and "already exists" in r.stderr
     assert (tmp_path / "zoo-taken" / "keep.txt").read_text() == "mine"
 
 
+@pytest.mark.slow  # pip installs the scaffolded package
 def test_a_conditional_plugin_scaffolds_installs_and_samples_by_class(tmp_path):
     name = "cond-probe"
     run_zoo("new-plugin", name, "--task", "conditional", "--dir", tmp_path)

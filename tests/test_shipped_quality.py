@@ -11,6 +11,8 @@ from zoo.models._catalog import load_catalog
 
 from .conftest import needs_noto
 
+pytestmark = pytest.mark.slow  # full evaluations of the shipped models
+
 DIGITS = ["vanilla-mnist", "dcgan-mnist", "wgan-gp-mnist"]
 EMOJI = ["dcgan-emoji"]
 SHIPPED = [*DIGITS, *EMOJI]

@@ -53,6 +53,7 @@ def test_tiled_upscaling_equals_the_whole_image(scale, norm):
     assert float((cut.clamp(0, 1) - whole).abs().max()) > 1e-3
 
 
+@pytest.mark.slow  # upscales a 2000x2000 photograph
 def test_tiling_bounds_memory_for_a_2000_pixel_input(tmp_path):
     """A 2000x2000 input upscaled 4x in tiles: the peak resident memory of the process stays
     within a few GB (the 8000x8000 float output alone is 768 MB; measured 1.7-2.0 GB here).

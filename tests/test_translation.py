@@ -50,7 +50,16 @@ I2I_CHECKS = [
 
 
 @pytest.mark.parametrize("arch", ["pix2pix", "cyclegan"])
-@pytest.mark.parametrize("variant", [{}, {"input_nc": 3, "output_nc": 3, "image_size": 64}])
+@pytest.mark.parametrize(
+    "variant",
+    [
+        {},
+        pytest.param(
+            {"input_nc": 3, "output_nc": 3, "image_size": 64},
+            marks=pytest.mark.slow,  # the same checks on larger colour networks
+        ),
+    ],
+)
 def test_image_to_image_builtins_pass_the_conformance_kit(arch, variant):
     config = {**TINY[arch], **variant}
     assert check_architecture(get_architecture(arch), config) == I2I_CHECKS

@@ -1,6 +1,10 @@
 """benchmarks/studies/truncation_sweep.py, behind docs/metrics.md's truncation table."""
 
+import pytest
+
 from .conftest import load_script
+
+pytestmark = pytest.mark.slow  # a study's test
 
 
 def test_sweep_measures_a_held_out_catalog_model():
