@@ -90,9 +90,10 @@ BAD = [
 ]
 
 
-def walk(tmp_path, run) -> list[str]:
-    """Every case of :data:`BAD` run by ``run`` (like :func:`run_zoo`) in ``tmp_path``; the
-    cases that did not end in exit status 2 with the expected ``error:`` line."""
+def walk(tmp_path, run, cases=BAD) -> list[str]:
+    """``cases`` (by default every case of :data:`BAD`) run by ``run`` (like :func:`run_zoo`)
+    in ``tmp_path``; the cases that did not end in exit status 2 with the expected
+    ``error:`` line."""
     from .conftest import REPO
 
     def attempt(case):
@@ -103,9 +104,9 @@ def walk(tmp_path, run) -> list[str]:
     (tmp_path / "notes.txt").write_text("not an image")
     if run is run_zoo:  # subprocesses: two at a time
         with ThreadPoolExecutor(max_workers=2) as pool:
-            results = list(pool.map(attempt, BAD))
+            results = list(pool.map(attempt, cases))
     else:
-        results = [attempt(case) for case in BAD]
+        results = [attempt(case) for case in cases]
     failures = []
     for (args, expected), r in results:
         ok = r.returncode == 2 and "error:" in r.stderr and expected in r.stderr
@@ -125,10 +126,14 @@ def test_every_command_reports_bad_values_in_process(tmp_path):
 
 
 @pytest.mark.slow
-def test_every_command_reports_bad_values_without_a_traceback(tmp_path, monkeypatch):
-    """The same walk in real processes: the exit status and stderr a shell sees."""
+def test_every_command_reports_a_bad_value_in_a_real_process(tmp_path, monkeypatch):
+    """The first case of each command again in a real process: the exit status and stderr
+    a shell sees."""
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    assert walk(tmp_path, run_zoo) == []
+    first = {}
+    for case in BAD:
+        first.setdefault(case[0][0], case)
+    assert walk(tmp_path, run_zoo, list(first.values())) == []
 
 
 @pytest.mark.parametrize("n", ["0", "-1"])
