@@ -32,18 +32,19 @@ def test_a_scaffolded_architecture_passes_the_conformance_kit(tmp_path, monkeypa
     zoo_main("new-plugin", NAME, "--task", task, "--dir", tmp_path)
     root = tmp_path / f"zoo-{NAME}"
     monkeypatch.syspath_prepend(str(root))
-    module = importlib.import_module("zoo_scaffold_probe")
-    cls = next(
-        v
-        for v in vars(module).values()
-        if isinstance(v, type)
-        and issubclass(v, zoo.GAN)
-        and v.__module__.startswith("zoo_scaffold_probe")
-    )
-    assert cls.task.name == task
-    zoo.testing.check_architecture(cls, config={"image_size": 28, "channels": 1})
-    for name in list(sys.modules):
-        if name.startswith("zoo_scaffold_probe"):
+    try:
+        module = importlib.import_module("zoo_scaffold_probe")
+        cls = next(
+            v
+            for v in vars(module).values()
+            if isinstance(v, type)
+            and issubclass(v, zoo.GAN)
+            and v.__module__.startswith("zoo_scaffold_probe")
+        )
+        assert cls.task.name == task
+        zoo.testing.check_architecture(cls, config={"image_size": 28, "channels": 1})
+    finally:  # the other parameter writes a module of the same name
+        for name in [n for n in sys.modules if n.startswith("zoo_scaffold_probe")]:
             del sys.modules[name]
 
 
