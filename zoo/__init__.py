@@ -31,14 +31,19 @@ _SOURCES = {
     "GAN": "zoo.models.base",
     "LossOutput": "zoo.models.base",
     "OptimizerSpec": "zoo.models.base",
-    "Task": "zoo.tasks.base",
-    "UnconditionalGAN": "zoo.tasks.unconditional",
-    "ConditionalGAN": "zoo.tasks.conditional",
-    "ConditionalConfig": "zoo.tasks.conditional",
-    "ImageToImageGAN": "zoo.tasks.image_to_image",
-    "SuperResolutionGAN": "zoo.tasks.super_resolution",
-    "SegmentationGAN": "zoo.tasks.segmentation",
-    "SegmentationConfig": "zoo.tasks.segmentation",
+    **{
+        name: "zoo.tasks"
+        for name in (
+            "ConditionalConfig",
+            "ConditionalGAN",
+            "ImageToImageGAN",
+            "SegmentationConfig",
+            "SegmentationGAN",
+            "SuperResolutionGAN",
+            "Task",
+            "UnconditionalGAN",
+        )
+    },
     **{
         name: "zoo.errors"
         for name in (
