@@ -79,6 +79,22 @@ def luma(images: torch.Tensor) -> torch.Tensor:
     return (images * weights).sum(1, keepdim=True)
 
 
+def to_8bit(img: Image.Image) -> Image.Image:
+    """``img`` with 16-bit or 32-bit integer values scaled to 8 bits ("L": 0..65535, or 0..255
+    where no value exceeds 255) and float values in [0, 1] scaled to 0..255; 8-bit images as
+    they are. PIL's own conversion clips instead: a 16-bit photograph comes out white."""
+    import numpy as np
+
+    if img.mode in ("I;16", "I;16B", "I;16L", "I"):
+        array = np.asarray(img, dtype=np.float64)
+        top = 65535.0 if array.max() > 255 else 255.0
+        return Image.fromarray((array / top * 255).round().clip(0, 255).astype(np.uint8), "L")
+    if img.mode == "F":
+        array = np.asarray(img, dtype=np.float64)
+        return Image.fromarray((array.clip(0, 1) * 255).round().astype(np.uint8), "L")
+    return img
+
+
 def pil_to_uint8(img: Image.Image) -> torch.Tensor:
     """A PIL image ("L" or "RGB") as a uint8 tensor (C, H, W)."""
     import numpy as np

@@ -134,33 +134,3 @@ def print_json(obj: Any) -> None:
 
 def is_image_file(path: Path) -> bool:
     return path.suffix.lower() in IMAGE_SUFFIXES
-
-
-def image_jobs(inputs: Sequence[Path], output: Path) -> tuple[list[tuple[Path, Path]], bool]:
-    """(input file, output path) for every image of ``inputs`` (files, or folders searched
-    recursively), and whether it is one file to one image path. One input file writes to
-    ``output`` (an image path); several, or a folder, write into the folder ``output``
-    keeping their relative paths, as PNG."""
-    from zoo.errors import DataError
-    from zoo.images import image_files
-
-    files: list[tuple[Path, Path]] = []
-    for item in inputs:
-        if item.is_dir():
-            found = image_files(item)
-            if not found:
-                raise DataError(
-                    f"{item} holds no images (expected files ending in "
-                    f"{', '.join(sorted(IMAGE_SUFFIXES))})"
-                )
-            files += [(f, f.relative_to(item)) for f in found]
-        else:
-            files.append((item, Path(item.name)))
-    single = len(files) == 1 and not inputs[0].is_dir()
-    if single and not is_image_file(output):
-        raise DataError(f"-o {output}: give an image path (.png) for one input")
-    if not single and output.suffix:
-        raise DataError(f"-o {output}: several inputs need an output folder")
-    if single:
-        return [(files[0][0], output)], True
-    return [(f, (output / rel).with_suffix(".png")) for f, rel in files], False

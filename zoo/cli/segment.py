@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from zoo.cli._util import device_name, existing_path, image_jobs
+from zoo.cli._inference import image_jobs, load_for
+from zoo.cli._util import device_name, existing_path
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -42,29 +47,29 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import zoo
-    from zoo.cli.sample import require_command
     from zoo.data.photos import read_photo
     from zoo.images import from_pil
     from zoo.masks import mask_to_pil, pil_overlay
+    from zoo.tasks.segmentation import SegmentationGAN
 
-    jobs, single = image_jobs(args.inputs, args.output)
-    model = zoo.load(args.name, device=args.device)
-    require_command(model, args.name, "segment")
+    jobs = image_jobs(args.inputs, args.output)
+    model = load_for(args, "segment", SegmentationGAN)
     c = model.config
     counts = [0] * c.num_classes
-    for path, target in jobs:
+
+    def segment(path: Path, target: Path) -> list[tuple[Path, Image.Image]]:
         img = read_photo(path, c.input_nc)
         mask = model.segment(from_pil(img, c.input_nc), fast=not args.exact)[0]
-        counts = [
-            a + int(b) for a, b in zip(counts, mask.flatten().bincount(minlength=len(counts)))
-        ]
-        target.parent.mkdir(parents=True, exist_ok=True)
-        mask_to_pil(mask, c.num_classes).save(target)
+        for k, n in enumerate(mask.flatten().bincount(minlength=len(counts)).tolist()):
+            counts[k] += n
+        written = [(target, mask_to_pil(mask, c.num_classes))]
         if args.overlay:
-            pil_overlay(img, mask, c.num_classes).save(target.with_suffix(".overlay.png"))
+            overlaid = pil_overlay(img, mask, c.num_classes)
+            written.append((target.with_suffix(".overlay.png"), overlaid))
+        return written
+
+    jobs.run(segment)
     total = max(sum(counts), 1)
     shares = ", ".join(f"{n} {k / total:.1%}" for n, k in zip(model.class_names, counts))
-    where = args.output if single else f"{args.output}/"
-    print(f"segmented {len(jobs)} image(s) with {args.name} into {where} ({shares})")
+    print(f"segmented {len(jobs.pairs)} image(s) with {args.name} into {jobs.where} ({shares})")
     return 0

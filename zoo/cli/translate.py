@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from zoo.cli._util import device_name, existing_path, image_jobs
+from zoo.cli._inference import image_jobs, load_for
+from zoo.cli._util import device_name, existing_path
+from zoo.errors import ConfigError
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -44,27 +50,25 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import zoo
-    from zoo.cli.sample import require_command
     from zoo.data.translation import read_image
     from zoo.images import side_by_side
+    from zoo.tasks.image_to_image import ImageToImageGAN
 
-    jobs, single = image_jobs(args.inputs, args.output)
-    model = zoo.load(args.name, device=args.device)
-    require_command(model, args.name, "translate")
+    jobs = image_jobs(args.inputs, args.output)
+    model = load_for(args, "translate", ImageToImageGAN)
     if args.direction not in model.directions:
-        raise zoo.ConfigError(
+        raise ConfigError(
             f"--direction {args.direction}: {args.name} translates {', '.join(model.directions)}"
         )
     channels = model.channels(args.direction)[0]
     fast = False if args.exact else ("compile" if args.compile else True)
-    for path, target in jobs:
+
+    def translate(path: Path, target: Path) -> list[tuple[Path, Image.Image]]:
         img = read_image(path, channels, f"{args.name} ({args.direction})")
         out = model.translate(img, direction=args.direction, fast=fast)
-        if args.compare:
-            out = side_by_side([img, out])
-        target.parent.mkdir(parents=True, exist_ok=True)
-        out.save(target)
-    where = args.output if single else f"{args.output}/"
-    print(f"translated {len(jobs)} image(s) with {args.name} ({args.direction}) into {where}")
+        return [(target, side_by_side([img, out]) if args.compare else out)]
+
+    jobs.run(translate)
+    n, where = len(jobs.pairs), jobs.where
+    print(f"translated {n} image(s) with {args.name} ({args.direction}) into {where}")
     return 0

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from zoo.cli._util import device_name, existing_path, image_jobs, positive_int
+from zoo.cli._inference import image_jobs, load_for
+from zoo.cli._util import device_name, existing_path, positive_int
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -52,37 +57,34 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import torch
 
-    import zoo
-    from zoo.cli.sample import require_command
     from zoo.data.photos import read_photo
     from zoo.data.super_resolution import crop_to_scale, downscale, upscale_bicubic
+    from zoo.errors import DataError
     from zoo.images import from_pil, side_by_side, to_pil_list
     from zoo.metrics.super_resolution import sr_metrics
+    from zoo.tasks.super_resolution import SuperResolutionGAN
 
-    jobs, single = image_jobs(args.inputs, args.output)
-    model = zoo.load(args.name, device=args.device)
-    require_command(model, args.name, "upscale")
+    jobs = image_jobs(args.inputs, args.output)
+    model = load_for(args, "upscale", SuperResolutionGAN)
     channels, scale = model.channels()[0], model.scale
     fast = not args.exact
-    for path, target in jobs:
+
+    def upscale(path: Path, target: Path) -> list[tuple[Path, Image.Image]]:
         img = read_photo(path, channels)
-        if args.compare:
-            hr = crop_to_scale(from_pil(img, channels), scale)
-            if min(hr.shape[-2:]) < scale * 4:
-                raise zoo.DataError(f"{path} is too small to downscale by {scale} and compare")
-            lr = downscale(hr, scale)
-            out = model.upscale(lr, tile=args.tile, fast=fast).cpu()
-            bicubic = upscale_bicubic(lr, scale)
-            m = sr_metrics(out, bicubic, hr, scale)  # as zoo eval measures it
-            print(
-                f"{path}: PSNR-Y bicubic {m['bicubic_psnr_y']:.2f} dB, "
-                f"{args.name} {m['psnr_y']:.2f} dB"
-            )
-            picture = side_by_side(to_pil_list(torch.cat([bicubic, out, hr])))
-        else:
-            picture = model.upscale(img, tile=args.tile, fast=fast)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        picture.save(target)
-    where = args.output if single else f"{args.output}/"
-    print(f"upscaled {len(jobs)} image(s) {scale}x with {args.name} into {where}")
+        if not args.compare:
+            return [(target, model.upscale(img, tile=args.tile, fast=fast))]
+        hr = crop_to_scale(from_pil(img, channels), scale)
+        if min(hr.shape[-2:]) < scale * 4:
+            raise DataError(f"{path} is too small to downscale by {scale} and compare")
+        lr = downscale(hr, scale)
+        out = model.upscale(lr, tile=args.tile, fast=fast).cpu()
+        bicubic = upscale_bicubic(lr, scale)
+        m = sr_metrics(out, bicubic, hr, scale)  # as zoo eval measures it
+        print(
+            f"{path}: PSNR-Y bicubic {m['bicubic_psnr_y']:.2f} dB, {args.name} {m['psnr_y']:.2f} dB"
+        )
+        return [(target, side_by_side(to_pil_list(torch.cat([bicubic, out, hr]))))]
+
+    jobs.run(upscale)
+    print(f"upscaled {len(jobs.pairs)} image(s) {scale}x with {args.name} into {jobs.where}")
     return 0

@@ -17,6 +17,7 @@ import torch
 from PIL import Image
 
 from zoo.errors import DataError
+from zoo.images import to_8bit
 
 #: photographs trained on (skimage's file names, or sklearn's china/flower)
 TRAIN_PHOTOS = (
@@ -111,13 +112,7 @@ def read_photo(path: str | Path, channels: int = 3) -> Image.Image:
             img = opened.copy()
     except (OSError, ValueError, Image.DecompressionBombError) as exc:
         raise DataError(f"cannot read image {path}: {exc}") from None
-    if img.mode in ("I;16", "I;16B", "I;16L", "I"):
-        array = np.asarray(img, dtype=np.float64)
-        top = 65535.0 if array.max() > 255 else 255.0
-        img = Image.fromarray((array / top * 255).round().clip(0, 255).astype(np.uint8), "L")
-    elif img.mode == "F":
-        array = np.asarray(img, dtype=np.float64)
-        img = Image.fromarray((array.clip(0, 1) * 255).round().astype(np.uint8), "L")
+    img = to_8bit(img)
     if img.mode == "P":
         img = img.convert("RGBA")
     if img.mode in ("RGBA", "LA", "PA"):

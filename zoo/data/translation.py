@@ -27,7 +27,7 @@ from PIL import Image, UnidentifiedImageError
 
 from zoo.data.sources import get_source, is_source, list_sources
 from zoo.errors import DataError
-from zoo.images import GRAY_MODES, IMAGE_SUFFIXES, image_files, pil_to_uint8
+from zoo.images import GRAY_MODES, IMAGE_SUFFIXES, image_files, pil_to_uint8, to_8bit
 
 PREPROCESS = ("resize_and_crop", "crop", "scale_width", "scale_width_and_crop", "none")
 DIRECTIONS = ("AtoB", "BtoA")
@@ -178,9 +178,10 @@ def read_image(path: Path, channels: int, what: str) -> Image.Image:
     """Open ``path`` as grayscale (channels 1) or RGB (channels 3). A colour image for a
     grayscale model, or a grayscale image for an RGB model, is an error naming the file."""
     try:
-        with Image.open(path) as img:
-            img.load()
-    except (UnidentifiedImageError, OSError) as exc:
+        with Image.open(path) as opened:
+            opened.load()
+            img = to_8bit(opened.copy())
+    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
         raise DataError(f"cannot read image {path}: {exc}") from None
     gray = img.mode in GRAY_MODES
     if img.mode == "P":

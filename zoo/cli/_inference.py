@@ -1,0 +1,115 @@
+"""What the inference commands share: loading a model for a command (`zoo sample`,
+`interpolate`, `translate`, `upscale`, `segment`) and the loop of `translate`, `upscale` and
+`segment` over image files, which reads every input, writes every output atomically and never
+writes over an input."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
+
+from zoo.cli._util import is_image_file
+from zoo.constants import IMAGE_SUFFIXES
+from zoo.errors import ConfigError, DataError
+
+if TYPE_CHECKING:
+    from PIL import Image
+
+    from zoo.models.base import GAN
+
+M = TypeVar("M", bound="GAN")
+
+
+def load_for(args: argparse.Namespace, command: str, cls: type[M]) -> M:
+    """``zoo.load(args.name, device=args.device)``, refused with a clear error when its task
+    is served by another command than ``command`` (or it is no ``cls``)."""
+    from zoo.models._factory import load
+
+    model = load(args.name, device=args.device)
+    if model.task.command != command or not isinstance(model, cls):
+        raise ConfigError(
+            f"{args.name} is a model of the {model.task.name} task, which `zoo {command}` does "
+            f"not serve; use `zoo {model.task.command}`"
+        )
+    return model
+
+
+@dataclasses.dataclass
+class ImageJobs:
+    """The (input file, output path) pairs of one command, and where they go."""
+
+    pairs: list[tuple[Path, Path]]
+    #: one input file written to one image path (else: a folder of PNGs)
+    single: bool
+    output: Path
+
+    @property
+    def where(self) -> str:
+        return str(self.output) if self.single else f"{self.output}/"
+
+    def run(self, make: Callable[[Path, Path], Iterable[tuple[Path, Image.Image]]]) -> None:
+        """For each pair, write the images ``make(input, output)`` returns (paths and
+        pictures), each through a temporary file renamed into place, so that a failure
+        leaves no half-written image; a progress bar for folders."""
+        from tqdm.auto import tqdm
+
+        for path, target in tqdm(self.pairs, unit="image", disable=len(self.pairs) < 2):
+            for dest, picture in make(path, target):
+                save_atomically(picture, dest)
+
+
+def image_jobs(inputs: Sequence[Path], output: Path) -> ImageJobs:
+    """The jobs for ``inputs`` (files, or folders searched recursively). One input file
+    writes to ``output`` (an image path); several, or a folder, write into the folder
+    ``output`` keeping their relative paths, as PNG. An output that is one of the inputs is
+    an error before anything is written."""
+    from zoo.images import image_files
+
+    files: list[tuple[Path, Path]] = []
+    for item in inputs:
+        if item.is_dir():
+            found = image_files(item)
+            if not found:
+                raise DataError(
+                    f"{item} holds no images (expected files ending in "
+                    f"{', '.join(sorted(IMAGE_SUFFIXES))})"
+                )
+            files += [(f, f.relative_to(item)) for f in found]
+        else:
+            files.append((item, Path(item.name)))
+    single = len(files) == 1 and not inputs[0].is_dir()
+    if single and not is_image_file(output):
+        raise DataError(f"-o {output}: give an image path (.png) for one input")
+    if not single and output.suffix:
+        raise DataError(f"-o {output}: several inputs need an output folder")
+    if single:
+        pairs = [(files[0][0], output)]
+    else:
+        pairs = [(f, (output / rel).with_suffix(".png")) for f, rel in files]
+    sources = {f.resolve() for f, _ in pairs}
+    for source, target in pairs:
+        if target.resolve() in sources:
+            raise DataError(
+                f"-o {output} would write {target} over an input image ({source} goes "
+                "there); choose another output"
+            )
+    return ImageJobs(pairs, single, output)
+
+
+def save_atomically(picture: Image.Image, path: Path) -> None:
+    """Save ``picture`` to ``path`` (format from its suffix) through a temporary file in
+    the same folder: ``path`` is the old file or the whole new one, never a part."""
+    from PIL import Image
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fmt = Image.registered_extensions().get(path.suffix.lower())
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        picture.save(tmp, format=fmt)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
