@@ -24,6 +24,7 @@ import yaml
 
 import zoo
 from zoo.metrics.protocol import evaluation_data
+from zoo.tasks import EvalRequest
 from zoo.train.run import read_run_info
 
 REPO = Path(__file__).resolve().parents[1]
@@ -42,7 +43,9 @@ _Dumper.add_representer(
 def measure(model, data: str | None) -> tuple[dict, dict]:
     """(metrics, eval block) as `zoo eval` computes them (its task's evaluation)."""
     data = data or model.task.default_eval_data()
-    result = model.task.evaluate(model, data, EVAL["samples"], EVAL["seed"], progress=False)
+    result = model.task.evaluate(
+        model, EvalRequest(data, EVAL["samples"], EVAL["seed"], progress=False)
+    )
     if "per_class" in result:  # conditional generators: per-class label accuracy too
         accuracy = {c: r["label_accuracy"] for c, r in result["per_class"].items()}
         block = {"data": data, "split": result["split"], **EVAL}

@@ -21,11 +21,19 @@ def installed_plugin(tmp_path):
     subprocess.run([*pip, "uninstall", "-y", "-q", f"zoo-{NAME}"], check=True)
 
 
+#: the built-in each template's networks are copied from
+TEMPLATE_SOURCES = {"unconditional": "dcgan", "conditional": "cgan"}
+
+
 @pytest.mark.parametrize("task", ["unconditional", "conditional"])
 def test_a_scaffolded_architecture_passes_the_conformance_kit(tmp_path, monkeypatch, task):
     """The fast tier's check of the templates: the written module, imported from its folder
-    (no install), is an architecture that passes check_architecture."""
+    (no install), is an architecture that passes check_architecture, and its networks are
+    those of the built-in it was written from (same seed, same config: the same weights), so
+    the templates cannot drift from the built-ins."""
     import importlib
+
+    import torch
 
     import zoo.testing
 
@@ -43,6 +51,15 @@ def test_a_scaffolded_architecture_passes_the_conformance_kit(tmp_path, monkeypa
         )
         assert cls.task.name == task
         zoo.testing.check_architecture(cls, config={"image_size": 28, "channels": 1})
+        config = {"image_size": 28, "channels": 1, "latent_dim": 64, "g_width": 8, "d_width": 8}
+        torch.manual_seed(0)
+        built = zoo.create(TEMPLATE_SOURCES[task], **config)
+        torch.manual_seed(0)
+        scaffolded = cls(**config)
+        theirs, ours = built.state_dict(), scaffolded.state_dict()
+        assert list(ours) == list(theirs)
+        for key, value in theirs.items():
+            assert torch.equal(ours[key], value), f"{key} differs from the built-in's"
     finally:  # the other parameter writes a module of the same name
         for name in [n for n in sys.modules if n.startswith("zoo_scaffold_probe")]:
             del sys.modules[name]

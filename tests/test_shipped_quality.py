@@ -8,6 +8,7 @@ import torch
 import zoo
 from zoo.metrics.generation import compare_with_catalog, evaluate
 from zoo.models._catalog import load_catalog
+from zoo.tasks import EvalRequest
 
 from .conftest import needs_noto
 
@@ -165,9 +166,10 @@ def test_eval_reproduces_the_conditional_catalog_metrics(name):
     _needs_data(name)
     entry = load_catalog()[name]
     model = zoo.load(name)
-    result = model.task.evaluate(
-        model, entry.eval["data"], entry.eval["samples"], entry.eval["seed"], progress=False
+    request = EvalRequest(
+        entry.eval["data"], entry.eval["samples"], entry.eval["seed"], progress=False
     )
+    result = model.task.evaluate(model, request)
     verdict = compare_with_catalog(result, entry)
     assert verdict["matches"], verdict["differences"]
     per_class = {c: r["label_accuracy"] for c, r in result["per_class"].items()}
@@ -203,7 +205,7 @@ UPSCALERS = ["srgan-photos-x4", "srresnet-photos-x4"]
 def test_eval_reproduces_the_photo_models_catalog_metrics(name):
     entry = load_catalog()[name]
     model = zoo.load(name)
-    result = model.task.evaluate(model, entry.eval["data"], seed=entry.eval["seed"])
+    result = model.task.evaluate(model, EvalRequest(entry.eval["data"], seed=entry.eval["seed"]))
     verdict = compare_with_catalog(result, entry)
     assert verdict["matches"], verdict["differences"]
 

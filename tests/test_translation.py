@@ -11,6 +11,7 @@ import zoo
 from zoo.data.translation import PairedData
 from zoo.metrics.translation import psnr, ssim
 from zoo.models._registry import get_architecture
+from zoo.models.base import with_handover
 from zoo.nn import ImagePool
 from zoo.testing import check_architecture
 from zoo.train import TrainConfig, Trainer
@@ -105,8 +106,11 @@ def test_cyclegan_updates_generators_first_and_shows_d_those_fakes():
     assert model.update_order == ("generator", "discriminator")
     g_out = model.generator_loss(batch)
     assert {"g_gan", "cycle", "identity"} <= set(g_out.logs)
-    fake_a, fake_b = model.__dict__["_fakes"]
-    d_out = model.discriminator_loss(batch)
+    assert torch.equal(g_out.handover["fake_B"], model.G_A(batch["A"]))  # eval: same fakes
+    # the discriminator update scores the fakes it is handed (here: marked ones)
+    fake_b = g_out.handover["fake_B"].flip(-1)
+    g_out.handover = {"fake_A": g_out.handover["fake_A"], "fake_B": fake_b}
+    d_out = model.discriminator_loss(with_handover(batch, g_out))  # as the trainer calls it
     lsgan = torch.nn.functional.mse_loss
     d_a = 0.5 * (
         lsgan(model.D_A(batch["B"]), torch.ones(1).expand_as(model.D_A(batch["B"])))
@@ -285,3 +289,33 @@ def test_cli_translate_errors_name_the_problem(tmp_path, zoo_cli):
         "translate", run, tmp_path / "missing.png", "-o", tmp_path / "o.png", check=False
     )
     assert result.returncode == 2 and "missing.png' does not exist" in result.stderr
+
+
+def test_cli_image_jobs_never_write_over_their_inputs_and_read_16_bit(tmp_path, zoo_cli):
+    """The loop of translate/upscale/segment: an output that is an input is refused before
+    anything is written (a file, or a folder as its own output); 16-bit images are scaled
+    to 8 bits, not clipped (a translation of a 16-bit digit equals that of its 8-bit copy)."""
+    import numpy as np
+
+    digit = (np.arange(28 * 28).reshape(28, 28) % 256).astype(np.uint8)
+    eight = tmp_path / "in" / "digit.png"
+    eight.parent.mkdir()
+    Image.fromarray(digit, "L").save(eight)
+    before = eight.read_bytes()
+    for command in ("translate", "upscale", "segment"):
+        result = zoo_cli(command, "pix2pix-mnist-repair", eight, "-o", eight, check=False)
+        assert result.returncode == 2 and "over an input image" in result.stderr, command
+    result = zoo_cli(
+        "translate", "pix2pix-mnist-repair", eight.parent, "-o", eight.parent, check=False
+    )
+    assert result.returncode == 2 and "over an input image" in result.stderr
+    assert eight.read_bytes() == before and sorted(eight.parent.iterdir()) == [eight]
+
+    sixteen = tmp_path / "digit16.png"
+    Image.fromarray(digit.astype(np.uint16) * 257).save(sixteen)  # 16-bit: 0..65535
+    assert Image.open(sixteen).mode.startswith("I")
+    zoo_cli("translate", "pix2pix-mnist-repair", eight, "-o", tmp_path / "a.png")
+    zoo_cli("translate", "pix2pix-mnist-repair", sixteen, "-o", tmp_path / "b.png")
+    a, b = (np.asarray(Image.open(tmp_path / n)) for n in ("a.png", "b.png"))
+    assert np.array_equal(a, b)
+    assert not list(tmp_path.rglob("*.tmp"))

@@ -26,6 +26,7 @@ _SOURCES = {
     "list_models": "zoo.models._listing",
     "list_architectures": "zoo.models._registry",
     "ArchConfig": "zoo.config",
+    "ImageConfig": "zoo.config",
     "bounded": "zoo.config",
     "choice": "zoo.config",
     "GAN": "zoo.models.base",
@@ -36,9 +37,13 @@ _SOURCES = {
         for name in (
             "ConditionalConfig",
             "ConditionalGAN",
+            "EvalRequest",
+            "GeneratorConfig",
+            "ImageToImageConfig",
             "ImageToImageGAN",
             "SegmentationConfig",
             "SegmentationGAN",
+            "SuperResolutionConfig",
             "SuperResolutionGAN",
             "Task",
             "UnconditionalGAN",
@@ -80,7 +85,7 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # what type checkers and IDEs see
     from zoo import registry
-    from zoo.config import ArchConfig, bounded, choice
+    from zoo.config import ArchConfig, ImageConfig, bounded, choice
     from zoo.errors import (
         CatalogError,
         CheckpointError,
@@ -102,9 +107,13 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
     from zoo.tasks import (
         ConditionalConfig,
         ConditionalGAN,
+        EvalRequest,
+        GeneratorConfig,
+        ImageToImageConfig,
         ImageToImageGAN,
         SegmentationConfig,
         SegmentationGAN,
+        SuperResolutionConfig,
         SuperResolutionGAN,
         Task,
         UnconditionalGAN,
@@ -119,17 +128,22 @@ __all__ = [
     "list_models",
     "list_architectures",
     "ArchConfig",
+    "ImageConfig",
     "bounded",
     "choice",
     "GAN",
     "UnconditionalGAN",
+    "GeneratorConfig",
     "ConditionalGAN",
     "ConditionalConfig",
     "ImageToImageGAN",
+    "ImageToImageConfig",
     "SuperResolutionGAN",
+    "SuperResolutionConfig",
     "SegmentationGAN",
     "SegmentationConfig",
     "Task",
+    "EvalRequest",
     "LossOutput",
     "OptimizerSpec",
     "ZooError",

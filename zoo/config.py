@@ -142,3 +142,14 @@ def _is(value: Any, hint: Any) -> bool:
 
 def _jsonable(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
+
+
+@dataclasses.dataclass(frozen=True)
+class ImageConfig(ArchConfig):
+    """Base of the configs of models of square images: ``image_size``, the side of the images
+    a generator draws, or the training crop of a translator, upscaler or segmenter. The task
+    base classes' configs (:class:`zoo.GeneratorConfig`, :class:`zoo.ImageToImageConfig`,
+    ...) extend it; an architecture's config extends those, redeclaring a field to change
+    its default or bounds."""
+
+    image_size: int = bounded(64, 4, 4096, "side of the square images (or training crops)")

@@ -24,6 +24,10 @@ from zoo.images import to_pil
 
 if TYPE_CHECKING:
     from zoo.models.base import GAN
+    from zoo.tasks.conditional import ConditionalGAN
+    from zoo.tasks.unconditional import UnconditionalGAN
+
+    Generator = UnconditionalGAN | ConditionalGAN
 
 EXTRA = 'pip install "gan-zoo[demo]"'
 #: pictures narrower than this are enlarged (nearest neighbour) so that digits are visible
@@ -37,11 +41,11 @@ def enlarge(image: Image.Image, width: int = MIN_WIDTH) -> Image.Image:
     factor = -(-width // image.width)
     if factor <= 1:
         return image
-    return image.resize((image.width * factor, image.height * factor), Image.NEAREST)
+    return image.resize((image.width * factor, image.height * factor), Image.Resampling.NEAREST)
 
 
 def generate(
-    model: GAN,
+    model: Generator,
     seed: int = 0,
     n: int = 16,
     label: str | None = None,
@@ -52,12 +56,12 @@ def generate(
     options: dict[str, Any] = {"seed": int(seed), "truncation": truncation or None}
     if label not in (None, "", "random"):
         options["labels"] = label
-    images = model.sample(int(n), **options)  # type: ignore[operator]
+    images = model.sample(int(n), **options)
     return enlarge(to_pil(images.cpu(), nrow=min(int(n), 8)))
 
 
 def walk(
-    model: GAN,
+    model: Generator,
     seed_a: int = 0,
     seed_b: int = 1,
     steps: int = 8,
@@ -69,14 +73,14 @@ def walk(
     from zoo.tasks.latent import slerp
 
     codes = [
-        model.latent(1, torch.Generator().manual_seed(int(s)), truncation or None).cpu()  # type: ignore[attr-defined]
+        model.latent(1, torch.Generator().manual_seed(int(s)), truncation or None).cpu()
         for s in (seed_a, seed_b)
     ]
     path = slerp(codes[0], codes[1], torch.linspace(0, 1, int(steps)))[0]
     options: dict[str, Any] = {"latents": path}
     if hasattr(model, "num_classes"):
         options["labels"] = label if label not in (None, "", "random") else 0
-    images = model.sample(**options)  # type: ignore[operator]
+    images = model.sample(**options)
     return enlarge(to_pil(images.cpu(), nrow=int(steps)))
 
 
@@ -85,24 +89,31 @@ def apply(model: GAN, image: Image.Image | None) -> Image.Image:
     segmenter, the image with its segmentation laid over it."""
     if image is None:
         raise ConfigError("upload an image first")
-    method = model.task.inference_method
+    from zoo.tasks.image_to_image import ImageToImageGAN
+    from zoo.tasks.segmentation import SegmentationGAN
+
     image = as_input(image, input_channels(model))
-    if method == "segment":
+    if isinstance(model, SegmentationGAN):
         from zoo.images import from_pil
         from zoo.masks import pil_overlay
 
-        classes = model.segment(from_pil(image, 3))[0].cpu()  # type: ignore[attr-defined]
-        return enlarge(pil_overlay(image, classes, model.config.num_classes))  # type: ignore
-    if method in ("translate", "upscale"):
-        return enlarge(getattr(model, method)(image))
+        classes = model.segment(from_pil(image, 3))[0].cpu()
+        return enlarge(pil_overlay(image, classes, model.config.num_classes))
+    if isinstance(model, ImageToImageGAN):  # translators and upscalers
+        return enlarge(getattr(model, model.task.inference_method)(image))
     raise ConfigError(f"{model.architecture}: no demo for task {model.task.name!r}")
 
 
 def input_channels(model: GAN) -> int:
     """Channels the model's inference call takes (of direction AtoB for translators)."""
-    if callable(getattr(model, "channels", None)):
-        return model.channels("AtoB")[0]  # type: ignore[attr-defined]
-    return int(getattr(model.config, "input_nc", getattr(model.config, "channels", 3)))
+    from zoo.tasks.image_to_image import ImageToImageGAN
+    from zoo.tasks.segmentation import SegmentationGAN
+
+    if isinstance(model, ImageToImageGAN):
+        return model.channels("AtoB")[0]
+    if isinstance(model, SegmentationGAN):
+        return model.config.input_nc
+    return 3
 
 
 def as_input(image: Image.Image, channels: int) -> Image.Image:
@@ -135,6 +146,8 @@ def _gradio() -> Any:
 def build(names: Sequence[str], models: dict[str, GAN] | None = None) -> Any:
     """The Gradio page for the models ``names`` (catalog names, folders or hf-hub: ids)."""
     import zoo
+    from zoo.tasks.conditional import ConditionalGAN
+    from zoo.tasks.unconditional import UnconditionalGAN
 
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     gr = _gradio()
@@ -147,14 +160,14 @@ def build(names: Sequence[str], models: dict[str, GAN] | None = None) -> Any:
         with gr.Tabs():
             for name, model in models.items():
                 with gr.Tab(name, id=name):
-                    if model.task.inference_method == "sample":
+                    if isinstance(model, (UnconditionalGAN, ConditionalGAN)):
                         _generator_tab(gr, name, model)
                     else:
                         _image_tab(gr, name, model)
     return page
 
 
-def _generator_tab(gr: Any, name: str, model: GAN) -> None:
+def _generator_tab(gr: Any, name: str, model: Generator) -> None:
     classes = list(getattr(model, "class_names", ()))
     gr.Markdown(f"**{name}**: {model.architecture}, {model.task.name}")
     with gr.Row():

@@ -7,6 +7,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from zoo.models.base import LossOutput
+from zoo.tasks.latent import LatentCodes
 from zoo.train.distributed import sharded
 
 
@@ -55,24 +56,24 @@ def gradient_penalty(
     return ((norms - 1) ** 2).mean()
 
 
-class NonSaturatingLoss:
-    """Mixin for unconditional GANs with logits-output discriminators: the non-saturating
+class NonSaturatingLoss(LatentCodes):
+    """The losses of unconditional GANs with logits-output discriminators: the non-saturating
     objective of Goodfellow et al. (2014). Use as ``class MyGAN(NonSaturatingLoss,
-    zoo.UnconditionalGAN)``; the model needs ``generator``, ``discriminator`` and ``latent``."""
+    zoo.UnconditionalGAN)``."""
 
     def discriminator_loss(self, real: torch.Tensor):
         with torch.no_grad():
-            fake = self.generator(self.latent(real.shape[0]))  # type: ignore[attr-defined]
-        real_logits = self.discriminator(real)  # type: ignore[attr-defined]
-        fake_logits = self.discriminator(fake)  # type: ignore[attr-defined]
+            fake = self.generator(self.latent(real.shape[0]))
+        real_logits = self.discriminator(real)
+        fake_logits = self.discriminator(fake)
         return LossOutput(
             nonsaturating_d_loss(real_logits, fake_logits),
             {"d_real": real_logits.detach().mean(), "d_fake": fake_logits.detach().mean()},
         )
 
     def generator_loss(self, real: torch.Tensor):
-        fake = self.generator(self.latent(real.shape[0]))  # type: ignore[attr-defined]
-        return LossOutput(nonsaturating_g_loss(self.discriminator(fake)))  # type: ignore
+        fake = self.generator(self.latent(real.shape[0]))
+        return LossOutput(nonsaturating_g_loss(self.discriminator(fake)))
 
 
 def patch_gan_loss(logits: torch.Tensor, target_is_real: bool, mode: str) -> torch.Tensor:

@@ -58,7 +58,7 @@ from zoo.nn import conv_discriminator, conv_generator, init_dcgan_weights
 
 
 @dataclasses.dataclass(frozen=True)
-class {cls}Config(zoo.ArchConfig):
+class {cls}Config(zoo.GeneratorConfig):
     image_size: int = zoo.choice(28, (28, 32, 64), "side of the square images")
     channels: int = zoo.choice(1, (1, 3), "1 (grayscale) or 3 (RGB)")
     latent_dim: int = zoo.bounded(64, 1, 4096, "size of the latent code")

@@ -91,12 +91,12 @@ def run(args: argparse.Namespace) -> int:
     from zoo.metrics.generation import compare_with_catalog
     from zoo.metrics.protocol import evaluation_data
     from zoo.models._catalog import load_catalog
+    from zoo.tasks import EvalRequest
 
     model = zoo.load(args.name, device=args.device)
     entry = load_catalog().get(str(args.name))
     data = evaluation_data(model, args.name, entry, args.data)
-    result = model.task.evaluate(
-        model,
+    request = EvalRequest(
         data,
         args.samples,
         args.seed,
@@ -104,6 +104,7 @@ def run(args: argparse.Namespace) -> int:
         features=args.features,
         references=not args.no_references,
     )
+    result = model.task.evaluate(model, request)
     if entry is not None:
         result["catalog"] = compare_with_catalog(result, entry)
     if args.plot and "class_histogram" in result:

@@ -69,21 +69,26 @@ def _steps(text: str) -> int:
 def run(args: argparse.Namespace) -> int:
     import torch
 
-    import zoo
-    from zoo.cli.sample import require_command
+    from zoo.cli._inference import load_for
+    from zoo.errors import ConfigError
     from zoo.images import save_gif, save_grid
-    from zoo.tasks.latent import slerp
+    from zoo.tasks.conditional import ConditionalGAN
+    from zoo.tasks.latent import LatentCodes, slerp
+    from zoo.tasks.unconditional import UnconditionalGAN
 
-    model = zoo.load(args.name, device=args.device)
-    require_command(model, args.name, "sample")
-    conditional = isinstance(model, zoo.ConditionalGAN)
-    if args.classes and not conditional:
-        raise zoo.ConfigError(f"{args.name} is not class-conditional; drop --class")
+    model = load_for(args, "sample", LatentCodes)
+    if not isinstance(model, (UnconditionalGAN, ConditionalGAN)):
+        raise ConfigError(
+            f"{args.name}: `zoo interpolate` walks zoo.UnconditionalGAN and zoo.ConditionalGAN "
+            f"models; {type(model).__name__} is neither"
+        )
+    if args.classes and not isinstance(model, ConditionalGAN):
+        raise ConfigError(f"{args.name} is not class-conditional; drop --class")
     gen = torch.Generator().manual_seed(args.seed)
     ends = model.latent(2 * args.rows, gen, args.truncation).cpu()
     codes = slerp(ends[: args.rows], ends[args.rows :], torch.linspace(0, 1, args.steps))
     options: dict = {"fast": not args.exact}
-    if conditional:
+    if isinstance(model, ConditionalGAN):
         chosen = (
             [args.classes[r % len(args.classes)] for r in range(args.rows)]
             if (args.classes)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any
 
 from zoo.cli._util import print_json, table
 
@@ -39,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
 
         if args.task is not None:
             check_task(args.task)
-        rows = [
+        rows: list[dict[str, Any]] = [
             {
                 "name": i.name,
                 "status": i.status,
@@ -66,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
             "metrics": e.metrics,
             "description": e.description,
         }
-        for e in map(catalog.get, list_models(args.pattern, args.task, args.architecture))
+        for e in (catalog[n] for n in list_models(args.pattern, args.task, args.architecture))
     ]
     for error in catalog_errors():
         print(f"zoo: warning: {error}", file=sys.stderr)

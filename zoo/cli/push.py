@@ -66,8 +66,10 @@ def run(args: argparse.Namespace) -> int:
             }
             card["training"] = {k: v for k, v in facts.items() if v is not None}
         if args.eval:
+            from zoo.tasks import EvalRequest
+
             data = evaluation_data(model, str(args.source), None, None)
-            card["metrics"] = model.task.evaluate(model, data, progress=True)["metrics"]
+            card["metrics"] = model.task.evaluate(model, EvalRequest(data))["metrics"]
             card["eval"] = {"data": data, "samples": 1000, "seed": 0}
     if args.license:
         card["license"] = args.license

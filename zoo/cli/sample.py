@@ -80,31 +80,36 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    import zoo
+    from zoo.cli._inference import load_for
+    from zoo.errors import ConfigError
     from zoo.images import save_grid
+    from zoo.tasks.conditional import ConditionalGAN
+    from zoo.tasks.latent import LatentCodes
+    from zoo.tasks.unconditional import UnconditionalGAN
 
-    model = zoo.load(args.name, device=args.device)
-    require_command(model, args.name, "sample")
+    model = load_for(args, "sample", LatentCodes)
+    if not isinstance(model, (UnconditionalGAN, ConditionalGAN)):
+        raise ConfigError(
+            f"{args.name}: `zoo sample` draws from zoo.UnconditionalGAN and zoo.ConditionalGAN "
+            f"models; {type(model).__name__} is neither"
+        )
     fast = False if args.exact else ("compile" if args.compile else True)
     options = {"fast": fast, "truncation": args.truncation}
-    conditional = isinstance(model, zoo.ConditionalGAN)
-    if (args.classes or args.grid == "classes") and not conditional:
-        raise zoo.ConfigError(
+    if (args.classes or args.grid == "classes") and not isinstance(model, ConditionalGAN):
+        raise ConfigError(
             f"{args.name} is not class-conditional ({model.task.name}); --class and "
             "--grid classes need a conditional model (see zoo list)"
         )
     nrow = args.nrow
-    if args.grid == "classes":
+    if isinstance(model, ConditionalGAN) and args.grid == "classes":
         classes = args.classes or list(range(model.num_classes))
         per_class = max(1, args.n // len(classes))
         images = model.class_grid(per_class, classes, seed=args.seed, **options)
         nrow = nrow or per_class
         what = f"{per_class} per class of {len(classes)} classes"
-    elif args.classes:
+    elif isinstance(model, ConditionalGAN) and args.classes:
         if args.n < len(args.classes):
-            raise zoo.ConfigError(
-                f"-n {args.n} is fewer than the {len(args.classes)} classes given"
-            )
+            raise ConfigError(f"-n {args.n} is fewer than the {len(args.classes)} classes given")
         labels = [args.classes[i * len(args.classes) // args.n] for i in range(args.n)]
         images = model.sample(args.n, labels=labels, seed=args.seed, **options)
         what = f"{args.n} samples of class {', '.join(args.classes)}"
@@ -114,14 +119,3 @@ def run(args: argparse.Namespace) -> int:
     save_grid(images, args.output, nrow=nrow)
     print(f"wrote {what} of {args.name} (seed {args.seed}) to {args.output}")
     return 0
-
-
-def require_command(model, name: str, command: str) -> None:
-    """A clear error when ``model``'s task is served by another command."""
-    from zoo.errors import ConfigError
-
-    if model.task.command != command:
-        raise ConfigError(
-            f"{name} is a model of the {model.task.name} task, which `zoo {command}` does not "
-            f"serve; use `zoo {model.task.command}`"
-        )

@@ -83,7 +83,9 @@ class LabelledImageData(ImageData):
             )
 
     def batch(self, index: torch.Tensor) -> dict[str, torch.Tensor]:  # type: ignore[override]
-        labels = self.labels[index.to(self.labels.device)]  # type: ignore[index]
+        labels = self.labels
+        assert labels is not None  # checked by __post_init__
+        labels = labels[index.to(labels.device)]
         return {"images": super().batch(index), "labels": labels}
 
 
@@ -201,8 +203,8 @@ def _load_image_folder(folder: Path, size: int, channels: int, progress: bool) -
     tensors = []
     for file in tqdm(files, desc=f"reading {folder.name}", disable=not progress, unit="img"):
         try:
-            with Image.open(file) as img:
-                img = _center_square(img.convert(mode), size)
+            with Image.open(file) as opened:
+                img = _center_square(opened.convert(mode), size)
         except (UnidentifiedImageError, OSError, ValueError) as exc:
             raise DataError(f"cannot read image {file}: {exc}") from None
         tensors.append(pil_to_uint8(img))

@@ -70,7 +70,7 @@ def noto_bitmaps() -> dict[tuple[int, ...], bytes]:
     glyph_code: dict[str, int] = {}
     for code, glyph in cmap.items():
         glyph_code.setdefault(glyph, code)
-    sequences = {(code,): glyph for code, glyph in cmap.items()}
+    sequences: dict[tuple[int, ...], str] = {(code,): glyph for code, glyph in cmap.items()}
     for lookup in font["GSUB"].table.LookupList.Lookup:
         for table in lookup.SubTable:
             table = table.ExtSubTable if table.LookupType == 7 else table

@@ -50,7 +50,7 @@ def _jitter(scene: Image.Image, rng: np.random.Generator) -> Image.Image:
     """Colour jitter of a training background, so that no colour means "emoji": the RGB
     channels in a random order and tinted, grey one time in five, random contrast and
     brightness."""
-    x = np.asarray(scene, dtype=np.float32)[..., rng.permutation(3)]
+    x: np.ndarray = np.asarray(scene, dtype=np.float32)[..., rng.permutation(3)]
     x = x * rng.uniform(0.6, 1.4, 3)  # a tint (colours grey photographs too)
     if rng.random() < 0.2:
         x = x.mean(-1, keepdims=True).repeat(3, -1)

@@ -130,7 +130,9 @@ def _traced_program(spec: ExportSpec) -> tuple[torch.export.ExportedProgram, boo
     sizes = any(len(axes) > 1 for axes in spec.dynamic_axes.values())
     # size-oblivious: no guard that a traced size is not 1, so inputs whose padded side is
     # one stride (a 28x28 digit into a 32-stride U-Net) run in the exported program too
-    with torch.fx.experimental._config.patch(backed_size_oblivious=True):
+    with torch.fx.experimental._config.patch(  # type: ignore[attr-defined]
+        backed_size_oblivious=True
+    ):
         try:
             return _export(spec, sizes), sizes
         except Exception:

@@ -31,7 +31,7 @@ from zoo.inference.fast import bf16_is_fast, fast_copy
 from zoo.inference.memory import peak_memory
 from zoo.models._factory import create
 from zoo.models._registry import get_architecture
-from zoo.models.base import GAN
+from zoo.models.base import GAN, with_handover
 from zoo.train.config import TrainConfig
 from zoo.train.phases import StepPhases
 from zoo.train.trainer import Trainer
@@ -165,7 +165,7 @@ def matmul_peak(device: torch.device, dtype: torch.dtype = torch.float32) -> flo
     for n in (4096, 8192) if device.type == "cuda" else (1024, 2048):
         a = torch.randn(n, n, device=device, dtype=dtype)
         b = torch.randn(n, n, device=device, dtype=dtype)
-        seconds = time_call(lambda a=a, b=b: a @ b, device, warmup=2, repeats=3)
+        seconds = time_call(functools.partial(torch.matmul, a, b), device, warmup=2, repeats=3)
         best = max(best, 2 * n**3 / seconds)
     return best
 
@@ -257,12 +257,13 @@ def _prepare_inference(architecture, config, batch, variant, device) -> Prepared
         generator = generator.to(memory_format=torch.channels_last)
         if z.ndim == 4:
             z = z.contiguous(memory_format=torch.channels_last)
-    if compiled:
-        generator = torch.compile(generator)
+    net: Callable[[torch.Tensor], torch.Tensor] = (
+        torch.compile(generator) if compiled else generator
+    )
 
     def forward():
         with _autocast(device, precision):
-            return generator(z)
+            return net(z)
 
     if variant == "baseline":
         call = forward  # autograd on, as in reference sampling code
@@ -360,16 +361,17 @@ def _reference_step(
         return _to(data.batch(torch.arange(start, start + batch)), device)
 
     def step():
+        previous = None
         for name, fresh in model.update_schedule():
             if fresh:
                 with phases("data"):
-                    real = next_batch()
+                    real, previous = next_batch(), None
             with phases("optimizer"):
                 opts[name].zero_grad()
             with phases("forward"):
-                loss = model.loss_of(name)(real).loss
+                previous = model.loss_of(name)(with_handover(real, previous))
             with phases("backward"):
-                loss.backward()
+                previous.loss.backward()
             with phases("optimizer"):
                 opts[name].step()
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeGuard
 
 import torch
 import torch.nn.functional as F
@@ -88,7 +88,7 @@ def fold_batch_norms(module: nn.Module) -> int:
         names = list(seq._modules)
         for conv_name, norm_name in zip(names, names[1:]):
             conv, norm = seq._modules[conv_name], seq._modules[norm_name]
-            if _foldable(conv, norm):
+            if isinstance(norm, nn.BatchNorm2d) and _foldable(conv, norm):
                 transpose = isinstance(conv, nn.ConvTranspose2d)
                 seq._modules[conv_name] = fuse_conv_bn_eval(conv, norm, transpose=transpose)
                 seq._modules[norm_name] = nn.Identity()
@@ -96,8 +96,12 @@ def fold_batch_norms(module: nn.Module) -> int:
     return folded
 
 
-def _foldable(conv: nn.Module | None, norm: nn.Module | None) -> bool:
-    if not isinstance(norm, nn.BatchNorm2d) or norm.training or norm.running_mean is None:
+def _foldable(
+    conv: nn.Module | None, norm: nn.BatchNorm2d
+) -> TypeGuard[nn.Conv2d | nn.ConvTranspose2d]:
+    """Whether ``conv`` is an eval-mode convolution that ``norm`` (eval mode, with running
+    statistics) can fold into."""
+    if norm.training or norm.running_mean is None:
         return False
     if isinstance(conv, nn.ConvTranspose2d):
         return conv.groups == 1 and not conv.training
@@ -143,7 +147,7 @@ class FastConvTranspose2d(nn.Module):
                 w.shape[0], kernel.shape[0], 3, padding=1, bias=conv.bias is not None
             ).to(w.device)
             self.subpixel.weight.data.copy_(kernel)
-            if conv.bias is not None:
+            if conv.bias is not None and self.subpixel.bias is not None:
                 self.subpixel.bias.data.copy_(conv.bias.detach().repeat_interleave(4))
             self.subpixel.eval()
 
@@ -156,9 +160,10 @@ class FastConvTranspose2d(nn.Module):
             return _wrapped_attribute(self, name)
 
     @staticmethod
-    def applies_to(conv: nn.Module) -> bool:
+    def applies_to(conv: nn.Module) -> TypeGuard[nn.ConvTranspose2d]:
         return (
-            type(conv) is nn.ConvTranspose2d
+            isinstance(conv, nn.ConvTranspose2d)
+            and type(conv) is nn.ConvTranspose2d
             and conv.groups == 1
             and conv.dilation == (1, 1)
             and conv.output_padding == (0, 0)
@@ -212,6 +217,9 @@ class PackedConv(nn.Module):
     def __init__(self, conv: nn.Conv2d | nn.ConvTranspose2d) -> None:
         super().__init__()
         self.conv = conv
+        if isinstance(conv.padding, str):
+            raise ValueError(f"PackedConv needs numeric padding, got {conv.padding!r}")
+        padding: tuple[list[int], ...]
         if isinstance(conv, nn.ConvTranspose2d):
             self.ops = ("_reorder_convolution_transpose_weight", "_convolution_transpose_pointwise")
             padding = (list(conv.padding), list(conv.output_padding))
@@ -230,11 +238,12 @@ class PackedConv(nn.Module):
             return _wrapped_attribute(self, name)
 
     @staticmethod
-    def applies_to(conv: nn.Module) -> bool:
+    def applies_to(conv: nn.Module) -> TypeGuard[nn.Conv2d | nn.ConvTranspose2d]:
         """Eval-mode convolutions with zero padding, in fp32, or in bf16 where oneDNN has
         bf16 kernels (its bf16 reorder fails on AVX2-only CPUs)."""
         return (
-            type(conv) in (nn.Conv2d, nn.ConvTranspose2d)
+            isinstance(conv, (nn.Conv2d, nn.ConvTranspose2d))
+            and type(conv) in (nn.Conv2d, nn.ConvTranspose2d)
             and conv.padding_mode == "zeros"
             and not isinstance(conv.padding, str)
             and not conv.training

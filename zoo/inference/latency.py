@@ -46,9 +46,13 @@ class Latency:
 
 def public_call(model: GAN, batch: int, seed: int = 0) -> Callable[[], Any]:
     """A call of the model's inference method on ``batch`` inputs, as a user makes it."""
+    from zoo.tasks.conditional import ConditionalGAN
+    from zoo.tasks.unconditional import UnconditionalGAN
+
+    if isinstance(model, (UnconditionalGAN, ConditionalGAN)):
+        generator = model
+        return lambda: generator.sample(batch, seed=seed)
     method = model.task.inference_method
-    if method == "sample":
-        return lambda: model.sample(batch, seed=seed)  # type: ignore[attr-defined]
     _, x = model.task.benchmark_input(model, batch, model.device)
     images = (x.float() * 0.5 + 0.5).clamp(0, 1)  # the network's [-1, 1] input as images
     run = getattr(model, method)

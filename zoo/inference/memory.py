@@ -57,12 +57,12 @@ def peak_memory(fn: Callable[[], T], device: torch.device) -> tuple[T, float | N
         torch.cuda.synchronize(device)
         return result, (torch.cuda.max_memory_allocated(device) - before) / MIB
     _release_free_memory()
-    before = _status_kib("VmRSS")
-    if before is None or not _reset_high_water_mark():
+    rss = _status_kib("VmRSS")
+    if rss is None or not _reset_high_water_mark():
         return fn(), None
     result = fn()
     peak = _status_kib("VmHWM")
-    return result, None if peak is None else max(peak - before, 0) / 1024
+    return result, None if peak is None else max(peak - rss, 0) / 1024
 
 
 def describe(value: Any) -> str:

@@ -223,7 +223,7 @@ def train_classifier(
                 batch = torch.where(flip[:, None, None, None], batch.flip(3), batch)
             features = model.features(batch)
             loss = F.cross_entropy(model.head(features), y[idx], label_smoothing=0.05)
-            if aux_head is not None:
+            if aux_head is not None and aux_labels is not None:
                 loss = loss + F.cross_entropy(aux_head(features), aux_labels[idx])
             opt.zero_grad()
             loss.backward()

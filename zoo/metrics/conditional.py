@@ -35,7 +35,7 @@ from zoo.metrics.fidelity import frechet_distance
 from zoo.metrics.generation import class_probabilities, image_metrics
 
 if TYPE_CHECKING:
-    from zoo.models.base import GAN
+    from zoo.tasks.conditional import ConditionalGAN
 
 #: the real images samples are measured against
 EVAL_SPLIT = "test"
@@ -48,7 +48,7 @@ def check_data(data: str) -> DataSource:
         usable = [
             n
             for n in list_sources("images")
-            if get_source(n).classes and get_source(n).features[:1] in ((c,) for c in CLASSIFIERS)
+            if get_source(n).classes and get_source(n).features[:1] in [(c,) for c in CLASSIFIERS]
         ]
         raise ConfigError(
             f"conditional metrics need labelled real images and a classifier that knows them; "
@@ -129,7 +129,7 @@ def _per_class_count(samples: int, classes: int) -> int:
 
 
 def evaluate(
-    model: GAN,
+    model: ConditionalGAN,
     data: str,
     samples: int = 1000,
     seed: int = 0,
@@ -138,26 +138,28 @@ def evaluate(
 ) -> dict[str, Any]:
     """Measure ``model`` (exact fp32 samples, the same on every machine) against ``data``."""
     source = check_data(data)
-    if model.num_classes != len(source.classes):  # type: ignore[attr-defined]
+    if model.num_classes != len(source.classes):
         raise ConfigError(
-            f"the model has {model.num_classes} classes, {data!r} has "  # type: ignore
+            f"the model has {model.num_classes} classes, {data!r} has "
             f"{len(source.classes)}; measure it against the data it was trained on"
         )
-    names = model.config.class_names  # type: ignore[attr-defined]
+    names = model.config.class_names
     if names and tuple(names) != tuple(source.classes):
         raise ConfigError(
             f"the model's classes ({', '.join(names[:4])}, ...) are not those of {data!r} "
             f"({', '.join(source.classes[:4])}, ...); measure it against its own data"
         )
     m = _per_class_count(samples, len(source.classes))
-    drawn = model.sample(samples, seed=seed, fast=False).cpu()  # type: ignore[attr-defined]
-    grid = model.class_grid(m, seed=seed + 1, fast=False).cpu()  # type: ignore[attr-defined]
+    drawn = model.sample(samples, seed=seed, fast=False).cpu()
+    grid = model.class_grid(m, seed=seed + 1, fast=False).cpu()
     result = measure(drawn, list(grid.split(m)), source.name, features, progress)
     result["seed"] = seed
     return result
 
 
-def references(model: GAN, data: str, samples: int = 1000, seed: int = 0) -> dict[str, Any]:
+def references(
+    model: ConditionalGAN, data: str, samples: int = 1000, seed: int = 0
+) -> dict[str, Any]:
     """Ceiling and floor: the real training images measured as samples (``samples`` drawn
     at random with ``seed``, ``samples // classes`` of each class), and an untrained
     generator of the same architecture and config (torch seed 0)."""

@@ -29,7 +29,7 @@ import torch
 from torch.utils.data import Dataset
 
 from zoo.errors import ConfigError
-from zoo.metrics.classifier import load_classifier
+from zoo.metrics.classifier import DigitClassifier, load_classifier
 
 EXTRACTORS = {
     "mnist": "zoo-mnist",
@@ -97,7 +97,7 @@ def _register() -> None:
             register_feature_extractor(name, cls)
 
 
-def _features_and_logits(net: torch.nn.Module, images: torch.Tensor) -> FeatureSet:
+def _features_and_logits(net: DigitClassifier, images: torch.Tensor) -> FeatureSet:
     """One batch of uint8 images through a zoo classifier: its features and logits (fp64)."""
     features = net.features(images.float() / 255)
     return {"features": features.double(), "logits": net.head(features).double()}

@@ -37,7 +37,7 @@ from zoo.metrics.fidelity import EXTRACTORS, FeatureSet, extract_features, fidel
 
 if TYPE_CHECKING:
     from zoo.models._catalog import CatalogEntry
-    from zoo.models.base import GAN
+    from zoo.tasks.unconditional import UnconditionalGAN
 
 COVERAGE_SHARE = 0.02
 
@@ -145,7 +145,9 @@ def real_vs_real(data: str = "mnist", samples: int = 1000) -> dict:
     ]
 
 
-def references(model: GAN, samples: int = 1000, seed: int = 0, data: str = "mnist") -> dict:
+def references(
+    model: UnconditionalGAN, samples: int = 1000, seed: int = 0, data: str = "mnist"
+) -> dict:
     """Floor and ceiling for ``model``'s figures: real-vs-real, and an untrained generator of
     its architecture and config (initialised with torch seed 0), measured the same way."""
     torch.manual_seed(0)
@@ -155,7 +157,7 @@ def references(model: GAN, samples: int = 1000, seed: int = 0, data: str = "mnis
 
 
 def evaluate(
-    model: GAN,
+    model: UnconditionalGAN,
     samples: int = 1000,
     seed: int = 0,
     progress: bool = True,

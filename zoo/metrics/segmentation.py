@@ -19,7 +19,7 @@ import torch
 import torch.nn.functional as F
 
 if TYPE_CHECKING:
-    from zoo.models.base import GAN
+    from zoo.tasks.segmentation import SegmentationGAN
 
 #: pixels a predicted boundary may be off and still count as matched
 BOUNDARY_TOLERANCE = 2
@@ -74,17 +74,17 @@ def summarise(conf: torch.Tensor, bounds: torch.Tensor, classes: tuple[str, ...]
     return out
 
 
-def evaluate_segmentation(model: GAN, data: Any, batch: int = 50) -> dict[str, Any]:
+def evaluate_segmentation(model: SegmentationGAN, data: Any, batch: int = 50) -> dict[str, Any]:
     """The metrics of ``model`` on every image of ``data`` (an object with ``len()``,
     ``source``, ``classes`` and ``batch(index)`` giving images in [-1, 1] and masks)."""
-    k = model.config.num_classes  # type: ignore[attr-defined]
-    classes = tuple(model.class_names)  # type: ignore[attr-defined]
+    k = model.config.num_classes
+    classes = tuple(model.class_names)
     conf = torch.zeros(k, k, dtype=torch.long)
     bounds = torch.zeros(4, dtype=torch.float64)
     masks = []
     for start in range(0, len(data), batch):
         b = data.batch(torch.arange(start, min(start + batch, len(data))))
-        pred = model.segment(b["A"] * 0.5 + 0.5, fast=False).cpu()  # type: ignore[attr-defined]
+        pred = model.segment(b["A"] * 0.5 + 0.5, fast=False).cpu()
         conf += confusion(pred, b["mask"], k)
         bounds += boundary_counts(pred, b["mask"], k)
         masks.append(b["mask"])

@@ -27,7 +27,7 @@ from zoo.data.super_resolution import PHOTOS, load_sr_data, upscale_bicubic
 from zoo.metrics.translation import psnr, ssim
 
 if TYPE_CHECKING:
-    from zoo.models.base import GAN
+    from zoo.tasks.super_resolution import SuperResolutionGAN
 
 _Y_WEIGHTS = (65.481, 128.553, 24.966)
 
@@ -76,18 +76,20 @@ def sr_metrics(out: torch.Tensor, bicubic: torch.Tensor, hr: torch.Tensor, scale
     }
 
 
-def evaluate_super_resolution(model: GAN, source: str, progress: bool = True) -> dict[str, Any]:
+def evaluate_super_resolution(
+    model: SuperResolutionGAN, source: str, progress: bool = True
+) -> dict[str, Any]:
     """The metrics of ``model`` on the test split of ``source`` (``photos``: the held-out
     photographs; a folder: its test/ sub-folder, else all its images), exact fp32."""
     from zoo.data.images import split_source
 
     name, split = split_source(source, (PHOTOS,))
-    scale = model.config.scale  # type: ignore[attr-defined]
+    scale = model.config.scale
     data = load_sr_data(name, scale * 4, scale, split or "test")
     per_image: dict[str, dict[str, float]] = {}
     for image_name, hr8, lr8 in zip(data.names, data.hr, data.lr):
         hr, lr = hr8[None].float() / 255, lr8[None].float() / 255
-        out = model.upscale(lr, fast=False).cpu()  # type: ignore[attr-defined]
+        out = model.upscale(lr, fast=False).cpu()
         per_image[image_name] = sr_metrics(out, upscale_bicubic(lr, scale), hr, scale)
     keys = next(iter(per_image.values())).keys()
     metrics = {k: sum(m[k] for m in per_image.values()) / len(per_image) for k in keys}

@@ -34,7 +34,7 @@ from zoo.metrics.fidelity import fidelity_metrics
 from zoo.metrics.generation import class_probabilities
 
 if TYPE_CHECKING:
-    from zoo.models.base import GAN
+    from zoo.tasks.image_to_image import ImageToImageGAN
 
 
 def psnr(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -90,14 +90,14 @@ def closeness(x: torch.Tensor, target: torch.Tensor) -> dict[str, float]:
 
 
 def evaluate_paired(
-    model: GAN, data: PairedData, progress: bool = True, features: tuple[str, ...] = ()
+    model: ImageToImageGAN, data: PairedData, progress: bool = True, features: tuple[str, ...] = ()
 ) -> dict:
     """Paired metrics of ``model`` (A -> B) on every pair of ``data`` (uncropped);
     ``features``: the data source's extractors (the target's is the last)."""
     if data.a.shape[-1] != data.crop_size or data.a.shape[-2] != data.crop_size:
         raise DataError("evaluation data must be at the model's image_size (no cropping)")
     a, b = _images(data.a), _images(data.b)
-    out = model.translate(a, "AtoB", fast=False).cpu()  # type: ignore[attr-defined]
+    out = model.translate(a, "AtoB", fast=False).cpu()
     metrics = closeness(out, b) | {f"input_{k}": v for k, v in closeness(a, b).items()}
     classifier = features[-1] if features and features[-1] in CLASSIFIERS else None
     if data.labels is not None and classifier is not None:  # classifier-based figures too
@@ -109,7 +109,10 @@ def evaluate_paired(
 
 
 def evaluate_unpaired(
-    model: GAN, data: UnpairedData, progress: bool = True, features: tuple[str, ...] = ()
+    model: ImageToImageGAN,
+    data: UnpairedData,
+    progress: bool = True,
+    features: tuple[str, ...] = (),
 ) -> dict:
     """Label preservation of a two-way translator (e.g. CycleGAN between MNIST (A) and UCI
     digits (B)), read by the classifiers of the two domains (``features``: A's, B's)."""
@@ -120,10 +123,10 @@ def evaluate_unpaired(
         )
     clf_a, clf_b = features
     a, b = _images(data.a), _images(data.b)
-    to_b = model.translate(a, "AtoB", fast=False).cpu()  # type: ignore[attr-defined]
-    to_a = model.translate(b, "BtoA", fast=False).cpu()  # type: ignore[attr-defined]
-    back_a = model.translate(to_b, "BtoA", fast=False).cpu()  # type: ignore[attr-defined]
-    back_b = model.translate(to_a, "AtoB", fast=False).cpu()  # type: ignore[attr-defined]
+    to_b = model.translate(a, "AtoB", fast=False).cpu()
+    to_a = model.translate(b, "BtoA", fast=False).cpu()
+    back_a = model.translate(to_b, "BtoA", fast=False).cpu()
+    back_b = model.translate(to_a, "AtoB", fast=False).cpu()
     la, lb = data.labels_a, data.labels_b
     metrics = {
         "label_kept_ab": _accuracy(clf_b, to_b, la),
@@ -148,13 +151,13 @@ def evaluate_unpaired(
     return {"metrics": metrics, "samples": len(a) + len(b), "data": data.source}
 
 
-def evaluate_translation(model: GAN, source: str, progress: bool = True) -> dict:
+def evaluate_translation(model: ImageToImageGAN, source: str, progress: bool = True) -> dict:
     """Evaluate an image-to-image ``model`` on the test split of ``source`` (a built-in data
     set or a folder in the reference layout: test/ or testA/ + testB/)."""
     c = model.config
-    prep = Preprocess(c.image_size, "resize_and_crop", c.image_size, flip=False)  # type: ignore
-    paired = model.paired  # type: ignore[attr-defined]
-    data = load_translation_data(source, paired, (c.input_nc, c.output_nc), prep, "test")  # type: ignore
+    prep = Preprocess(c.image_size, "resize_and_crop", c.image_size, flip=False)
+    paired = model.paired
+    data = load_translation_data(source, paired, model.channels("AtoB"), prep, "test")
     features = get_source(source).features if is_source(source) else ()
     if isinstance(data, PairedData):
         return evaluate_paired(model, data, progress, features)

@@ -104,7 +104,8 @@ def parse_catalog(text: str, source: str) -> dict[str, CatalogEntry]:
             raise CatalogError(f"{where}: entry must be a mapping, got {type(raw).__name__}")
         _check_fields(where, raw, _FIELDS)
         weights = raw["weights"]
-        _check_fields(f"{where}, field 'weights'", weights, _WEIGHT_FIELDS, optional={"bundled"})
+        optional = frozenset({"bundled"})
+        _check_fields(f"{where}, field 'weights'", weights, _WEIGHT_FIELDS, optional)
         if not _HEX64.match(weights["sha256"]):
             raise CatalogError(f"{where}: field 'weights.sha256' must be 64 lowercase hex digits")
         if not _REPO.match(weights["repo_id"]):
@@ -122,7 +123,9 @@ def parse_catalog(text: str, source: str) -> dict[str, CatalogEntry]:
     return entries
 
 
-def _check_fields(where: str, raw: dict, spec: dict, optional: set[str] = frozenset()) -> None:
+def _check_fields(
+    where: str, raw: dict, spec: dict, optional: frozenset[str] = frozenset()
+) -> None:
     for key, typ in spec.items():
         if key not in raw:
             raise CatalogError(f"{where}: field {key!r} is missing")

@@ -152,10 +152,12 @@ def import_reference(
     latest_net_G_B.pth``). ``architecture``: one whose class can read them
     (``from_reference_checkpoint``); by default one with as many directions as files (the
     built-in pix2pix for one, cyclegan for two)."""
+    from zoo.tasks.image_to_image import ImageToImageGAN
+
     readers = {
         name: info.cls
         for name, info in discover().items()
-        if info.cls is not None and hasattr(info.cls, "from_reference_checkpoint")
+        if info.cls is not None and issubclass(info.cls, ImageToImageGAN)
     }
     if architecture is None:
         fitting = [n for n, c in readers.items() if len(c.directions) == len(paths)]

@@ -147,9 +147,9 @@ def model_card(
         pipeline_tag=pipeline,
         model_name=name or arch,
         eval_results=eval_results(model, metrics, dataset, protocol) or None,
+        model_metrics=metrics or None,  # values, as measured by `zoo eval`
+        training_command=command,
     )
-    data.model_metrics = metrics or None  # values, as measured by `zoo eval`
-    data.training_command = command
     body = [
         f"# {name or arch} ({LIBRARY})\n",
         description + "\n" if description else "",
@@ -175,7 +175,7 @@ def eval_results(
 ) -> list[EvalResult]:
     """``metrics`` as the Hub's model-index entries, each with its evaluation protocol."""
     data = protocol.get("data") or dataset or "unknown"
-    args = {k: protocol[k] for k in ("samples", "seed") if k in protocol}
+    args: dict[str, Any] = {k: protocol[k] for k in ("samples", "seed") if k in protocol}
     extractor = _extractor(protocol.get("data"))
     if extractor:
         args["extractor"] = extractor

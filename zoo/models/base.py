@@ -51,10 +51,27 @@ class OptimizerSpec:
 
 @dataclasses.dataclass
 class LossOutput:
-    """A loss to minimise plus scalars to log (tensors are fine: read only when logged)."""
+    """A loss to minimise plus scalars to log (tensors are fine: read only when logged), and
+    what this update hands to the next one of the same step and batch."""
 
     loss: torch.Tensor
     logs: dict[str, torch.Tensor | float] = dataclasses.field(default_factory=dict)
+    #: tensors the next update of this step finds in its (dict) batch under these keys:
+    #: CycleGAN's generator update hands its fakes to the discriminator update
+    handover: dict[str, torch.Tensor] = dataclasses.field(default_factory=dict)
+
+
+def with_handover(batch: Any, previous: LossOutput | None) -> Any:
+    """``batch`` with the ``handover`` of the previous update on it added (dict batches);
+    as it is when there is none. What the trainer gives each loss."""
+    if previous is None or not previous.handover:
+        return batch
+    if not isinstance(batch, dict):
+        raise TypeError(
+            f"a LossOutput.handover ({', '.join(previous.handover)}) needs dict batches, "
+            f"got {type(batch).__name__}"
+        )
+    return {**batch, **previous.handover}
 
 
 class GAN(nn.Module):
@@ -127,7 +144,8 @@ class GAN(nn.Module):
     def update_schedule(self) -> Iterator[tuple[str, bool]]:
         """The updates of one training step as (network, needs a fresh batch): in
         ``update_order``, ``discriminator_steps`` D updates each on a fresh batch and one G
-        update; the second network sees the last batch of the first."""
+        update; the second network sees the last batch of the first, with the ``handover`` of
+        the update before it on that batch (:func:`with_handover`)."""
         first = True
         for name in self.update_order:
             repeats = self.discriminator_steps if name == "discriminator" else 1

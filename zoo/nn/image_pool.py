@@ -13,6 +13,9 @@ class ImagePool(nn.Module):
     (which is returned) or returned as is. The pool is a buffer, so checkpoints resume it
     exactly; draws come from torch's global generator, which checkpoints also save."""
 
+    images: torch.Tensor
+    count: torch.Tensor
+
     def __init__(self, size: int, image_shape: tuple[int, int, int]) -> None:
         super().__init__()
         self.size = size

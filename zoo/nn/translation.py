@@ -77,9 +77,11 @@ class UnetSkipConnectionBlock(nn.Module):
         make_norm, bias = norm_factory(norm), _conv_bias(norm)
         input_nc = outer_nc if input_nc is None else input_nc
         down_conv = nn.Conv2d(input_nc, inner_nc, 4, 2, 1, bias=bias)
+        inner: list[nn.Module] = [] if submodule is None else [submodule]
+        layers: list[nn.Module]
         if outermost:
             up_conv = nn.ConvTranspose2d(inner_nc * 2, outer_nc, 4, 2, 1)
-            layers = [down_conv, submodule, nn.ReLU(True), up_conv]
+            layers = [down_conv, *inner, nn.ReLU(True), up_conv]
             layers.append(nn.Tanh() if tanh else nn.Identity())
         elif innermost:
             up_conv = nn.ConvTranspose2d(inner_nc, outer_nc, 4, 2, 1, bias=bias)
@@ -87,7 +89,7 @@ class UnetSkipConnectionBlock(nn.Module):
             layers += [nn.ReLU(True), up_conv, make_norm(outer_nc)]
         else:
             up_conv = nn.ConvTranspose2d(inner_nc * 2, outer_nc, 4, 2, 1, bias=bias)
-            layers = [nn.LeakyReLU(0.2, True), down_conv, make_norm(inner_nc), submodule]
+            layers = [nn.LeakyReLU(0.2, True), down_conv, make_norm(inner_nc), *inner]
             layers += [nn.ReLU(True), up_conv, make_norm(outer_nc)]
             if use_dropout:
                 layers.append(nn.Dropout(0.5))

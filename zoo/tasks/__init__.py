@@ -1,11 +1,15 @@
 """Tasks: the uses of GANs the zoo serves, one module each.
 
-* :mod:`~zoo.tasks.base`: :class:`Task`, what every task provides;
+* :mod:`~zoo.tasks.base`: :class:`Task`, what every task provides, and
+  :class:`EvalRequest`, what :meth:`Task.evaluate` is asked;
+* :mod:`~zoo.tasks.latent`: latent codes and :class:`GeneratorConfig`, shared by generators;
 * :mod:`~zoo.tasks.unconditional`: generation (``sample``), :class:`UnconditionalGAN`;
 * :mod:`~zoo.tasks.conditional`: class-conditional generation (``sample(n, labels=...)``),
   :class:`ConditionalGAN`, :class:`ConditionalConfig`;
-* :mod:`~zoo.tasks.image_to_image`: translation (``translate``), :class:`ImageToImageGAN`;
-* :mod:`~zoo.tasks.super_resolution`: upscaling (``upscale``), :class:`SuperResolutionGAN`;
+* :mod:`~zoo.tasks.image_to_image`: translation (``translate``), :class:`ImageToImageGAN`,
+  :class:`ImageToImageConfig`;
+* :mod:`~zoo.tasks.super_resolution`: upscaling (``upscale``), :class:`SuperResolutionGAN`,
+  :class:`SuperResolutionConfig`;
 * :mod:`~zoo.tasks.segmentation`: masks of class indices (``segment``),
   :class:`SegmentationGAN`, :class:`SegmentationConfig`.
 
@@ -21,14 +25,19 @@ from typing import TYPE_CHECKING, Any
 
 #: public name -> the task module that defines it
 _SOURCES = {
-    "Task": "base",
+    **dict.fromkeys(("Task", "EvalRequest"), "base"),
+    "GeneratorConfig": "latent",
     **dict.fromkeys(("Unconditional", "UnconditionalGAN", "UNCONDITIONAL"), "unconditional"),
     **dict.fromkeys(
         ("Conditional", "ConditionalGAN", "ConditionalConfig", "CONDITIONAL"), "conditional"
     ),
-    **dict.fromkeys(("ImageToImage", "ImageToImageGAN", "IMAGE_TO_IMAGE"), "image_to_image"),
     **dict.fromkeys(
-        ("SuperResolution", "SuperResolutionGAN", "SUPER_RESOLUTION"), "super_resolution"
+        ("ImageToImage", "ImageToImageGAN", "ImageToImageConfig", "IMAGE_TO_IMAGE"),
+        "image_to_image",
+    ),
+    **dict.fromkeys(
+        ("SuperResolution", "SuperResolutionGAN", "SuperResolutionConfig", "SUPER_RESOLUTION"),
+        "super_resolution",
     ),
     **dict.fromkeys(
         ("Segmentation", "SegmentationGAN", "SegmentationConfig", "SEGMENTATION"),
@@ -61,20 +70,33 @@ def __getattr__(name: str) -> Any:
 
 
 if TYPE_CHECKING:
-    from zoo.tasks.base import Task
+    from zoo.tasks.base import EvalRequest, Task
     from zoo.tasks.conditional import CONDITIONAL, Conditional, ConditionalConfig, ConditionalGAN
-    from zoo.tasks.image_to_image import IMAGE_TO_IMAGE, ImageToImage, ImageToImageGAN
+    from zoo.tasks.image_to_image import (
+        IMAGE_TO_IMAGE,
+        ImageToImage,
+        ImageToImageConfig,
+        ImageToImageGAN,
+    )
+    from zoo.tasks.latent import GeneratorConfig
     from zoo.tasks.segmentation import (
         SEGMENTATION,
         Segmentation,
         SegmentationConfig,
         SegmentationGAN,
     )
-    from zoo.tasks.super_resolution import SUPER_RESOLUTION, SuperResolution, SuperResolutionGAN
+    from zoo.tasks.super_resolution import (
+        SUPER_RESOLUTION,
+        SuperResolution,
+        SuperResolutionConfig,
+        SuperResolutionGAN,
+    )
     from zoo.tasks.unconditional import UNCONDITIONAL, Unconditional, UnconditionalGAN
 
 __all__ = [
     "Task",
+    "EvalRequest",
+    "GeneratorConfig",
     "Unconditional",
     "UnconditionalGAN",
     "UNCONDITIONAL",
@@ -84,9 +106,11 @@ __all__ = [
     "CONDITIONAL",
     "ImageToImage",
     "ImageToImageGAN",
+    "ImageToImageConfig",
     "IMAGE_TO_IMAGE",
     "SuperResolution",
     "SuperResolutionGAN",
+    "SuperResolutionConfig",
     "SUPER_RESOLUTION",
     "Segmentation",
     "SegmentationGAN",

@@ -11,19 +11,43 @@ instance, and everything that asks the task follows. A plugin may bring its own 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import torch
 
 if TYPE_CHECKING:
     from zoo.config import ArchConfig
+    from zoo.export.graphs import ExportSpec
     from zoo.models.base import GAN
 
+#: the model class a task serves (its base class, e.g. :class:`zoo.UnconditionalGAN`)
+M = TypeVar("M", bound="GAN")
 
-class Task:
-    """Base class of tasks. Subclasses set the class attributes and implement the methods."""
+
+@dataclasses.dataclass(frozen=True)
+class EvalRequest:
+    """What `zoo eval` asks of :meth:`Task.evaluate`."""
+
+    #: the data to measure against (a registered source, ``NAME:SPLIT``, or a folder)
+    data: str
+    #: samples to draw (generators; tasks with a fixed test set measure all of it)
+    samples: int = 1000
+    #: seed of the samples (tasks that draw nothing at random report it only)
+    seed: int = 0
+    #: show progress bars
+    progress: bool = True
+    #: the feature extractor of FID and friends (generators; None: the data's default)
+    features: str | None = None
+    #: also measure real-vs-real and untrained references
+    references: bool = False
+
+
+class Task(Generic[M]):
+    """Base class of tasks. Subclasses set the class attributes and implement the methods;
+    ``M`` is the model class the task serves, whose attributes its methods read."""
 
     #: the task's name, as written in config.json, `zoo list --architectures` and the docs
     name: ClassVar[str] = ""
@@ -63,7 +87,7 @@ class Task:
         """Add the `zoo train` options this task's data loading reads (none by default)."""
 
     def training_data(
-        self, model: GAN, source: str, options: dict[str, Any], progress: bool = True
+        self, model: M, source: str, options: dict[str, Any], progress: bool = True
     ) -> Any:
         """The training data of ``source`` for ``model`` (its config fixes sizes and
         channels): an object with
@@ -71,28 +95,20 @@ class Task:
         values of the options :meth:`add_data_arguments` added."""
         raise NotImplementedError
 
-    def random_training_data(self, model: GAN, n: int) -> Any:
+    def random_training_data(self, model: M, n: int) -> Any:
         """``n`` random training examples for ``model`` (conformance checks, benchmarks)."""
         raise NotImplementedError
 
     # -- evaluation -------------------------------------------------------------------------
-    def evaluate(
-        self,
-        model: GAN,
-        data: str,
-        samples: int = 1000,
-        seed: int = 0,
-        progress: bool = True,
-        features: str | None = None,
-        references: bool = False,
-    ) -> dict[str, Any]:
+    def evaluate(self, model: M, request: EvalRequest) -> dict[str, Any]:
         """``zoo eval``: ``{"metrics": {...}, "samples": int, "seed": int, ...}``."""
         raise NotImplementedError
 
-    def evaluator(self, data: str, samples: int) -> Callable[[GAN], dict[str, float]]:
+    def evaluator(self, data: str, samples: int) -> Callable[[M], dict[str, float]]:
         """What `zoo train --eval-every` measures: the metrics of :meth:`evaluate` without
         the slower extras."""
-        return lambda model: self.evaluate(model, data, samples, 0, progress=False)["metrics"]
+        request = EvalRequest(data, samples, seed=0, progress=False)
+        return lambda model: self.evaluate(model, request)["metrics"]
 
     def references_note(self, data: str) -> str:
         """What the real-vs-real and untrained columns of `zoo eval` measured."""
@@ -110,11 +126,13 @@ class Task:
         return f"{name}: {result['samples']} samples, seed {result.get('seed', 0)}"
 
     # -- previews, cards --------------------------------------------------------------------
-    def preview(self, model: GAN, data: Any, n: int, seed: int) -> tuple[torch.Tensor, int | None]:
+    def preview(self, model: M, data: Any, n: int, seed: int) -> tuple[torch.Tensor, int | None]:
         """Images in [0, 1] for the trainer's sample grids, and the grid's row length."""
         raise NotImplementedError
 
-    def export_spec(self, model: GAN, direction: str = "AtoB", probabilities: bool = False):
+    def export_spec(
+        self, model: M, direction: str = "AtoB", probabilities: bool = False
+    ) -> ExportSpec:
         """What ``zoo export`` writes for ``model``: a :class:`zoo.export.graphs.ExportSpec`
         (the inference call as one module, example inputs, names, dynamic axes)."""
         from zoo.errors import ExportError
@@ -124,11 +142,11 @@ class Task:
             f"{self.name!r} does not define export_spec()"
         )
 
-    def write_card_image(self, model: GAN, folder: Path) -> str | None:
+    def write_card_image(self, model: M, folder: Path) -> str | None:
         """Write the picture of a model card into ``folder``; returns its file name."""
         return None
 
-    def card_notes(self, model: GAN) -> str:
+    def card_notes(self, model: M) -> str:
         """Markdown the model card adds after the usage (e.g. a conditional model's classes)."""
         return ""
 
@@ -138,16 +156,16 @@ class Task:
 
     # -- benchmarks, conformance ------------------------------------------------------------
     def benchmark_input(
-        self, model: GAN, batch: int, device: torch.device
+        self, model: M, batch: int, device: torch.device
     ) -> tuple[torch.nn.Module, torch.Tensor]:
         """(the network the default inference entry runs, an input batch for it)."""
         raise NotImplementedError
 
-    def check(self, model: GAN) -> list[str]:
+    def check(self, model: M) -> list[str]:
         """Task-specific conformance checks of an eval-mode ``model`` (``AssertionError``
         naming what is wrong); returns the names of the checks that passed."""
         raise NotImplementedError
 
-    def check_same_outputs(self, model: GAN, other: GAN) -> None:
+    def check_same_outputs(self, model: M, other: M) -> None:
         """Assert that ``model`` and ``other`` (its safetensors round trip) infer alike."""
         raise NotImplementedError

@@ -1,8 +1,9 @@
 """Class-conditional generation: (latent code, class label) to images.
 
 :class:`ConditionalGAN` is the base class of class-conditional generators (``sample(n,
-labels=...)``); :class:`ConditionalConfig` the base of their configs (``num_classes``,
-``class_names``, ``class_weights``, carried in the weights header, the Hub ``config.json`` and
+labels=...)``); :class:`ConditionalConfig` the base of their configs (a
+:class:`~zoo.tasks.latent.GeneratorConfig` with ``num_classes``, ``class_names``,
+``class_weights``, carried in the weights header, the Hub ``config.json`` and
 the model card);
 :class:`Conditional` is their task: labelled image data, label accuracy, intra-class FID and
 the unconditional metrics against a source's real test split
@@ -14,9 +15,9 @@ The losses receive ``{"images": real images in [-1, 1] (N, C, H, W), "labels": i
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import torch
 
@@ -25,10 +26,12 @@ from zoo.data.images import LabelledImageData, class_folders, load_data, random_
 from zoo.data.sources import get_source, is_source
 from zoo.errors import ConfigError, DataError, LabelError
 from zoo.images import image_files, save_grid
-from zoo.models.base import GAN
-from zoo.tasks.base import Task
-from zoo.tasks.latent import LatentCodes
+from zoo.tasks.base import EvalRequest, Task
+from zoo.tasks.latent import GeneratorConfig, LatentCodes
 from zoo.train.distributed import sharded
+
+if TYPE_CHECKING:
+    from zoo.export.graphs import ExportSpec
 
 LabelsLike = int | str | Sequence[int | str] | torch.Tensor | None
 
@@ -57,9 +60,10 @@ class ClassesConfig(ArchConfig):
 
 
 @dataclasses.dataclass(frozen=True)
-class ConditionalConfig(ClassesConfig):
-    """Base of the configs of class-conditional architectures. ``zoo train`` fills the three
-    fields from the training data unless given."""
+class ConditionalConfig(GeneratorConfig, ClassesConfig):
+    """Base of the configs of class-conditional generators: a :class:`GeneratorConfig` with
+    the classes. ``zoo train`` fills ``num_classes``, ``class_names`` and ``class_weights``
+    from the training data unless given."""
 
     class_weights: tuple[float, ...] = dataclasses.field(
         default=(),
@@ -84,7 +88,7 @@ class ConditionalConfig(ClassesConfig):
             )
 
 
-class Conditional(Task):
+class Conditional(Task["ConditionalGAN"]):
     name = "conditional"
     pipeline_tag = "unconditional-image-generation"  # the Hub's closest tag
     inference_method = "sample"
@@ -104,7 +108,12 @@ class Conditional(Task):
         classes = data_classes(data)
         if not classes:
             return config
-        n = config.num_classes  # type: ignore[attr-defined]
+        if not isinstance(config, ClassesConfig):
+            raise ConfigError(
+                f"{type(config).__name__} has no classes to fill from --data {data}: the "
+                "config of a class-conditional architecture extends zoo.ConditionalConfig"
+            )
+        n = config.num_classes
         if "num_classes" in given and n != len(classes):
             raise ConfigError(
                 f"num_classes={n} but --data {data} has {len(classes)} classes "
@@ -118,48 +127,42 @@ class Conditional(Task):
         return dataclasses.replace(config, **updates)
 
     def training_data(
-        self, model: GAN, source: str, options: dict[str, Any], progress: bool = True
+        self, model: ConditionalGAN, source: str, options: dict[str, Any], progress: bool = True
     ) -> LabelledImageData:
         c = model.config
-        data = load_data(source, c.image_size, c.channels, progress)  # type: ignore[attr-defined]
+        data = load_data(source, c.image_size, c.channels, progress)
         labelled = LabelledImageData(data.images, data.source, data.labels, data.classes)
-        top = int(labelled.labels.max())  # type: ignore[union-attr]
-        if int(labelled.labels.min()) < 0 or top >= c.num_classes:  # type: ignore
+        labels = labelled.labels
+        assert labels is not None  # LabelledImageData refuses data without labels
+        top = int(labels.max())
+        if int(labels.min()) < 0 or top >= c.num_classes:
             raise DataError(
                 f"--data {source} has labels up to {top}; the model has num_classes="
-                f"{c.num_classes} (labels 0..{c.num_classes - 1})"  # type: ignore
+                f"{c.num_classes} (labels 0..{c.num_classes - 1})"
             )
         return labelled
 
-    def random_training_data(self, model: GAN, n: int) -> LabelledImageData:
+    def random_training_data(self, model: ConditionalGAN, n: int) -> LabelledImageData:
         c = model.config
-        data = random_data(n, c.channels, c.image_size)  # type: ignore[attr-defined]
-        labels = torch.arange(n) % c.num_classes  # type: ignore[attr-defined]
+        data = random_data(n, c.channels, c.image_size)
+        labels = torch.arange(n) % c.num_classes
         return LabelledImageData(data.images, data.source, labels)
 
     # -- evaluation -------------------------------------------------------------------------
-    def evaluate(
-        self,
-        model: GAN,
-        data: str,
-        samples: int = 1000,
-        seed: int = 0,
-        progress: bool = True,
-        features: str | None = None,
-        references: bool = False,
-    ) -> dict[str, Any]:
+    def evaluate(self, model: ConditionalGAN, request: EvalRequest) -> dict[str, Any]:
         from zoo.metrics import conditional
 
-        result = conditional.evaluate(model, data, samples, seed, progress, features)
-        if references:
-            result["references"] = conditional.references(model, data, samples, seed)
+        r = request
+        result = conditional.evaluate(model, r.data, r.samples, r.seed, r.progress, r.features)
+        if r.references:
+            result["references"] = conditional.references(model, r.data, r.samples, r.seed)
         return result
 
-    def evaluator(self, data: str, samples: int):
+    def evaluator(self, data: str, samples: int) -> Callable[[ConditionalGAN], dict[str, float]]:
         from zoo.metrics import conditional
 
         conditional.check_data(data)
-        return lambda model: conditional.evaluate(model, data, samples, 0, False, None)["metrics"]
+        return super().evaluator(data, samples)
 
     def references_note(self, data: str) -> str:
         return (
@@ -177,29 +180,33 @@ class Conditional(Task):
         )
 
     # -- previews, cards --------------------------------------------------------------------
-    def preview(self, model: GAN, data: Any, n: int, seed: int) -> tuple[torch.Tensor, int]:
-        per_class = max(1, n // model.num_classes)  # type: ignore[attr-defined]
-        return model.class_grid(per_class, seed=seed), per_class  # type: ignore[attr-defined]
+    def preview(
+        self, model: ConditionalGAN, data: Any, n: int, seed: int
+    ) -> tuple[torch.Tensor, int]:
+        per_class = max(1, n // model.num_classes)
+        return model.class_grid(per_class, seed=seed), per_class
 
-    def write_card_image(self, model: GAN, folder: Path) -> str:
+    def write_card_image(self, model: ConditionalGAN, folder: Path) -> str:
         was_training = model.training
         model.eval()
         per_class = 8
-        images = model.class_grid(per_class, seed=0).cpu()  # type: ignore[attr-defined]
+        images = model.class_grid(per_class, seed=0).cpu()
         save_grid(images, folder / "sample.png", per_class)
         model.train(was_training)
         return "sample.png"
 
-    def card_notes(self, model: GAN) -> str:
-        names = model.class_names  # type: ignore[attr-defined]
+    def card_notes(self, model: ConditionalGAN) -> str:
+        names = model.class_names
         listed = ", ".join(f"{i}: `{n}`" for i, n in enumerate(names))
         return f"Classes (label: name; `labels=` takes either): {listed}.\n"
 
-    def export_spec(self, model: GAN, direction: str = "AtoB", probabilities: bool = False):
+    def export_spec(
+        self, model: ConditionalGAN, direction: str = "AtoB", probabilities: bool = False
+    ) -> ExportSpec:
         from zoo.export.graphs import ExportSpec, LabelledLatentToImage
 
-        z = torch.randn(2, model.latent_dim)  # type: ignore[attr-defined]
-        labels = torch.tensor([0, model.num_classes - 1])  # type: ignore[attr-defined]
+        z = torch.randn(2, model.latent_dim)
+        labels = torch.tensor([0, model.num_classes - 1])
         return ExportSpec(
             LabelledLatentToImage(model.generator),
             (z, labels),
@@ -207,8 +214,8 @@ class Conditional(Task):
             ["images"],
             {"z": {0: "batch"}, "labels": {0: "batch"}},
             {
-                "latent_dim": model.latent_dim,  # type: ignore[attr-defined]
-                "class_names": list(model.class_names),  # type: ignore[attr-defined]
+                "latent_dim": model.latent_dim,
+                "class_names": list(model.class_names),
             },
         )
 
@@ -221,24 +228,24 @@ class Conditional(Task):
 
     # -- benchmarks, conformance ------------------------------------------------------------
     def benchmark_input(
-        self, model: GAN, batch: int, device: torch.device
+        self, model: ConditionalGAN, batch: int, device: torch.device
     ) -> tuple[torch.nn.Module, torch.Tensor]:
-        labels = torch.arange(batch, device=device) % model.num_classes  # type: ignore
-        net = WithLabels(model.generator, labels)  # type: ignore[attr-defined]
-        return net, torch.randn(batch, model.latent_dim, device=device)  # type: ignore
+        labels = torch.arange(batch, device=device) % model.num_classes
+        net = WithLabels(model.generator, labels)
+        return net, torch.randn(batch, model.latent_dim, device=device)
 
-    def check(self, model: GAN) -> list[str]:
+    def check(self, model: ConditionalGAN) -> list[str]:
         c = model.config
-        shape = (c.channels, c.image_size, c.image_size)  # type: ignore[attr-defined]
-        sample = model.sample  # type: ignore[attr-defined]
+        shape = (c.channels, c.image_size, c.image_size)
+        sample = model.sample
         a, b, other = sample(4, seed=1), sample(4, seed=1), sample(4, seed=2)
         assert a.shape == (4, *shape), f"sample(4) has shape {tuple(a.shape)}, expected {shape}"
         assert a.min() >= 0 and a.max() <= 1, "sample() must return images in [0, 1]"
         assert torch.equal(a, b), "sample(n, seed=s) must return the same images for the same seed"
         assert not torch.equal(a, other), "different seeds gave identical samples"
         gen = torch.Generator().manual_seed(1)
-        z = model.latent(4, gen)  # type: ignore[attr-defined]
-        y = torch.randint(0, c.num_classes, (4,), generator=gen)  # type: ignore[attr-defined]
+        z = model.latent(4, gen)
+        y = torch.randint(0, c.num_classes, (4,), generator=gen)
         exact = sample(4, seed=1, fast=False)
         assert torch.equal(sample(latents=z, labels=y, fast=False), exact), (
             "sample(latents=z, labels=y) must equal sample(seed=s) for the codes and labels "
@@ -249,7 +256,7 @@ class Conditional(Task):
         assert not torch.equal(zeros, ones), (
             "labels are ignored: the same latents gave the same images for classes 0 and 1"
         )
-        for bad in (c.num_classes, -1):  # type: ignore[attr-defined]
+        for bad in (c.num_classes, -1):
             try:
                 sample(2, labels=bad)
             except LabelError:
@@ -257,11 +264,11 @@ class Conditional(Task):
             raise AssertionError(f"sample(labels={bad}) must raise zoo.errors.LabelError")
         return ["sample_shape_range_determinism", "labels_honoured", "bad_labels_rejected"]
 
-    def check_same_outputs(self, model: GAN, other: GAN) -> None:
-        assert torch.equal(model.sample(4, seed=3), other.sample(4, seed=3)), (  # type: ignore
+    def check_same_outputs(self, model: ConditionalGAN, other: ConditionalGAN) -> None:
+        assert torch.equal(model.sample(4, seed=3), other.sample(4, seed=3)), (
             "samples differ after a safetensors round trip"
         )
-        assert model.class_names == other.class_names, "class names lost in the round trip"  # type: ignore
+        assert model.class_names == other.class_names, "class names lost in the round trip"
 
 
 CONDITIONAL = Conditional()
@@ -299,6 +306,8 @@ def data_class_frequencies(data: str, classes: int) -> tuple[float, ...]:
 class WithLabels(torch.nn.Module):
     """A conditional generator with fixed labels, called with codes alone (benchmarks)."""
 
+    labels: torch.Tensor
+
     def __init__(self, generator: torch.nn.Module, labels: torch.Tensor) -> None:
         super().__init__()
         self.generator = generator
@@ -308,29 +317,30 @@ class WithLabels(torch.nn.Module):
         return self.generator(z, self.labels[: len(z)])
 
 
-class ConditionalGAN(LatentCodes, GAN):
+class ConditionalGAN(LatentCodes):
     """A GAN that maps a latent code and a class label to an image, with ``sample(n,
     labels=...)``. Subclasses use a :class:`ConditionalConfig` (with ``latent_dim``,
     ``image_size``, ``channels``) and set ``generator``: a module mapping (N, latent_dim)
     float codes and (N,) int64 labels to (N, C, H, W) images in [-1, 1]."""
 
-    task: ClassVar[Task] = CONDITIONAL
+    task: ClassVar[Task[Any]] = CONDITIONAL
     Config: ClassVar[type[ArchConfig]] = ConditionalConfig
+    config: ConditionalConfig
 
     def real_scores(self, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
         """A projection discriminator's ``discriminator(images, labels)`` scores of the reals
         (an auxiliary-classifier GAN overrides it)."""
         real = batch["images"].detach().requires_grad_(True)
-        return real, self.discriminator(real, batch["labels"])  # type: ignore[operator]
+        return real, self.discriminator(real, batch["labels"])
 
     @property
     def num_classes(self) -> int:
-        return self.config.num_classes  # type: ignore[attr-defined]
+        return self.config.num_classes
 
     @property
     def class_names(self) -> tuple[str, ...]:
         """The classes in label order: the config's names, else the label numbers."""
-        names = self.config.class_names  # type: ignore[attr-defined]
+        names = self.config.class_names
         return tuple(names) or tuple(str(i) for i in range(self.num_classes))
 
     def _valid(self) -> str:
@@ -373,7 +383,7 @@ class ConditionalGAN(LatentCodes, GAN):
         where it has none, or with ``weighted=False``); one class repeats; a sequence or 1-d
         integer tensor must have ``n`` entries."""
         if labels is None:
-            weights = self.config.class_weights if weighted else ()  # type: ignore[attr-defined]
+            weights = self.config.class_weights if weighted else ()
             if not weights:
                 if generator is None:
                     return sharded(

@@ -12,12 +12,14 @@ and cropped back).
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import torch
 from PIL import Image
 
+from zoo.config import ArchConfig, ImageConfig, bounded
 from zoo.data.images import random_data
 from zoo.data.translation import PREPROCESS, PairedData, Preprocess, load_translation_data
 from zoo.errors import ConfigError, WeightsError
@@ -30,16 +32,37 @@ from zoo.nn.translation import (
     load_reference_generator,
     read_reference_state,
 )
-from zoo.tasks.base import Task
+from zoo.tasks.base import EvalRequest, Task
+
+if TYPE_CHECKING:
+    from zoo.export.graphs import ExportSpec
+
+#: the translators an image-to-image task serves (upscalers are translators too)
+T = TypeVar("T", bound="ImageToImageGAN")
 
 
-class ImageToImage(Task):
+@dataclasses.dataclass(frozen=True)
+class ImageToImageConfig(ImageConfig):
+    """Base of the configs of translators: ``image_size`` (the training crop side),
+    ``input_nc`` (channels of A) and ``output_nc`` (channels of B)."""
+
+    input_nc: int = bounded(3, 1, 4, "channels of the input A")
+    output_nc: int = bounded(3, 1, 4, "channels of the output B")
+
+
+class ImageToImage(Task[T]):
     name = "image-to-image"
     pipeline_tag = "image-to-image"
     inference_method = "translate"
     command = "translate"
     default_batch = 1
-    headline_metrics = ("fid", "psnr", "ssim", "label_kept_ab", "label_kept_ba")
+    headline_metrics: ClassVar[tuple[str, ...]] = (
+        "fid",
+        "psnr",
+        "ssim",
+        "label_kept_ab",
+        "label_kept_ba",
+    )
     data_help = (
         "translators: a registered source ('mnist-repair' for pix2pix, 'mnist2digits' for "
         "CycleGAN), a folder with train/ holding A|B side-by-side images (one direction), or a "
@@ -69,67 +92,60 @@ class ImageToImage(Task):
         group.add_argument("--no-flip", action="store_true", help="no random horizontal flips")
 
     def training_data(
-        self, model: GAN, source: str, options: dict[str, Any], progress: bool = True
+        self, model: T, source: str, options: dict[str, Any], progress: bool = True
     ) -> Any:
         c = model.config
         prep = Preprocess(
-            crop_size=c.image_size,  # type: ignore[attr-defined]
+            crop_size=c.image_size,
             mode=options.get("preprocess", "resize_and_crop"),
             load_size=options.get("load_size"),
             flip=not options.get("no_flip", False),
             direction=options.get("direction", "AtoB"),
         )
-        channels = (c.input_nc, c.output_nc)  # type: ignore[attr-defined]
-        return load_translation_data(source, model.paired, channels, prep)  # type: ignore
+        return load_translation_data(source, model.paired, model.channels("AtoB"), prep)
 
-    def random_training_data(self, model: GAN, n: int) -> PairedData:
-        c = model.config
-        size = c.image_size  # type: ignore[attr-defined]
-        a = random_data(n, c.input_nc, size, seed=1).images  # type: ignore[attr-defined]
-        b = random_data(n, c.output_nc, size, seed=2).images  # type: ignore[attr-defined]
+    def random_training_data(self, model: T, n: int) -> Any:
+        """Random aligned pairs (:class:`~zoo.data.translation.PairedData`)."""
+        size = model.config.image_size
+        channels_a, channels_b = model.channels("AtoB")
+        a = random_data(n, channels_a, size, seed=1).images
+        b = random_data(n, channels_b, size, seed=2).images
         return PairedData(a, b, "random pairs", size)
 
-    def evaluate(
-        self,
-        model: GAN,
-        data: str,
-        samples: int = 1000,
-        seed: int = 0,
-        progress: bool = True,
-        features: str | None = None,
-        references: bool = False,
-    ) -> dict[str, Any]:
-        result = evaluate_translation(model, data, progress=progress)
-        result["seed"] = seed  # translation metrics draw nothing at random
+    def evaluate(self, model: T, request: EvalRequest) -> dict[str, Any]:
+        result = evaluate_translation(model, request.data, progress=request.progress)
+        result["seed"] = request.seed  # translation metrics draw nothing at random
         return result
 
     def eval_summary(self, name: str, result: dict[str, Any]) -> str:
         return f"{name}: {result['data']}, {result['samples']} images"
 
-    def preview(self, model: GAN, data: Any, n: int, seed: int) -> tuple[torch.Tensor, int]:
+    def preview(self, model: T, data: Any, n: int, seed: int) -> tuple[torch.Tensor, int]:
         """Rows of (input A, translation, target B[, B translated back]), for up to ``n``
         fixed examples of ``data`` (its ``examples(n)``)."""
         ex = data.examples(max(1, n // 3))
         a, b = ex["A"] * 0.5 + 0.5, ex["B"] * 0.5 + 0.5
-        rows = [a, model.translate(a, "AtoB").cpu(), b]  # type: ignore[attr-defined]
-        if "BtoA" in model.directions:  # type: ignore[attr-defined]
-            rows.append(model.translate(b, "BtoA").cpu())  # type: ignore[attr-defined]
+        rows = [a, model.translate(a, "AtoB").cpu(), b]
+        if "BtoA" in model.directions:
+            rows.append(model.translate(b, "BtoA").cpu())
         if len({r.shape[1] for r in rows}) > 1:  # grayscale next to RGB: show all as RGB
             rows = [r.expand(-1, 3, -1, -1) for r in rows]
         grid = torch.stack(rows, 1).flatten(0, 1)  # example by example
         return grid, len(rows) * 2
 
-    def export_spec(self, model: GAN, direction: str = "AtoB", probabilities: bool = False):
+    def export_spec(
+        self, model: T, direction: str = "AtoB", probabilities: bool = False
+    ) -> ExportSpec:
         from zoo.export.graphs import ExportSpec, ImageToImage
 
-        model._check_direction(direction)  # type: ignore[attr-defined]
-        stride = model.stride(direction)  # type: ignore[attr-defined]
+        model._check_direction(direction)
+        stride = model.stride(direction)
         side = max(2 * stride, 16) + 3  # not a multiple of the stride: the padding is traced
-        x = torch.rand(2, model.channels(direction)[0], side, side + stride)  # type: ignore
-        notes = {"direction": direction, "stride": stride}
-        if hasattr(model.config, "scale"):
-            notes["scale"] = model.config.scale  # type: ignore[attr-defined]
-        net = getattr(model, model.directions[direction])  # type: ignore[attr-defined]
+        x = torch.rand(2, model.channels(direction)[0], side, side + stride)
+        notes: dict[str, Any] = {"direction": direction, "stride": stride}
+        if model.scale != 1:
+            notes["scale"] = model.scale
+        net = getattr(model, model.directions[direction])
         return ExportSpec(
             ImageToImage(net, stride),
             (x,),
@@ -143,25 +159,24 @@ class ImageToImage(Task):
         return "outputs = model.translate(images)  # (N, C, H, W) in [0, 1], or PIL"
 
     def benchmark_input(
-        self, model: GAN, batch: int, device: torch.device
+        self, model: T, batch: int, device: torch.device
     ) -> tuple[torch.nn.Module, torch.Tensor]:
-        c = model.config
-        net = getattr(model, model.directions["AtoB"])  # type: ignore[attr-defined]
-        size = c.image_size  # type: ignore[attr-defined]
-        return net, torch.rand(batch, c.input_nc, size, size, device=device) * 2 - 1  # type: ignore
+        net = getattr(model, model.directions["AtoB"])
+        size, channels = model.config.image_size, model.channels("AtoB")[0]
+        return net, torch.rand(batch, channels, size, size, device=device) * 2 - 1
 
-    def _inputs(self, model: GAN, direction: str, n: int, seed: int) -> torch.Tensor:
-        channels = model.channels(direction)[0]  # type: ignore[attr-defined]
-        size = model.config.image_size  # type: ignore[attr-defined]
+    def _inputs(self, model: T, direction: str, n: int, seed: int) -> torch.Tensor:
+        channels = model.channels(direction)[0]
+        size = model.config.image_size
         return torch.rand(n, channels, size, size, generator=torch.Generator().manual_seed(seed))
 
-    def check(self, model: GAN) -> list[str]:
-        size = model.config.image_size  # type: ignore[attr-defined]
-        for direction in model.directions:  # type: ignore[attr-defined]
+    def check(self, model: T) -> list[str]:
+        size = model.config.image_size
+        for direction in model.directions:
             x = self._inputs(model, direction, 2, seed=1)
-            out_channels = model.channels(direction)[1]  # type: ignore[attr-defined]
-            a = model.translate(x, direction)  # type: ignore[attr-defined]
-            b = model.translate(x, direction)  # type: ignore[attr-defined]
+            out_channels = model.channels(direction)[1]
+            a = model.translate(x, direction)
+            b = model.translate(x, direction)
             assert a.shape == (2, out_channels, size, size), (
                 f"translate({direction}) has shape {tuple(a.shape)}"
             )
@@ -169,25 +184,33 @@ class ImageToImage(Task):
             assert torch.equal(a, b), f"translate({direction}) is not deterministic in eval mode"
         return ["translate_shape_range_determinism"]
 
-    def check_same_outputs(self, model: GAN, other: GAN) -> None:
-        for direction in model.directions:  # type: ignore[attr-defined]
+    def check_same_outputs(self, model: T, other: T) -> None:
+        for direction in model.directions:
             x = self._inputs(model, direction, 2, seed=3)
             assert torch.equal(
-                model.translate(x, direction),  # type: ignore[attr-defined]
-                other.translate(x, direction),  # type: ignore[attr-defined]
+                model.translate(x, direction),
+                other.translate(x, direction),
             ), f"translate({direction}) differs after a safetensors round trip"
 
 
-IMAGE_TO_IMAGE = ImageToImage()
+IMAGE_TO_IMAGE: ImageToImage[ImageToImageGAN] = ImageToImage()
 
 
 class ImageToImageGAN(GAN):
-    """A GAN that translates images. Configs have ``image_size``, ``input_nc`` (channels of
-    A) and ``output_nc`` (channels of B); ``directions`` maps each direction the model can
-    translate to the sub-module that does it. Batches are ``{"A": ..., "B": ...}``."""
+    """A GAN that translates images. Configs extend :class:`ImageToImageConfig`
+    (``image_size``, ``input_nc``: channels of A, ``output_nc``: channels of B); ``directions``
+    maps each direction the model can translate to the sub-module that does it. Batches are
+    ``{"A": ..., "B": ...}``."""
 
-    task: ClassVar[Task] = IMAGE_TO_IMAGE
+    task: ClassVar[Task[Any]] = IMAGE_TO_IMAGE
+    Config: ClassVar[type[ArchConfig]] = ImageToImageConfig
+    config: ImageConfig
     directions: ClassVar[dict[str, str]] = {"AtoB": "generator"}
+
+    @property
+    def scale(self) -> int:
+        """Output side / input side: 1 for translators (upscalers override it)."""
+        return 1
 
     @property
     def paired(self) -> bool:
@@ -234,7 +257,12 @@ class ImageToImageGAN(GAN):
     def channels(self, direction: str) -> tuple[int, int]:
         """(input, output) channels of a translation in ``direction``."""
         c = self.config
-        pair = (c.input_nc, c.output_nc)  # type: ignore[attr-defined]
+        if not isinstance(c, ImageToImageConfig):
+            raise TypeError(
+                f"{type(self).__name__}: its config {type(c).__name__} does not extend "
+                "zoo.ImageToImageConfig (input_nc, output_nc); extend it, or override channels()"
+            )
+        pair = (c.input_nc, c.output_nc)
         return pair if direction == "AtoB" else pair[::-1]
 
     def translate(
@@ -303,11 +331,10 @@ def image_batch(images: Any, channels: int, method: str) -> tuple[torch.Tensor, 
     that turns an output batch back into the kind that came in. ``method`` names the caller
     in errors."""
     kind = "tensor"
-    if isinstance(images, Image.Image) or (
-        isinstance(images, (list, tuple)) and images and isinstance(images[0], Image.Image)
-    ):
-        kind = "pil" if isinstance(images, Image.Image) else "pil-list"
-        images = from_pil(images, channels)
+    if isinstance(images, Image.Image):
+        kind, images = "pil", from_pil(images, channels)
+    elif isinstance(images, (list, tuple)) and images and isinstance(images[0], Image.Image):
+        kind, images = "pil-list", from_pil(list(images), channels)
     if not isinstance(images, torch.Tensor):
         raise TypeError(f"{method}: expected a tensor or PIL image(s), got {type(images).__name__}")
     single = images.ndim == 3

@@ -4,8 +4,14 @@ again, trading variety for fidelity)."""
 
 from __future__ import annotations
 
-import torch
+import dataclasses
+from typing import ClassVar
 
+import torch
+from torch import nn
+
+from zoo.config import ArchConfig, ImageConfig, bounded
+from zoo.models.base import GAN
 from zoo.train.distributed import sharded
 
 
@@ -25,13 +31,28 @@ def truncated_normal(
         z[outside] = torch.randn(count, generator=generator)
 
 
-class LatentCodes:
-    """Mixin of generator base classes: ``latent_dim`` (the config's ``latent_dim`` field, or
-    assigned) and :meth:`latent`."""
+@dataclasses.dataclass(frozen=True)
+class GeneratorConfig(ImageConfig):
+    """Base of the configs of generators (unconditional and class-conditional): the images'
+    ``image_size`` and ``channels``, and ``latent_dim``."""
+
+    channels: int = bounded(3, 1, 4, "image channels (1: grayscale, 3: RGB)")
+    latent_dim: int = bounded(100, 1, 4096, "size of the latent code")
+
+
+class LatentCodes(GAN):
+    """Base of the generator base classes (:class:`zoo.UnconditionalGAN`,
+    :class:`zoo.ConditionalGAN`): a ``generator`` of latent codes, ``latent_dim`` (the
+    config's ``latent_dim`` field, or assigned) and :meth:`latent`."""
+
+    Config: ClassVar[type[ArchConfig]] = GeneratorConfig
+    config: GeneratorConfig
+    generator: nn.Module
+    discriminator: nn.Module
 
     @property
     def latent_dim(self) -> int:
-        return self.__dict__.get("_latent_dim") or self.config.latent_dim  # type: ignore
+        return int(self.__dict__.get("_latent_dim") or self.config.latent_dim)
 
     @latent_dim.setter
     def latent_dim(self, value: int) -> None:
@@ -46,7 +67,7 @@ class LatentCodes:
         """Standard normal latent codes (``truncation``: values beyond it drawn again). With a
         ``generator`` they are drawn on the CPU, so that a seed means the same images on any
         device; without one (training) on the device, this rank's slice of the draw."""
-        device = self.device  # type: ignore[attr-defined]
+        device = self.device
         if truncation is not None:
             return truncated_normal(n, self.latent_dim, truncation, generator).to(device)
         if generator is None:
@@ -74,7 +95,7 @@ class LatentCodes:
                 )
             if n is not None and n != len(latents):
                 raise ValueError(f"sample: n={n} but {len(latents)} latents given")
-            return latents.float().to(self.device), None  # type: ignore[attr-defined]
+            return latents.float().to(self.device), None
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise ValueError(f"sample: n must be a positive integer, got {n!r}")
         gen = torch.Generator().manual_seed(seed) if seed is not None else None

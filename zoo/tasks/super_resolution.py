@@ -13,12 +13,14 @@ upscaled; large inputs run in overlapping tiles (``tile``), so memory stays boun
 from __future__ import annotations
 
 import argparse
+import dataclasses
 from pathlib import Path
 from typing import Any, ClassVar
 
 import torch
 import torch.nn.functional as F
 
+from zoo.config import ArchConfig, ImageConfig, bounded
 from zoo.data.images import random_data, split_source
 from zoo.data.photos import photos
 from zoo.data.super_resolution import (
@@ -32,8 +34,7 @@ from zoo.data.super_resolution import (
 from zoo.errors import ConfigError, DataError
 from zoo.images import save_grid
 from zoo.inference.tiling import tiled
-from zoo.models.base import GAN
-from zoo.tasks.base import Task
+from zoo.tasks.base import EvalRequest, Task
 from zoo.tasks.image_to_image import ImageToImage, ImageToImageGAN
 
 #: default tile side (low-resolution pixels) of ``upscale``: a 256x256 tile at x4 with
@@ -43,7 +44,16 @@ DEFAULT_TILE = 256
 MIN_SIDE = 4
 
 
-class SuperResolution(ImageToImage):
+@dataclasses.dataclass(frozen=True)
+class SuperResolutionConfig(ImageConfig):
+    """Base of the configs of upscalers: ``image_size`` (the side of the high-resolution
+    training crop), ``scale`` and ``channels``."""
+
+    scale: int = bounded(4, 1, 16, "upscaling factor")
+    channels: int = bounded(3, 1, 4, "image channels")
+
+
+class SuperResolution(ImageToImage["SuperResolutionGAN"]):
     name = "super-resolution"
     pipeline_tag = "image-to-image"
     inference_method = "upscale"
@@ -62,59 +72,52 @@ class SuperResolution(ImageToImage):
         """None: crops, flips and rotations follow from the model's image_size and scale."""
 
     def training_data(
-        self, model: GAN, source: str, options: dict[str, Any], progress: bool = True
+        self, model: SuperResolutionGAN, source: str, options: dict[str, Any], progress: bool = True
     ) -> SRData:
         name, split = split_source(source, (PHOTOS,))
         c = model.config
-        return load_sr_data(name, c.image_size, c.scale, split or "train")  # type: ignore[attr-defined]
+        return load_sr_data(name, c.image_size, c.scale, split or "train")
 
-    def random_training_data(self, model: GAN, n: int) -> SRData:
+    def random_training_data(self, model: SuperResolutionGAN, n: int) -> SRData:
         c = model.config
-        hr = list(random_data(n, c.channels, c.image_size, seed=1).images)  # type: ignore[attr-defined]
-        lr = [downscale(t[None], c.scale)[0] for t in hr]  # type: ignore[attr-defined]
+        hr = list(random_data(n, c.channels, c.image_size, seed=1).images)
+        lr = [downscale(t[None], c.scale)[0] for t in hr]
         return SRData(
             hr, lr, [f"random {i}" for i in range(n)], "random images", c.image_size, c.scale
-        )  # type: ignore[attr-defined]
+        )
 
     def default_eval_data(self) -> str | None:
         return PHOTOS
 
-    def evaluate(
-        self,
-        model: GAN,
-        data: str,
-        samples: int = 1000,
-        seed: int = 0,
-        progress: bool = True,
-        features: str | None = None,
-        references: bool = False,
-    ) -> dict[str, Any]:
+    def evaluate(self, model: SuperResolutionGAN, request: EvalRequest) -> dict[str, Any]:
         from zoo.metrics.super_resolution import evaluate_super_resolution
 
-        result = evaluate_super_resolution(model, data, progress=progress)
-        result["seed"] = seed  # nothing is drawn at random
+        result = evaluate_super_resolution(model, request.data, progress=request.progress)
+        result["seed"] = request.seed  # nothing is drawn at random
         return result
 
     def eval_summary(self, name: str, result: dict[str, Any]) -> str:
         return f"{name}: {result['data']}, {result['samples']} held-out images"
 
-    def preview(self, model: GAN, data: Any, n: int, seed: int) -> tuple[torch.Tensor, int]:
+    def preview(
+        self, model: SuperResolutionGAN, data: Any, n: int, seed: int
+    ) -> tuple[torch.Tensor, int]:
         """Rows of (input enlarged with nearest neighbours, bicubic, model, original)."""
         ex = data.examples(max(1, n // 4))
         a, b = ex["A"] * 0.5 + 0.5, ex["B"] * 0.5 + 0.5
-        s = model.config.scale  # type: ignore[attr-defined]
+        s = model.config.scale
         rows = [
             F.interpolate(a, scale_factor=s, mode="nearest"),
             upscale_bicubic(a, s),
-            model.upscale(a).cpu(),  # type: ignore[attr-defined]
+            model.upscale(a).cpu(),
             b,
         ]
         return torch.stack(rows, 1).flatten(0, 1), 8
 
-    def comparison(self, model: GAN, crop: int = 48) -> torch.Tensor:
+    def comparison(self, model: SuperResolutionGAN, crop: int = 48) -> torch.Tensor:
         """Held-out photographs' centre crops (``crop`` low-resolution pixels): rows of
         bicubic | model | original, each ``scale * crop`` pixels wide (cards, README)."""
-        s = model.config.scale  # type: ignore[attr-defined]
+        s = model.config.scale
         rows = []
         for _, photo in photos("test"):
             hr = crop_to_scale(photo, s)[None].float() / 255
@@ -123,10 +126,10 @@ class SuperResolution(ImageToImage):
             top, left = (h - side) // 2 // s * s, (w - side) // 2 // s * s
             hr = hr[..., top : top + side, left : left + side]
             lr = downscale(hr, s).clamp(0, 1)
-            rows += [upscale_bicubic(lr, s), model.upscale(lr, fast=False).cpu(), hr]  # type: ignore[attr-defined]
+            rows += [upscale_bicubic(lr, s), model.upscale(lr, fast=False).cpu(), hr]
         return torch.cat(rows)
 
-    def write_card_image(self, model: GAN, folder: Path) -> str | None:
+    def write_card_image(self, model: SuperResolutionGAN, folder: Path) -> str | None:
         try:
             pictures = self.comparison(model)
         except DataError:  # scikit-image/scikit-learn absent: a card without a picture
@@ -134,7 +137,7 @@ class SuperResolution(ImageToImage):
         save_grid(pictures, folder / "upscaled.png", nrow=3)
         return "upscaled.png"
 
-    def card_notes(self, model: GAN) -> str:
+    def card_notes(self, model: SuperResolutionGAN) -> str:
         return (
             "The picture shows bicubic | this model | the original on held-out photographs "
             "that scikit-image (astronaut, chelsea: public domain) and scikit-learn (flower, "
@@ -145,32 +148,32 @@ class SuperResolution(ImageToImage):
         return "big = model.upscale(image)  # PIL image or (N, C, H, W) in [0, 1]; any size"
 
     def benchmark_input(
-        self, model: GAN, batch: int, device: torch.device
+        self, model: SuperResolutionGAN, batch: int, device: torch.device
     ) -> tuple[torch.nn.Module, torch.Tensor]:
         c = model.config
-        side = c.image_size // c.scale  # type: ignore[attr-defined]
-        return model.generator, torch.rand(batch, c.channels, side, side, device=device) * 2 - 1  # type: ignore
+        side = c.image_size // c.scale
+        return model.generator, torch.rand(batch, c.channels, side, side, device=device) * 2 - 1
 
-    def _inputs(self, model: GAN, direction: str, n: int, seed: int) -> torch.Tensor:
+    def _inputs(self, model: SuperResolutionGAN, direction: str, n: int, seed: int) -> torch.Tensor:
         c = model.config
         gen = torch.Generator().manual_seed(seed)
-        return torch.rand(n, c.channels, 13, 17, generator=gen)  # type: ignore[attr-defined]
+        return torch.rand(n, c.channels, 13, 17, generator=gen)
 
-    def check(self, model: GAN) -> list[str]:
+    def check(self, model: SuperResolutionGAN) -> list[str]:
         c = model.config
-        s = c.scale  # type: ignore[attr-defined]
+        s = c.scale
         x = self._inputs(model, "AtoB", 2, seed=1)
-        a, b = model.upscale(x), model.upscale(x)  # type: ignore[attr-defined]
-        want = (2, c.channels, 13 * s, 17 * s)  # type: ignore[attr-defined]
+        a, b = model.upscale(x), model.upscale(x)
+        want = (2, c.channels, 13 * s, 17 * s)
         assert a.shape == want, (
-            f"upscale() of (2, {c.channels}, 13, 17) inputs has shape {tuple(a.shape)}; "  # type: ignore[attr-defined]
+            f"upscale() of (2, {c.channels}, 13, 17) inputs has shape {tuple(a.shape)}; "
             f"expected {want} (scale {s})"
         )
         assert a.min() >= 0 and a.max() <= 1, "upscale() must return images in [0, 1]"
         assert torch.equal(a, b), "upscale() is not deterministic in eval mode"
-        big = torch.rand(1, c.channels, 40, 36, generator=torch.Generator().manual_seed(2))  # type: ignore[attr-defined]
-        whole = model.upscale(big, fast=False, tile=None)  # type: ignore[attr-defined]
-        tiles = model.upscale(big, fast=False, tile=16)  # type: ignore[attr-defined]
+        big = torch.rand(1, c.channels, 40, 36, generator=torch.Generator().manual_seed(2))
+        whole = model.upscale(big, fast=False, tile=None)
+        tiles = model.upscale(big, fast=False, tile=16)
         gap = float((whole - tiles).abs().max())
         assert gap <= 1e-4, (
             f"upscale() in 16-pixel tiles differs from the whole image by {gap:.2g}; the "
@@ -188,15 +191,18 @@ class SuperResolutionGAN(ImageToImageGAN):
     pixels each output pixel depends on, each side (tiles overlap by that much).
     Batches are ``{"A": low-res, "B": high-res}``."""
 
-    task: ClassVar[Task] = SUPER_RESOLUTION
+    task: ClassVar[Task[Any]] = SUPER_RESOLUTION
+    Config: ClassVar[type[ArchConfig]] = SuperResolutionConfig
+    config: SuperResolutionConfig
     directions: ClassVar[dict[str, str]] = {"AtoB": "generator"}
+    generator: torch.nn.Module
 
     @property
     def scale(self) -> int:
-        return self.config.scale  # type: ignore[attr-defined]
+        return self.config.scale
 
     def channels(self, direction: str = "AtoB") -> tuple[int, int]:
-        c = self.config.channels  # type: ignore[attr-defined]
+        c = self.config.channels
         return c, c
 
     def upscale(

@@ -8,8 +8,9 @@ The losses receive a batch of real images in [-1, 1], (N, C, H, W).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import torch
 
@@ -18,12 +19,14 @@ from zoo.data.sources import is_source, list_sources
 from zoo.errors import ConfigError
 from zoo.images import save_grid
 from zoo.metrics import generation
-from zoo.models.base import GAN
-from zoo.tasks.base import Task
+from zoo.tasks.base import EvalRequest, Task
 from zoo.tasks.latent import LatentCodes
 
+if TYPE_CHECKING:
+    from zoo.export.graphs import ExportSpec
 
-class Unconditional(Task):
+
+class Unconditional(Task["UnconditionalGAN"]):
     name = "unconditional"
     pipeline_tag = "unconditional-image-generation"
     inference_method = "sample"
@@ -38,31 +41,23 @@ class Unconditional(Task):
     )
 
     def training_data(
-        self, model: GAN, source: str, options: dict[str, Any], progress: bool = True
+        self, model: UnconditionalGAN, source: str, options: dict[str, Any], progress: bool = True
     ) -> ImageData:
         c = model.config
-        return load_data(source, c.image_size, c.channels, progress)  # type: ignore[attr-defined]
+        return load_data(source, c.image_size, c.channels, progress)
 
-    def random_training_data(self, model: GAN, n: int) -> ImageData:
+    def random_training_data(self, model: UnconditionalGAN, n: int) -> ImageData:
         c = model.config
-        return random_data(n, c.channels, c.image_size)  # type: ignore[attr-defined]
+        return random_data(n, c.channels, c.image_size)
 
-    def evaluate(
-        self,
-        model: GAN,
-        data: str,
-        samples: int = 1000,
-        seed: int = 0,
-        progress: bool = True,
-        features: str | None = None,
-        references: bool = False,
-    ) -> dict[str, Any]:
-        result = generation.evaluate(model, samples, seed, progress, features, data)
-        if references:
-            result["references"] = generation.references(model, samples, seed, data)
+    def evaluate(self, model: UnconditionalGAN, request: EvalRequest) -> dict[str, Any]:
+        r = request
+        result = generation.evaluate(model, r.samples, r.seed, r.progress, r.features, r.data)
+        if r.references:
+            result["references"] = generation.references(model, r.samples, r.seed, r.data)
         return result
 
-    def evaluator(self, data: str, samples: int):
+    def evaluator(self, data: str, samples: int) -> Callable[[UnconditionalGAN], dict[str, float]]:
         """`zoo train --eval-every`: checked before training starts, so that data no
         extractor knows (a folder of images) fails at once, not at the first evaluation.
         Samples are measured against the images it trains on (a split's, or all), so that
@@ -89,55 +84,59 @@ class Unconditional(Task):
             "config, randomly initialised"
         )
 
-    def preview(self, model: GAN, data: Any, n: int, seed: int) -> tuple[torch.Tensor, None]:
-        return model.sample(n, seed=seed), None  # type: ignore[attr-defined]
+    def preview(
+        self, model: UnconditionalGAN, data: Any, n: int, seed: int
+    ) -> tuple[torch.Tensor, None]:
+        return model.sample(n, seed=seed), None
 
-    def write_card_image(self, model: GAN, folder: Path) -> str:
+    def write_card_image(self, model: UnconditionalGAN, folder: Path) -> str:
         was_training = model.training
         model.eval()
-        save_grid(model.sample(64, seed=0).cpu(), folder / "sample.png")  # type: ignore
+        save_grid(model.sample(64, seed=0).cpu(), folder / "sample.png")
         model.train(was_training)
         return "sample.png"
 
-    def export_spec(self, model: GAN, direction: str = "AtoB", probabilities: bool = False):
+    def export_spec(
+        self, model: UnconditionalGAN, direction: str = "AtoB", probabilities: bool = False
+    ) -> ExportSpec:
         from zoo.export.graphs import ExportSpec, LatentToImage
 
-        z = torch.randn(2, model.latent_dim)  # type: ignore[attr-defined]
+        z = torch.randn(2, model.latent_dim)
         return ExportSpec(
             LatentToImage(model.generator),
             (z,),
             ["z"],
             ["images"],
             {"z": {0: "batch"}},
-            {"latent_dim": model.latent_dim},  # type: ignore[attr-defined]
+            {"latent_dim": model.latent_dim},
         )
 
     def usage(self) -> str:
         return "images = model.sample(64, seed=0)  # (64, C, H, W) in [0, 1]"
 
     def benchmark_input(
-        self, model: GAN, batch: int, device: torch.device
+        self, model: UnconditionalGAN, batch: int, device: torch.device
     ) -> tuple[torch.nn.Module, torch.Tensor]:
-        return model.generator, torch.randn(batch, model.latent_dim, device=device)  # type: ignore
+        return model.generator, torch.randn(batch, model.latent_dim, device=device)
 
-    def check(self, model: GAN) -> list[str]:
+    def check(self, model: UnconditionalGAN) -> list[str]:
         c = model.config
-        shape = (c.channels, c.image_size, c.image_size)  # type: ignore[attr-defined]
-        a, b = model.sample(3, seed=1), model.sample(3, seed=1)  # type: ignore[attr-defined]
-        other = model.sample(3, seed=2)  # type: ignore[attr-defined]
+        shape = (c.channels, c.image_size, c.image_size)
+        a, b = model.sample(3, seed=1), model.sample(3, seed=1)
+        other = model.sample(3, seed=2)
         assert a.shape == (3, *shape), f"sample(3) has shape {tuple(a.shape)}, expected {shape}"
         assert a.min() >= 0 and a.max() <= 1, "sample() must return images in [0, 1]"
         assert torch.equal(a, b), "sample(n, seed=s) must return the same images for the same seed"
         assert not torch.equal(a, other), "different seeds gave identical samples"
-        z = model.latent(3, torch.Generator().manual_seed(1))  # type: ignore[attr-defined]
-        exact = model.sample(3, seed=1, fast=False)  # type: ignore[attr-defined]
-        assert torch.equal(model.sample(latents=z, fast=False), exact), (  # type: ignore
+        z = model.latent(3, torch.Generator().manual_seed(1))
+        exact = model.sample(3, seed=1, fast=False)
+        assert torch.equal(model.sample(latents=z, fast=False), exact), (
             "sample(latents=z) must equal sample(seed=s) for the codes that seed draws"
         )
         return ["sample_shape_range_determinism"]
 
-    def check_same_outputs(self, model: GAN, other: GAN) -> None:
-        assert torch.equal(model.sample(2, seed=3), other.sample(2, seed=3)), (  # type: ignore
+    def check_same_outputs(self, model: UnconditionalGAN, other: UnconditionalGAN) -> None:
+        assert torch.equal(model.sample(2, seed=3), other.sample(2, seed=3)), (
             "samples differ after a safetensors round trip"
         )
 
@@ -145,17 +144,17 @@ class Unconditional(Task):
 UNCONDITIONAL = Unconditional()
 
 
-class UnconditionalGAN(LatentCodes, GAN):
+class UnconditionalGAN(LatentCodes):
     """A GAN that maps latent noise to images, with ``sample()``. Subclasses set
     ``generator`` (a module mapping (N, latent_dim) codes to (N, C, H, W) images in [-1, 1])
-    and take ``latent_dim`` from their config's ``latent_dim`` field (or assign
-    ``self.latent_dim``)."""
+    and ``discriminator``; their config extends :class:`zoo.GeneratorConfig` (``image_size``,
+    ``channels``, ``latent_dim``; ``self.latent_dim`` may be assigned instead)."""
 
-    task: ClassVar[Task] = UNCONDITIONAL
+    task: ClassVar[Task[Any]] = UNCONDITIONAL
 
     def real_scores(self, batch: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         real = batch.detach().requires_grad_(True)
-        return real, self.discriminator(real)  # type: ignore[operator]
+        return real, self.discriminator(real)
 
     def sample(
         self,

@@ -4,6 +4,7 @@ factory and torch's fastest update kernel, and the learning-rate schedule."""
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
 
 import torch
 from timm.optim import create_optimizer_v2
@@ -18,7 +19,7 @@ NETWORKS = ("generator", "discriminator")
 FUSED_OPTIMIZERS = ("adam", "adamw", "sgd", "momentum")
 
 
-def optimizer_kernel(opt: str, device: torch.device) -> dict[str, bool]:
+def optimizer_kernel(opt: str, device: torch.device) -> dict[str, Any]:
     """The fastest update kernel torch offers for ``opt`` on ``device``: ``fused`` where it
     exists (Adam on pix2pix's 57M parameters: see CHANGELOG.md), else ``foreach``."""
     if opt.lower() in FUSED_OPTIMIZERS and device.type in ("cpu", "cuda"):

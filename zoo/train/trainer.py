@@ -40,7 +40,7 @@ from zoo.errors import CheckpointError, ConfigError, TrainingDivergedError
 from zoo.images import save_grid
 from zoo.inference.fast import bf16_is_fast
 from zoo.models._weights import save_weights
-from zoo.models.base import GAN, LossOutput
+from zoo.models.base import GAN, LossOutput, with_handover
 from zoo.nn import apply_spectral_norm
 from zoo.train import distributed
 from zoo.train.augment import AdaptiveProbability, DiffAugment
@@ -271,14 +271,16 @@ class Trainer:
         outs: dict[str, LossOutput] = {}
         extra: dict[str, torch.Tensor | float] = {}
         epochs = self.stream.epochs_seen  # before this step's batches (top-k's schedule)
+        previous: LossOutput | None = None
         for name, fresh in self.model.update_schedule():
             if fresh:
-                batch = self._next_batch()
+                batch, previous = self._next_batch(), None
             if self.top_k is not None and name == "generator":
                 local = self.config.batch_size // self.shard.world
                 self.top_k.k = extra["top_k"] = self.top_k.count(local, epochs)
             try:
-                outs[name] = self._update(name, self.model.loss_of(name), batch)
+                loss = self.model.loss_of(name)
+                previous = outs[name] = self._update(name, loss, with_handover(batch, previous))
             finally:
                 if self.top_k is not None:
                     self.top_k.k = None

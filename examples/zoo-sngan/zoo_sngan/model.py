@@ -34,7 +34,7 @@ from zoo.nn import (
 
 
 @dataclasses.dataclass(frozen=True)
-class SNGANConfig(zoo.ArchConfig):
+class SNGANConfig(zoo.GeneratorConfig):
     image_size: int = zoo.choice(32, (28, 32, 64), "side of the square images")
     channels: int = zoo.choice(3, (1, 3), "1 (grayscale) or 3 (RGB)")
     latent_dim: int = zoo.bounded(128, 1, 4096, "size of the latent code")

@@ -21,7 +21,7 @@ from zoo.nn.translation import GENERATORS, NORMS
 
 
 @dataclasses.dataclass(frozen=True)
-class CycleGANConfig(zoo.ArchConfig):
+class CycleGANConfig(zoo.ImageToImageConfig):
     image_size: int = zoo.bounded(256, 16, 2048, "training crop side (a multiple of 4)")
     input_nc: int = zoo.choice(3, (1, 3), "channels of domain A")
     output_nc: int = zoo.choice(3, (1, 3), "channels of domain B")
@@ -103,14 +103,16 @@ class CycleGAN(zoo.ImageToImageGAN):
             idt = F.l1_loss(self.G_A(b), b) * c.lambda_b + F.l1_loss(self.G_B(a), a) * c.lambda_a
             loss = loss + idt * c.lambda_identity
             logs["identity"] = idt.detach()
-        self.__dict__["_fakes"] = (fake_a.detach(), fake_b.detach())  # for the D update
-        return zoo.LossOutput(loss, logs)
+        # the discriminators see the fakes of this update (CycleGAN's order: G, then D)
+        handover = {"fake_A": fake_a.detach(), "fake_B": fake_b.detach()}
+        return zoo.LossOutput(loss, logs, handover)
 
     def discriminator_loss(self, batch: dict[str, torch.Tensor]) -> zoo.LossOutput:
         c = self.config
         a, b = batch["A"], batch["B"]
-        fakes = self.__dict__.pop("_fakes", None)
-        if fakes is None:  # called without a generator update before it
+        if "fake_A" in batch:  # handed over by the generator update of this step
+            fakes = batch["fake_A"], batch["fake_B"]
+        else:  # called on its own (or on a fresh batch)
             with torch.no_grad():
                 fakes = (self.G_B(b), self.G_A(a))
         fake_a, fake_b = self.fake_A_pool.query(fakes[0]), self.fake_B_pool.query(fakes[1])

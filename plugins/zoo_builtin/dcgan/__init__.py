@@ -11,7 +11,7 @@ from zoo.nn import conv_discriminator, conv_generator, init_dcgan_weights
 
 
 @dataclasses.dataclass(frozen=True)
-class DCGANConfig(zoo.ArchConfig):
+class DCGANConfig(zoo.GeneratorConfig):
     image_size: int = zoo.choice(64, (28, 32, 64), "side of the square images")
     channels: int = zoo.choice(3, (1, 3), "1 (grayscale) or 3 (RGB)")
     latent_dim: int = zoo.bounded(100, 1, 4096, "size of the latent code")

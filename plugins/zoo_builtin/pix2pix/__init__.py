@@ -21,7 +21,7 @@ from zoo.nn.translation import GENERATORS, NORMS
 
 
 @dataclasses.dataclass(frozen=True)
-class Pix2PixConfig(zoo.ArchConfig):
+class Pix2PixConfig(zoo.ImageToImageConfig):
     image_size: int = zoo.bounded(256, 32, 2048, "training crop side (a multiple of 2^depth)")
     input_nc: int = zoo.choice(3, (1, 3), "channels of the input A")
     output_nc: int = zoo.choice(3, (1, 3), "channels of the output B")

@@ -23,7 +23,7 @@ from zoo.nn import SCALES, SR_NORMS, SRDiscriminator, SRResNet, init_normal
 
 
 @dataclasses.dataclass(frozen=True)
-class SRGANConfig(zoo.ArchConfig):
+class SRGANConfig(zoo.SuperResolutionConfig):
     scale: int = zoo.choice(4, SCALES, "upscaling factor")
     image_size: int = zoo.bounded(96, 8, 1024, "high-resolution training crop side")
     channels: int = zoo.choice(3, (1, 3), "image channels")

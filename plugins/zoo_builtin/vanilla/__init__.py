@@ -13,7 +13,7 @@ from zoo.losses import NonSaturatingLoss
 
 
 @dataclasses.dataclass(frozen=True)
-class VanillaConfig(zoo.ArchConfig):
+class VanillaConfig(zoo.GeneratorConfig):
     image_size: int = zoo.choice(28, (28, 32, 64), "side of the square images")
     channels: int = zoo.choice(1, (1, 3), "1 (grayscale) or 3 (RGB)")
     latent_dim: int = zoo.bounded(100, 1, 4096, "size of the latent code")

@@ -14,7 +14,7 @@ from zoo.nn import conv_discriminator, conv_generator, init_dcgan_weights
 
 
 @dataclasses.dataclass(frozen=True)
-class WGANGPConfig(zoo.ArchConfig):
+class WGANGPConfig(zoo.GeneratorConfig):
     image_size: int = zoo.choice(64, (28, 32, 64), "side of the square images")
     channels: int = zoo.choice(3, (1, 3), "1 (grayscale) or 3 (RGB)")
     latent_dim: int = zoo.bounded(128, 1, 4096, "size of the latent code")
