@@ -146,9 +146,7 @@ def main() -> None:
         "config": info["config"],
         "dataset": args.dataset,
         "license": args.license,
-        "weights": {
-            "repo_id": f"gan-zoo/{args.name}",
-            "revision": "main",
+        "weights": {  # published later with `zoo push --catalog`, which pins the commit
             "filename": "model.safetensors",
             "sha256": hashlib.sha256(dest.read_bytes()).hexdigest(),
             "bundled": f"{package}:weights/{dest.name}",

@@ -40,8 +40,16 @@ def test_the_shipped_catalog_is_valid_and_complete():
         (lambda e: e.pop("license"), "cat.yaml: model 'm1': field 'license' is missing"),
         (lambda e: e.update(metrics=[1]), "field 'metrics' must be a dict, got list"),
         (lambda e: e["weights"].update(sha256="abc"), "'weights.sha256' must be 64"),
-        (lambda e: e["weights"].pop("revision"), "field 'weights': field 'revision' is missing"),
-        (lambda e: e["weights"].update(repo_id="no-slash"), "'weights.repo_id' = 'no-slash'"),
+        (lambda e: e["weights"].pop("sha256"), "field 'weights': field 'sha256' is missing"),
+        (lambda e: e["weights"].pop("bundled"), "field 'weights' names no source"),
+        (lambda e: e["weights"].update(repo_id="no-slash", revision="a" * 40), "'no-slash'"),
+        (lambda e: e["weights"].update(repo_id="org/m1"), "'weights.revision' = None is not a"),
+        # a branch can move: a Hub entry is pinned to a commit
+        (
+            lambda e: e["weights"].update(repo_id="org/m1", revision="main"),
+            "'main' is not a commit",
+        ),
+        (lambda e: e["weights"].update(repo_id="org/m1", revision="v1.0"), "not a commit (40 hex"),
         (lambda e: e["metrics"].update(fid="low"), "field 'metrics.fid' must be a number"),
         (lambda e: e.update(colour="red"), "unknown field(s) colour"),
         (lambda e: e["training"].pop("command"), "field 'training.command' is missing"),
@@ -54,6 +62,23 @@ def test_schema_errors_name_file_entry_and_field(mutate, message):
         check(entry)
     assert message in str(err.value)
     assert "cat.yaml" in str(err.value)
+
+
+def test_every_hub_entry_is_pinned_to_a_commit():
+    """The shipped catalogs (this repository's and the example plugin's): a Hub repo always
+    with the commit it was pushed at; an entry not yet published has its shipped copy."""
+    a_commit = "0123456789abcdef0123456789abcdef01234567"
+    pinned = good_entry()
+    pinned["weights"].update(repo_id="org/m1", revision=a_commit)
+    assert check(pinned)["m1"].weights.sources() == [
+        f"bundled ({pinned['weights']['bundled']})",
+        f"hub org/m1@{a_commit}",
+    ]
+    for path in (REPO / "registry.yaml", *REPO.glob("examples/*/*/registry.yaml")):
+        for name, entry in parse_catalog(path.read_text(), str(path)).items():
+            w = entry.weights
+            assert w.repo_id is None or len(w.revision or "") == 40, (name, w.revision)
+            assert w.bundled or w.repo_id, name
 
 
 def test_malformed_yaml():
@@ -129,3 +154,12 @@ def test_a_broken_catalog_is_reported_and_hides_no_other(tmp_path):
     assert "catalog 'bad'" in r.stderr and "broken" in r.stderr
     assert "dcgan-mnist" in r.stdout.split()
     run_zoo("sample", "dcgan-mnist", "-n", "4", "-o", tmp_path / "d.png", env=env)
+
+
+def test_pull_of_every_shipped_model_needs_no_network(zoo_cli):
+    """A model whose weights ship inside its package: `zoo pull` says nothing needs pulling
+    and names the shipped file; it never asks the Hub (none of them is published yet)."""
+    for name, entry in load_catalog().items():
+        result = zoo_cli("pull", name)
+        assert result.stdout.strip() == str(entry.weights.bundled_path()), name
+        assert "nothing to pull, it loads offline" in result.stderr, name

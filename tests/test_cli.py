@@ -23,12 +23,14 @@ def test_top_level_help_lists_commands(zoo_cli):
 
 def test_list_table_and_json(zoo_cli):
     table = zoo_cli("list").stdout.splitlines()
-    assert table[0].split()[:3] == ["NAME", "ARCHITECTURE", "DATASET"]
+    assert table[0].split()[:4] == ["NAME", "ARCHITECTURE", "WEIGHTS", "DATASET"]
     names = {line.split()[0] for line in table[1:]}
     assert {"vanilla-mnist", "dcgan-mnist", "wgan-gp-mnist"} <= names
+    assert all(line.split()[2] == "bundled" for line in table[1:])  # none published yet
     rows = json.loads(zoo_cli("list", "--json").stdout)
     dcgan = next(r for r in rows if r["name"] == "dcgan-mnist")
     assert dcgan["architecture"] == "dcgan" and dcgan["metrics"]["classes_covered"] == 10
+    assert dcgan["weights"] == ["bundled (zoo_builtin.dcgan:weights/dcgan-mnist.safetensors)"]
     archs = zoo_cli("list", "--architectures").stdout
     assert "wgan-gp" in archs and "ok" in archs
 
@@ -36,6 +38,8 @@ def test_list_table_and_json(zoo_cli):
 def test_info_on_model_and_architecture(zoo_cli):
     out = zoo_cli("info", "dcgan-mnist").stdout
     assert "sha256:" in out and "zoo train dcgan" in out and "fid" in out
+    assert "from:         bundled (zoo_builtin.dcgan:weights/" in out
+    assert "not published on the Hub" in out and "revision" not in out
     info = json.loads(zoo_cli("info", "wgan-gp", "--json").stdout)
     fields = {row["name"]: row for row in info["config"]}
     assert fields["critic_norm"]["rule"] == "one of none, layer"

@@ -3,6 +3,7 @@ olah serves downloads, tests.hub.commit_server accepts pushes (see tests/hub/)."
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import re
@@ -460,3 +461,41 @@ def test_model_card_is_hub_native_and_round_trips(hub, tmp_path):
     assert "![conditional](samples.png)" in text or "](sample" in text
     assert entry.training["command"] in text and "CC-BY-SA 3.0 (MNIST)" in text
     assert f"{entry.training['time_s'] / 60:.0f} min" in text
+
+
+def test_push_catalog_pins_every_model_to_its_commit_and_a_fresh_cache_pulls_them(hub, tmp_path):
+    """`zoo push --catalog --org ORG` publishes every shipped model and rewrites its
+    registry with the commits; a fresh cache then downloads each model at that commit
+    through the Hub's read side, its sha256 checked against the catalog's."""
+    from zoo.models._catalog import parse_catalog
+
+    registry = tmp_path / "registry.yaml"
+    original = (REPO / "registry.yaml").read_text()
+    registry.write_text(original)
+    env = env_for(hub.write_endpoint, tmp_path / "home")
+    out = run_zoo("push", "--catalog", "--org", "zoo-cat", "--registry", registry, env=env).stdout
+    before = parse_catalog(original, "original")
+    after = parse_catalog(registry.read_text(), str(registry))
+    assert set(after) == set(before) and len(after) >= 13
+    for name, entry in after.items():
+        w = entry.weights
+        assert w.repo_id == f"zoo-cat/{name}" and re.fullmatch("[0-9a-f]{40}", w.revision)
+        assert f"{name}: zoo-cat/{name}@{w.revision}" in out
+        assert dataclasses.replace(w, repo_id=None, revision=None) == before[name].weights
+        assert dataclasses.replace(entry, weights=w, source="original") == dataclasses.replace(
+            before[name], weights=w
+        )  # nothing but the pins changed
+    pinned = {name: dataclasses.asdict(e.weights) for name, e in after.items()}
+    code = (
+        "import json, sys\n"
+        "from zoo.models._download import download\n"
+        "from zoo.models._weights import sha256_file\n"
+        f"for name, w in json.loads({json.dumps(json.dumps(pinned))}).items():\n"
+        "    path = download(w['repo_id'], w['filename'], w['revision'], w['sha256'])\n"
+        "    assert sha256_file(path) == w['sha256'], name\n"
+        "    print(name, path)\n"
+    )
+    fresh = tmp_path / "fresh"
+    got = python(code, env_for(hub.read_endpoint, fresh)).stdout.split("\n")
+    assert sorted(line.split()[0] for line in got if line) == sorted(after)
+    assert all(str(fresh) in line for line in got if line)  # from the Hub, not the package

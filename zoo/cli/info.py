@@ -43,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
         info = dataclasses.asdict(entry)
         path = entry.weights.bundled_path()
         info["weights"]["bundled_path"] = str(path) if path else None
+        info["weights"]["sources"] = entry.weights.sources()
         if args.json:
             print_json(info)
             return 0
@@ -51,7 +52,12 @@ def run(args: argparse.Namespace) -> int:
         print(f"{'config:':14}{json.dumps(entry.config)}")
         print("weights:")
         for k, v in info["weights"].items():
-            print(f"  {k + ':':14}{v}")
+            if v is not None and k not in ("sources", "bundled", "repo_id", "revision"):
+                print(f"  {k + ':':14}{v}")
+        for i, source in enumerate(entry.weights.sources()):  # in the order they are read
+            print(f"  {'from:' if i == 0 else '':14}{source}")
+        if entry.weights.repo_id is None:
+            print(f"  {'':14}(not published on the Hub: `zoo push --catalog` publishes it)")
         protocol = {k: v for k, v in entry.eval.items() if not isinstance(v, dict)}
         print("metrics:" + (f"  (zoo eval, {protocol})" if protocol else ""))
         for k, v in entry.metrics.items():

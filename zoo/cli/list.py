@@ -64,6 +64,7 @@ def run(args: argparse.Namespace) -> int:
             "name": e.name,
             "architecture": e.architecture,
             "dataset": e.dataset,
+            "weights": e.weights.sources(),
             "metrics": e.metrics,
             "description": e.description,
         }
@@ -81,7 +82,8 @@ def run(args: argparse.Namespace) -> int:
         m = r["metrics"]
         shown = [k for k in HEADLINE_METRICS if k in m][:3] or list(m)[:3]
         r["metrics"] = ", ".join(f"{k}={m[k]:g}" for k in shown)
-    print(table(rows, ["name", "architecture", "dataset", "metrics"]))
+        r["weights"] = " + ".join(s.split(" ")[0] for s in r["weights"])  # bundled + hub
+    print(table(rows, ["name", "architecture", "weights", "dataset", "metrics"]))
     return 0
 
 

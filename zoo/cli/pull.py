@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "pull",
         help="download weights into the Hugging Face cache",
-        description="Prefetch a catalog model's weights (at its pinned revision, "
+        description="Prefetch a catalog model's weights (at its pinned commit, "
         "sha256-checked) or a published repo (hf-hub:org/name[@revision]) into the Hugging "
-        "Face cache, so that loading works offline later. Honours HF_ENDPOINT, HF_HOME, "
-        "HF_TOKEN and HF_HUB_OFFLINE.",
+        "Face cache, so that loading works offline later. A catalog model whose weights ship "
+        "inside its package needs no pull (zoo info NAME shows where its weights come "
+        "from). Honours HF_ENDPOINT, HF_HOME, HF_TOKEN and HF_HUB_OFFLINE.",
     )
     p.add_argument("name", help="catalog name or hf-hub:org/name[@revision]")
     p.set_defaults(func=run)
@@ -21,6 +23,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from zoo.models._download import pull
 
-    for path in pull(args.name):
+    paths, done = pull(args.name)
+    print(done, file=sys.stderr)
+    for path in paths:
         print(path)
     return 0

@@ -13,10 +13,28 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="publish a model to the Hugging Face Hub",
         description="Upload config.json, model.safetensors (inference weights only), a model "
         "card (README.md) and the task's picture (sample.png for generators) to --repo with "
-        "huggingface_hub. The endpoint is HF_ENDPOINT, the token HF_TOKEN.",
+        "huggingface_hub. With --catalog --org ORG, publish every model of a catalog to "
+        "ORG/NAME and pin each registry.yaml entry to the commit its push created. The "
+        "endpoint is HF_ENDPOINT, the token HF_TOKEN.",
     )
-    p.add_argument("source", help="run folder, saved folder, .safetensors file or catalog name")
-    p.add_argument("--repo", required=True, help="target repo id, org/name")
+    p.add_argument(
+        "source", nargs="?", help="run folder, saved folder, .safetensors file or catalog name"
+    )
+    p.add_argument("--repo", help="target repo id, org/name")
+    p.add_argument(
+        "--catalog",
+        action="store_true",
+        help="publish every model of --registry to --org, one repo each, and write the "
+        "commits into that file (for maintainers: run it from a clone of the repository)",
+    )
+    p.add_argument("--org", help="with --catalog: the Hub organisation (or user) to push to")
+    p.add_argument(
+        "--registry",
+        type=Path,
+        default=None,
+        help="with --catalog: the registry.yaml to publish and rewrite (default: gan-zoo's "
+        "own catalog)",
+    )
     p.add_argument("--private", action="store_true", help="create the repo as private")
     p.add_argument("--revision", default=None, help="branch to push to (created if missing)")
     p.add_argument("--message", default=None, help="commit message")
@@ -31,29 +49,28 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     import zoo
+    from zoo.errors import ConfigError
     from zoo.metrics.protocol import evaluation_data
     from zoo.models._catalog import load_catalog
-    from zoo.models._download import entry_weights, parse_hub_id
+    from zoo.models._download import parse_hub_id
     from zoo.models._factory import weights_file_in
+    from zoo.models._publish import entry_card
     from zoo.train.run import read_run_info
 
+    if args.catalog:
+        return run_catalog(args)
+    if args.source is None or args.repo is None or args.org or args.registry:
+        raise ConfigError(
+            "push needs SOURCE and --repo (one model), or --catalog and --org (--registry "
+            "optional) to publish a catalog"
+        )
     parse_hub_id(args.repo)  # a malformed --repo fails before any work
     card: dict[str, Any] = {}
     entry = load_catalog().get(str(args.source))
     source_path = Path(args.source)
     model = zoo.load(args.source)
     if entry is not None and not source_path.exists():
-        card = {
-            "metrics": entry.metrics,
-            "dataset": entry.dataset,
-            "license": entry.license,
-            "training_command": entry.training["command"],
-            "description": entry.description,
-            "name": entry.name,
-            "eval": {"data": evaluation_data(model, entry.name, entry, None), **entry.eval},
-            "training": entry.training,
-            "weights_file": entry_weights(entry),  # byte for byte: keeps the catalog's sha256
-        }
+        card = entry_card(model, entry)
     else:
         card["weights_file"] = weights_file_in(source_path)
         info = read_run_info(source_path) if source_path.is_dir() else None
@@ -81,3 +98,38 @@ def run(args: argparse.Namespace) -> int:
         f"zoo.load('hf-hub:{args.repo}@{sha}')"
     )
     return 0
+
+
+def run_catalog(args: argparse.Namespace) -> int:
+    """`zoo push --catalog --org ORG [--registry FILE]`."""
+    from zoo.errors import ConfigError
+    from zoo.models._download import parse_hub_id
+    from zoo.models._publish import publish_catalog
+
+    extra = args.source is not None or args.repo or args.revision or args.license or args.eval
+    if extra or not args.org:
+        raise ConfigError(
+            "push --catalog takes --org ORG, and optionally --registry FILE and --private; "
+            "no SOURCE, --repo, --revision, --license or --eval: each model goes to ORG/NAME "
+            "with the card its catalog entry describes"
+        )
+    parse_hub_id(f"{args.org}/probe")  # a malformed --org fails before any work
+    registry = args.registry or default_registry()
+    if not registry.is_file():
+        raise ConfigError(f"--registry {registry}: no such file")
+    published = publish_catalog(registry, args.org, private=args.private)
+    for name, repo_id, sha in published:
+        print(f"{name}: {repo_id}@{sha}")
+    print(f"pushed {len(published)} model(s) to {args.org}; {registry} pins each to its commit")
+    return 0
+
+
+def default_registry() -> Path:
+    """gan-zoo's own catalog file (the repository's registry.yaml in a clone), as its
+    ``zoo.catalogs`` entry point names it."""
+    from importlib.metadata import entry_points
+
+    from zoo.constants import CATALOGS_GROUP
+
+    (ep,) = entry_points(group=CATALOGS_GROUP, name="gan-zoo")
+    return Path(ep.load()())

@@ -12,12 +12,12 @@ Schema of one entry (``models: {NAME: {...}}``)::
     config: {...}                  # the architecture's config values
     dataset: str
     license: str
-    weights:
-      repo_id: org/name            # Hugging Face Hub repo
-      revision: str                # pinned revision
+    weights:                       # at least one of bundled and repo_id
       filename: model.safetensors
       sha256: 64 hex digits
-      bundled: package:path        # optional copy shipped inside a Python package
+      bundled: package:path        # a copy shipped inside a Python package
+      repo_id: org/name            # the Hugging Face Hub repo it was published to, with
+      revision: 40 hex digits      # the commit (never a branch): `zoo push --catalog` pins it
     metrics: {name: number}        # produced by `zoo eval`
     eval: {samples: int, seed: int, tolerance: float}
     training: {command: str, time_s: number, device: str}
@@ -28,8 +28,10 @@ from __future__ import annotations
 import dataclasses
 import functools
 import importlib.resources
+import itertools
 import re
 import traceback
+from collections.abc import Mapping
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
@@ -41,16 +43,17 @@ from zoo.errors import CatalogError, UnknownNameError
 
 GROUP = CATALOGS_GROUP
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
+_COMMIT = re.compile(r"^[0-9a-f]{40}$")
 _REPO = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
 
 @dataclasses.dataclass(frozen=True)
 class WeightsRef:
-    repo_id: str
-    revision: str
     filename: str
     sha256: str
     bundled: str | None = None
+    repo_id: str | None = None
+    revision: str | None = None
 
     def bundled_path(self) -> Path | None:
         """The shipped copy of the weights inside an installed package, if any."""
@@ -58,6 +61,16 @@ class WeightsRef:
             return None
         package, _, rel = self.bundled.partition(":")
         return Path(str(importlib.resources.files(package).joinpath(rel)))
+
+    def sources(self) -> list[str]:
+        """Where the weights come from, in the order they are read: the shipped copy, then
+        the Hub repo at its commit (``zoo info``, ``zoo list``)."""
+        found = []
+        if self.bundled:
+            found.append(f"bundled ({self.bundled})")
+        if self.repo_id:
+            found.append(f"hub {self.repo_id}@{self.revision}")
+        return found
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,7 +99,8 @@ _FIELDS: dict[str, type | tuple[type, ...]] = {
     "eval": dict,
     "training": dict,
 }
-_WEIGHT_FIELDS = {"repo_id": str, "revision": str, "filename": str, "sha256": str}
+_WEIGHT_FIELDS = {"filename": str, "sha256": str}
+_OPTIONAL_WEIGHT_FIELDS = {"bundled": str, "repo_id": str, "revision": str}
 
 
 def parse_catalog(text: str, source: str) -> dict[str, CatalogEntry]:
@@ -104,14 +118,7 @@ def parse_catalog(text: str, source: str) -> dict[str, CatalogEntry]:
             raise CatalogError(f"{where}: entry must be a mapping, got {type(raw).__name__}")
         _check_fields(where, raw, _FIELDS)
         weights = raw["weights"]
-        optional = frozenset({"bundled"})
-        _check_fields(f"{where}, field 'weights'", weights, _WEIGHT_FIELDS, optional)
-        if not _HEX64.match(weights["sha256"]):
-            raise CatalogError(f"{where}: field 'weights.sha256' must be 64 lowercase hex digits")
-        if not _REPO.match(weights["repo_id"]):
-            raise CatalogError(
-                f"{where}: field 'weights.repo_id' = {weights['repo_id']!r} is not 'org/name'"
-            )
+        _check_weights(where, weights)
         for key, value in raw["metrics"].items():
             if not isinstance(value, (int, float)) or isinstance(value, bool):
                 raise CatalogError(f"{where}: field 'metrics.{key}' must be a number")
@@ -123,13 +130,38 @@ def parse_catalog(text: str, source: str) -> dict[str, CatalogEntry]:
     return entries
 
 
+def _check_weights(where: str, weights: Any) -> None:
+    """The ``weights`` block: a sha256, and a shipped copy or a Hub repo pinned to a commit."""
+    _check_fields(f"{where}, field 'weights'", weights, _WEIGHT_FIELDS, _OPTIONAL_WEIGHT_FIELDS)
+    if not _HEX64.match(weights["sha256"]):
+        raise CatalogError(f"{where}: field 'weights.sha256' must be 64 lowercase hex digits")
+    repo, revision = weights.get("repo_id"), weights.get("revision")
+    if repo is None and revision is None:
+        if "bundled" not in weights:
+            raise CatalogError(
+                f"{where}: field 'weights' names no source: give 'bundled' (a copy shipped in "
+                "a package) or 'repo_id' and 'revision' (a Hub repo at a commit)"
+            )
+        return
+    if not isinstance(repo, str) or not _REPO.match(repo):
+        raise CatalogError(f"{where}: field 'weights.repo_id' = {repo!r} is not 'org/name'")
+    if not isinstance(revision, str) or not _COMMIT.match(revision):
+        raise CatalogError(
+            f"{where}: field 'weights.revision' = {revision!r} is not a commit (40 hex "
+            "digits): a branch or tag can move, so it would change what the name loads; "
+            "`zoo push --catalog` writes the commit of each push"
+        )
+
+
 def _check_fields(
-    where: str, raw: dict, spec: dict, optional: frozenset[str] = frozenset()
+    where: str, raw: dict, spec: Mapping[str, Any], optional: Mapping[str, Any] | None = None
 ) -> None:
-    for key, typ in spec.items():
+    optional = optional or {}
+    for key in spec:
         if key not in raw:
             raise CatalogError(f"{where}: field {key!r} is missing")
-        if not isinstance(raw[key], typ):
+    for key, typ in {**spec, **optional}.items():
+        if key in raw and not isinstance(raw[key], typ):
             raise CatalogError(
                 f"{where}: field {key!r} must be a {typ.__name__}, got {type(raw[key]).__name__}"
             )
@@ -139,6 +171,37 @@ def _check_fields(
             f"{where}: unknown field(s) {', '.join(sorted(unknown))}; "
             f"valid: {', '.join(sorted(set(spec) | set(optional)))}"
         )
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block style for mappings, flow style for lists (of numbers, of class names)."""
+
+
+_Dumper.add_representer(
+    list, lambda d, v: d.represent_sequence("tag:yaml.org,2002:seq", v, flow_style=True)
+)
+
+
+def write_catalog(path: Path, doc: dict[str, Any]) -> None:
+    """Write ``doc`` (``{"models": {...}}``) to the registry.yaml ``path`` as
+    ``scripts/ship.py`` and ``zoo push --catalog`` do: the file's leading comment kept,
+    entries sorted by name, through a temporary file renamed into place."""
+    old = path.read_text().splitlines(keepends=True) if path.exists() else []
+    header = "".join(itertools.takewhile(lambda line: line.startswith("#"), old))
+    doc = {**doc, "models": dict(sorted(doc["models"].items()))}
+    text = header + yaml.dump(doc, Dumper=_Dumper, sort_keys=False, width=100)
+    parse_catalog(text, str(path))  # never write a catalog the zoo would refuse
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(text)
+    tmp.replace(path)
+
+
+def pin_to_hub(path: Path, name: str, repo_id: str, revision: str) -> None:
+    """Record in the registry.yaml ``path`` that model ``name`` was published to ``repo_id``
+    at the commit ``revision``."""
+    doc = yaml.safe_load(path.read_text())
+    doc["models"][name]["weights"].update(repo_id=repo_id, revision=revision)
+    write_catalog(path, doc)
 
 
 @functools.lru_cache(maxsize=1)

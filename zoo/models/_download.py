@@ -117,30 +117,40 @@ def cached(repo_id: str, filename: str, revision: str) -> Path | None:
 
 
 def entry_weights(entry: CatalogEntry) -> Path:
-    """Where to read a catalog model's weights, in this order: the HF cache at the pinned
-    revision; the copy shipped inside the package (the same bytes: same sha256); a download
-    at the pinned revision (unless HF_HUB_OFFLINE=1)."""
+    """Where to read a catalog model's weights, in this order: the copy shipped inside the
+    package; the HF cache at the pinned commit; a download at that commit (unless
+    HF_HUB_OFFLINE=1). Every source holds the same bytes (the entry's sha256)."""
     w = entry.weights
-    hit = cached(w.repo_id, w.filename, w.revision)
-    if hit is not None and sha256_file(hit) == w.sha256:
-        return hit
     bundled = w.bundled_path()
     if bundled is not None and bundled.is_file():
         return bundled
+    if w.repo_id is None or w.revision is None:
+        raise WeightsError(
+            f"{entry.name}: the shipped copy of its weights ({w.bundled}) is missing from "
+            f"this installation, and {entry.source} names no Hub repo to download them from"
+        )
+    hit = cached(w.repo_id, w.filename, w.revision)
+    if hit is not None and sha256_file(hit) == w.sha256:
+        return hit
     return download(w.repo_id, w.filename, w.revision, w.sha256)
 
 
-def pull(spec: str) -> list[Path]:
-    """Download a catalog model or an ``hf-hub:`` repo into the cache; returns the files."""
+def pull(spec: str) -> tuple[list[Path], str]:
+    """Fetch a catalog model or an ``hf-hub:`` repo into the cache: (its files, what was
+    done). A catalog model whose weights ship inside its package needs nothing: its shipped
+    file is returned, and nothing is downloaded."""
     if spec.startswith(PREFIX):
         repo_id, revision = parse_hub_id(spec)
         config_path = download(repo_id, CONFIG_NAME, revision)
         config = read_repo_config(config_path, repo_id)
         weights = download(repo_id, WEIGHTS_NAME, revision, config.get("weights_sha256"))
-        return [config_path, weights]
+        return [config_path, weights], f"{repo_id}@{revision} is in the cache"
     entry = get_entry(spec)
+    path = entry_weights(entry)
     w = entry.weights
-    return [download(w.repo_id, w.filename, w.revision, w.sha256)]
+    if path == w.bundled_path():
+        return [path], f"{spec} ships inside its package: nothing to pull, it loads offline"
+    return [path], f"{spec} is in the cache at {w.repo_id}@{w.revision}"
 
 
 def read_repo_config(path: Path, repo_id: str) -> dict[str, Any]:

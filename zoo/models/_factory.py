@@ -66,7 +66,7 @@ def load(
     elif _names_a_path(name, path):
         model = load_weights_file(weights_file_in(path))
     else:
-        model = _load_entry(get_entry(text), weights)
+        model = load_entry(get_entry(text), weights)
     return model.to(device).eval()
 
 
@@ -127,7 +127,8 @@ def load_from_hub(spec: str) -> GAN:
     return model
 
 
-def _load_entry(entry: CatalogEntry, weights: str | os.PathLike | None) -> GAN:
+def load_entry(entry: CatalogEntry, weights: str | os.PathLike | None = None) -> GAN:
+    """The model of a catalog entry (eval mode), from ``weights`` or where the entry says."""
     if weights is not None and not Path(weights).is_file():
         raise WeightsError(f"weights file not found: {weights}")
     path = Path(weights) if weights is not None else entry_weights(entry)
