@@ -27,6 +27,14 @@ BAD = [
     (["sample", "dcgan-mnist", "--class", "3"], "is not class-conditional"),
     (["sample", "dcgan-mnist", "--grid", "classes"], "is not class-conditional"),
     (["sample", "dcgan-mnist", "--truncation", "0"], "0.0 is not a positive number"),
+    # resource probes: each was a hang or an allocation traceback
+    (["sample", "dcgan-mnist", "--truncation", "1e-30"], "1e-30 is below 0.05"),
+    (["sample", "dcgan-mnist", "-n", "100000000"], "100000000 is more than 4,096"),
+    (["sample", "dcgan-mnist", "--seed", str(2**64)], "is more than 18,446,744,073,709,551,615"),
+    (["interpolate", "dcgan-mnist", "--rows", "100000000"], "is more than 2,048"),
+    (["interpolate", "dcgan-mnist", "--rows", "64", "--steps", "100"], "6,400 images; at most"),
+    (["interpolate", "dcgan-mnist", "--ms", "100000000000"], "is more than 60,000"),
+    (["interpolate", "dcgan-mnist", "--truncation", "0.001"], "0.001 is below 0.05"),
     (["sample", "cgan-mnist", "--class", "12"], "label 12 is out of range; valid: 0..9"),
     (["sample", "cgan-mnist", "--class", "horse"], "unknown class 'horse'"),
     (["sample", "cgan-mnist", "--class", "1", "--class", "2", "-n", "1"], "fewer than the 2"),
@@ -78,6 +86,12 @@ BAD = [
     (["bench", "dcgn"], "Did you mean 'dcgan'"),
     (["bench", "dcgan", "--profile", "--kinds", "inference"], "--kinds inference has no train"),
     (["import-checkpoint", "missing.pth", "-o", "out"], "'missing.pth' does not exist"),
+    (["import-checkpoint", FIXTURE, "-o", "held"], "already holds a model (model.safetensors"),
+    (["import-checkpoint", "notes.txt", "-o", "imp"], "notes.txt as a PyTorch state dict"),
+    (["new-plugin", "a" * 300], "plugin name of 300 characters; use at most 64"),
+    (["sample", "dcgan-mnist", "-o", "folder.png"], "'folder.png' is a folder"),
+    (["sample", "dcgan-mnist", "--device", "cuda:99"], "'cuda:99': this machine has"),
+    (["segment", "pix2pix-emoji-seg", "notes.txt", "-o", "m.jpg"], "masks are palette PNGs"),
     (["import-checkpoint", FIXTURE, FIXTURE, FIXTURE, "-o", "out"], "3 reference generator"),
     (["new-plugin", "Bad_Name"], "is not valid"),
     (["new-plugin", "x", "--task", "segmentation"], "invalid choice"),
@@ -106,6 +120,9 @@ def walk(tmp_path, run, cases=BAD) -> list[str]:
         return case, run(*args, cwd=tmp_path, check=False)
 
     (tmp_path / "notes.txt").write_text("not an image")
+    (tmp_path / "held").mkdir(exist_ok=True)
+    (tmp_path / "folder.png").mkdir(exist_ok=True)
+    (tmp_path / "held" / "model.safetensors").write_bytes(b"a run's weights")
     if run is run_zoo:  # subprocesses: two at a time
         with ThreadPoolExecutor(max_workers=2) as pool:
             results = list(pool.map(attempt, cases))

@@ -210,3 +210,5 @@ def test_demo_pictures_without_a_browser():
     assert overlay.width % 50 == 0 and overlay.height * 50 == overlay.width * 40
     with pytest.raises(zoo.ConfigError, match="upload an image first"):
         apply(seg, None)
+    with pytest.raises(zoo.ConfigError, match="the image is 5000x4000; the demo takes at most"):
+        apply(seg, Image.new("RGB", (5000, 4000)))  # refused before any model call

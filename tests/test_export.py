@@ -11,7 +11,7 @@ import torch
 import yaml
 
 import zoo
-from zoo.export import check, export, onnx_session
+from zoo.export import FORMATS, check, export, onnx_session
 from zoo.models._catalog import load_catalog
 
 from .conftest import (
@@ -67,7 +67,7 @@ def test_mnist_repair_at_the_digits_own_size(tmp_path):
         ("onnx", lambda p: run_onnx(p, x)),
         ("exported-program", lambda p: load_program(p)(*x)),
     ):
-        path = export(model, tmp_path / f"m{fmt}", fmt)
+        path = export(model, tmp_path / f"m{FORMATS[fmt]}", fmt)
         assert (run(path) - reference(model, x)).abs().max().item() <= TOL, fmt
 
 
@@ -85,7 +85,7 @@ def test_segmenter_exports_class_indices(tmp_path):
 )
 def test_torch_formats_match_the_model(name, fmt, tmp_path):
     model = zoo.load(name)
-    path = export(model, tmp_path / "m.bin", fmt)
+    path = export(model, tmp_path / f"m{FORMATS[fmt]}", fmt)
     assert check(path)["format"] == fmt
     module = torch.jit.load(str(path)) if fmt == "torchscript" else load_program(path)
     x = inputs_for(model)
@@ -134,6 +134,13 @@ def test_bad_destinations_and_formats(tmp_path):
         export(model, tmp_path)
     with pytest.raises(zoo.ConfigError, match="unknown export format 'tflite'; valid: onnx"):
         export(model, tmp_path / "m.tflite", "tflite")
+    # never another kind of file: weights (the probe of #37 replaced them with ONNX), text
+    weights = zoo.load("dcgan-mnist").save_pretrained(tmp_path / "w") / "model.safetensors"
+    before = weights.read_bytes()
+    for target in (weights, tmp_path / "model.txt"):
+        with pytest.raises(zoo.ExportError, match=r"written under a name ending in \.onnx"):
+            export(model, target)
+    assert weights.read_bytes() == before and not (tmp_path / "model.txt").exists()
 
 
 def test_check_rejects_files_the_zoo_did_not_write(tmp_path):

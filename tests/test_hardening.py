@@ -4,6 +4,8 @@ import random
 import resource
 import subprocess
 
+import pytest
+
 import zoo
 from zoo.constants import CHECKPOINT_NAME
 from zoo.errors import ZooError
@@ -71,6 +73,27 @@ def test_temp_files_of_a_killed_write_are_never_resumed(tmp_path):
     (run / f".{CHECKPOINT_NAME}.x1.tmp").write_bytes(b"half a checkpoint")
     _train(run, "--resume", "--steps", "6")
     assert '"step": 6' in (run / "run.json").read_text()
+    assert not list(run.rglob(".*.tmp"))  # the leftover is removed on resume
+
+
+def test_a_run_folder_takes_one_training_at_a_time(tmp_path):
+    """Two trainings into one --out: the second is refused, naming the first's PID (the
+    lock is the operating system's, so a killed run never leaves a stale one)."""
+    import os
+
+    from zoo.train.run import RunFolder
+
+    run = tmp_path / "run"
+    first = RunFolder(run)
+    first.prepare(resume=False)  # as a training that has started and not written yet
+    r = _train(run, check=False)
+    assert (
+        r.returncode == 2 and f"being written by another training (PID {os.getpid()})" in r.stderr
+    )
+    assert not (run / CHECKPOINT_NAME).exists()
+    first.release()
+    _train(run)  # free again
+    assert (run / CHECKPOINT_NAME).exists()
 
 
 def test_a_corrupt_checkpoint_is_refused_by_name(tmp_path):
@@ -98,3 +121,45 @@ def test_disk_full_keeps_the_previous_checkpoint(tmp_path):
     assert "cannot write the checkpoint" in r.stderr and "File too large" in r.stderr
     assert "Traceback" not in r.stderr
     assert not list(run.glob(".*.tmp"))  # no torn temporary files left behind
+
+
+def _claiming(path, architecture: str, tensors: dict, config: dict):
+    """A weights file of ``tensors`` whose header claims ``config``."""
+    from zoo.models._weights import save_weights
+
+    save_weights(path, tensors, architecture, config)
+    return path
+
+
+def test_a_header_cannot_make_the_zoo_build_a_model_its_file_does_not_hold(tmp_path):
+    """The probes of #37: small files whose headers declare huge models are refused before
+    the model is built (on the meta device: shapes, no memory), naming what does not fit."""
+    small = zoo.create("cgan", image_size=28, channels=1, latent_dim=8, g_width=8, d_width=8)
+    tensors = small.inference_state_dict()
+    # a cgan header with num_classes=100000 over the tensors of a 10-class one (was: 54 GB)
+    config = {**small.config.to_dict(), "num_classes": 100_000, "class_names": ()}
+    path = _claiming(tmp_path / "classes.safetensors", "cgan", tensors, config)
+    with pytest.raises(zoo.WeightsError, match="header describes a cgan whose weights are not"):
+        zoo.load(path)
+    # the largest DCGAN the config allows over a small DCGAN's tensors (was: 8.3 GB, 24 s)
+    dcgan = zoo.create("dcgan", image_size=28, channels=1, latent_dim=8, g_width=4, d_width=4)
+    big = {**dcgan.config.to_dict(), "image_size": 64, "latent_dim": 4096, "g_width": 1024}
+    path = _claiming(tmp_path / "dcgan.safetensors", "dcgan", dcgan.inference_state_dict(), big)
+    with pytest.raises(zoo.WeightsError, match="not the file's tensors"):
+        zoo.load(path)
+    # published weights that fit, with a 15 GB discriminator beside them
+    g = zoo.create("pix2pix", ngf=1, generator="unet_256", norm="instance", ndf=4)
+    huge_d = {**g.config.to_dict(), "ndf": 1024, "n_layers_d": 6}
+    path = _claiming(tmp_path / "d.safetensors", "pix2pix", g.inference_state_dict(), huge_d)
+    with pytest.raises(zoo.WeightsError, match=r"builds 14977 MiB of networks beside 0\.1 MiB"):
+        zoo.load(path)
+    # a header config that is no object
+    for bad in ("null", "[1, 2]"):
+        from safetensors.torch import save_file
+
+        from zoo.constants import WEIGHTS_FORMAT
+
+        meta = {"format": WEIGHTS_FORMAT, "architecture": "dcgan", "config": bad}
+        save_file(tensors, tmp_path / "bad.safetensors", metadata=meta)
+        with pytest.raises(zoo.WeightsError, match="not an object of config fields"):
+            zoo.load(tmp_path / "bad.safetensors")

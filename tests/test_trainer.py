@@ -272,7 +272,7 @@ def _checkpoint_step(out: Path) -> int:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT])
+@pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGINT, signal.SIGTERM])
 def test_killed_process_resumes_to_identical_weights(tmp_path, sig):
     subprocess.run(_train_cmd(tmp_path / "full"), check=True, capture_output=True)
     proc = subprocess.Popen(
@@ -285,8 +285,10 @@ def test_killed_process_resumes_to_identical_weights(tmp_path, sig):
     _, err = proc.communicate(timeout=120)
     step = _checkpoint_step(tmp_path / "cut")
     assert 8 <= step < 24, f"the run was not cut mid-way (checkpoint at step {step})"
-    if sig == signal.SIGINT:
+    if sig in (signal.SIGINT, signal.SIGTERM):  # stopped after a step, checkpoint written
         assert proc.returncode == 130 and b"continue with --resume" in err
+        info = json.loads((tmp_path / "cut" / "run.json").read_text())
+        assert info["step"] == step  # run.json says how far it got
     else:
         assert proc.returncode == -signal.SIGKILL
     subprocess.run(_train_cmd(tmp_path / "cut", "--resume"), check=True, capture_output=True)

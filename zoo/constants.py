@@ -67,3 +67,7 @@ HEADLINE_METRICS = (
     "precision",
     "recall",
 )
+
+#: the smallest truncation threshold ``sample(truncation=...)`` takes: below it almost every
+#: latent value is drawn again many times over (and at 1e-30 the redrawing never ends)
+MIN_TRUNCATION = 0.05

@@ -35,6 +35,11 @@ MIN_WIDTH = 384
 DEFAULT_MODELS = ("dcgan-mnist", "cgan-mnist", "pix2pix-mnist-repair")
 
 
+#: the largest upload the page takes, and the most pixels of an image it runs a model on
+MAX_UPLOAD = "20mb"
+MAX_PIXELS = 4096 * 4096
+
+
 def enlarge(image: Image.Image, width: int = MIN_WIDTH) -> Image.Image:
     """``image`` scaled up by a whole factor to at least ``width`` pixels (pixels kept
     sharp), or unchanged if already as wide."""
@@ -92,6 +97,11 @@ def apply(model: GAN, image: Image.Image | None) -> Image.Image:
     from zoo.tasks.image_to_image import ImageToImageGAN
     from zoo.tasks.segmentation import SegmentationGAN
 
+    if image.width * image.height > MAX_PIXELS:
+        raise ConfigError(
+            f"the image is {image.width}x{image.height}; the demo takes at most "
+            f"{MAX_PIXELS:,} pixels (use `zoo {model.task.command}` for larger ones)"
+        )
     image = as_input(image, input_channels(model))
     if isinstance(model, SegmentationGAN):
         from zoo.images import from_pil
@@ -213,6 +223,7 @@ def serve(names: Sequence[str], host: str = "127.0.0.1", port: int = 7860) -> No
     if not port_free(host, port):
         raise ConfigError(f"port {port} on {host} is in use; choose another with --port")
     page = build(names)
+    page.queue(max_size=16, default_concurrency_limit=1)  # one model call at a time
     gr = _gradio()
     theme = gr.themes.Default(
         font=["ui-sans-serif", "system-ui", "sans-serif"],
@@ -228,5 +239,6 @@ def serve(names: Sequence[str], host: str = "127.0.0.1", port: int = 7860) -> No
         quiet=True,
         theme=theme,
         ssr_mode=False,
+        max_file_size=MAX_UPLOAD,
         footer_links=[],
     )

@@ -15,6 +15,8 @@ from zoo.errors import ConfigError
 from zoo.models._registry import declared_architectures
 
 NAME = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
+#: the longest plugin name (its package, folder and module names derive from it)
+MAX_NAME = 64
 
 PYPROJECT = """\
 [build-system]
@@ -221,6 +223,8 @@ def scaffold(name: str, parent: str | Path = ".", task: str = "unconditional") -
             f"plugin name {name!r} is not valid: use lowercase letters, digits and single "
             "hyphens, starting with a letter (e.g. 'lsgan', 'my-gan')"
         )
+    if len(name) > MAX_NAME:
+        raise ConfigError(f"plugin name of {len(name)} characters; use at most {MAX_NAME}")
     if name in declared_architectures():
         raise ConfigError(f"an architecture named {name!r} is already installed; pick another")
     dist = f"zoo-{name}"

@@ -74,6 +74,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())  # Python flushes stdout at exit
         return 141  # as a shell reports SIGPIPE (128 + 13)
+    except OSError as exc:  # a file or folder the command cannot read or write
+        print(f"zoo: error: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 import ast
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +36,29 @@ def _int_at_least(text: str, low: int, what: str) -> int:
     return value
 
 
+def int_up_to(high: int, low: int = 1) -> Callable[[str], int]:
+    """An argparse type: an integer in ``[low, high]``; the error names the limit."""
+
+    def parse(text: str) -> int:
+        what = "a positive integer" if low == 1 else f"an integer >= {low}"
+        value = _int_at_least(text, low, what)
+        if value > high:
+            raise argparse.ArgumentTypeError(f"{value} is more than {high:,}, the most allowed")
+        return value
+
+    parse.__name__ = f"integer {low}..{high}"  # argparse's "invalid ... value" message
+    return parse
+
+
+#: ``--seed``: what torch's generators take (0 .. 2^64 - 1)
+seed = int_up_to(2**64 - 1, low=0)
+
+
 def output_image(text: str) -> Path:
     """An argparse type: a path to write an image to (.png, .jpg, .webp, .bmp)."""
     path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r} is a folder; give an image file name")
     if path.suffix.lower() not in OUTPUT_IMAGE_SUFFIXES:
         raise argparse.ArgumentTypeError(
             f"{text!r}: give an image path ending in {', '.join(OUTPUT_IMAGE_SUFFIXES)}"
@@ -48,7 +68,7 @@ def output_image(text: str) -> Path:
 
 def output_image_or_gif(text: str) -> Path:
     """An argparse type: an image path (as :func:`output_image`) or an animated ``.gif``."""
-    if Path(text).suffix.lower() == ".gif":
+    if Path(text).suffix.lower() == ".gif" and not Path(text).is_dir():
         return Path(text)
     try:
         return output_image(text)
@@ -67,6 +87,18 @@ def positive_float(text: str) -> float:
         raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
     if not 0 < value < float("inf"):
         raise argparse.ArgumentTypeError(f"{value} is not a positive number")
+    return value
+
+
+def truncation(text: str) -> float:
+    """An argparse type: a truncation threshold, a number >= ``MIN_TRUNCATION``."""
+    from zoo.constants import MIN_TRUNCATION
+
+    value = positive_float(text)
+    if value < MIN_TRUNCATION:
+        raise argparse.ArgumentTypeError(
+            f"{value:g} is below {MIN_TRUNCATION}, the smallest truncation (e.g. 0.5-2)"
+        )
     return value
 
 
@@ -93,11 +125,16 @@ def device_name(text: str) -> str:
     if text == "auto":
         return text
     try:
-        torch.device(text)
+        device = torch.device(text)
     except RuntimeError:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not a torch device (auto, cpu, cuda, cuda:1)"
         ) from None
+    if device.type == "cuda":
+        count = torch.cuda.device_count()
+        if device.index is not None and device.index >= count or not count:
+            have = f"{count} CUDA device(s)" if count else "no CUDA device"
+            raise argparse.ArgumentTypeError(f"{text!r}: this machine has {have}; try cpu")
     return text
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from zoo.cli._util import device_name, non_negative_int, positive_int, print_json, table
+from zoo.cli._util import device_name, positive_int, print_json, seed, table
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -61,7 +61,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--samples", type=positive_int, default=1000, help="number of samples (default 1000)"
     )
-    p.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default 0)")
+    p.add_argument("--seed", type=seed, default=0, help="random seed (default 0)")
     p.add_argument("--device", type=device_name, default="cpu", help="cpu, cuda ... (default cpu)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)

@@ -23,6 +23,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("-o", "--output", type=Path, required=True, help="output folder")
     p.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace the model a folder already holds (default: refuse)",
+    )
+    p.add_argument(
         "--architecture",
         default=None,
         help="an architecture that reads reference checkpoints (default: pix2pix for one "
@@ -39,8 +44,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from zoo.constants import CONFIG_NAME, WEIGHTS_NAME
+    from zoo.errors import ConfigError
     from zoo.models._factory import import_reference
 
+    held = [n for n in (WEIGHTS_NAME, CONFIG_NAME) if (args.output / n).exists()]
+    if held and not args.overwrite:
+        raise ConfigError(
+            f"-o {args.output} already holds a model ({', '.join(held)}); choose another "
+            "folder, or pass --overwrite to replace it"
+        )
+    if args.output.exists() and not args.output.is_dir():
+        raise ConfigError(f"-o {args.output} is a file; give a folder")
     model = import_reference(args.files, args.architecture, dict(args.set or []))
     model.save_pretrained(
         args.output,

@@ -7,11 +7,13 @@ from pathlib import Path
 
 from zoo.cli._util import (
     device_name,
-    non_negative_int,
+    int_up_to,
     output_image_or_gif,
-    positive_float,
     positive_int,
+    seed,
+    truncation,
 )
+from zoo.cli.sample import MAX_IMAGES
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -29,7 +31,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--steps", type=_steps, default=8, help="images per walk, ends included (default 8)"
     )
-    p.add_argument("--rows", type=positive_int, default=4, help="walks (default 4)")
+    p.add_argument("--rows", type=int_up_to(MAX_IMAGES // 2), default=4, help="walks (default 4)")
     p.add_argument(
         "--class",
         dest="classes",
@@ -38,10 +40,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         help="class-conditional models: the class of the walks (number or name; repeat to "
         "give rows different classes)",
     )
-    p.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default 0)")
+    p.add_argument("--seed", type=seed, default=0, help="random seed (default 0)")
     p.add_argument(
         "--truncation",
-        type=positive_float,
+        type=truncation,
         default=None,
         metavar="T",
         help="draw the end codes with the truncation trick at T (default: none)",
@@ -53,7 +55,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         default=Path("walk.png"),
         help="walk.png (grid, one walk per row) or walk.gif (animation) (default walk.png)",
     )
-    p.add_argument("--ms", type=positive_int, default=100, help="GIF: ms per frame (default 100)")
+    p.add_argument(
+        "--ms",
+        type=int_up_to(60_000),
+        default=100,
+        help="GIF: ms per frame (default 100, at most a minute)",
+    )
     p.add_argument("--exact", action="store_true", help="exact fp32 instead of the fast path")
     p.add_argument("--device", type=device_name, default="cpu", help="cpu, cuda ... (default cpu)")
     p.set_defaults(func=run)
@@ -81,6 +88,11 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(
             f"{args.name}: `zoo interpolate` walks zoo.UnconditionalGAN and zoo.ConditionalGAN "
             f"models; {type(model).__name__} is neither"
+        )
+    if args.rows * args.steps > MAX_IMAGES:
+        raise ConfigError(
+            f"--rows {args.rows} x --steps {args.steps} is {args.rows * args.steps:,} images; "
+            f"at most {MAX_IMAGES:,} in one walk picture"
         )
     if args.classes and not isinstance(model, ConditionalGAN):
         raise ConfigError(f"{args.name} is not class-conditional; drop --class")

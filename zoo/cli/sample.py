@@ -5,13 +5,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from zoo.cli._util import (
-    device_name,
-    non_negative_int,
-    output_image,
-    positive_float,
-    positive_int,
-)
+from zoo.cli._util import device_name, int_up_to, output_image, positive_int, seed, truncation
+
+#: the most images one `zoo sample` or `zoo interpolate` grid holds
+MAX_IMAGES = 4096
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -29,11 +26,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("name", help="catalog name, run folder, hf-hub:org/name or .safetensors file")
     p.add_argument(
         "-n",
-        type=positive_int,
+        type=int_up_to(MAX_IMAGES),
         default=64,
-        help="number of samples (default 64); with --grid classes, spread over the rows",
+        help=f"number of samples (default 64, at most {MAX_IMAGES:,} in one grid); with "
+        "--grid classes, spread over the rows",
     )
-    p.add_argument("--seed", type=non_negative_int, default=0, help="random seed (default 0)")
+    p.add_argument("--seed", type=seed, default=0, help="random seed (default 0)")
     p.add_argument(
         "-o",
         "--output",
@@ -61,7 +59,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--truncation",
-        type=positive_float,
+        type=truncation,
         default=None,
         metavar="T",
         help="truncation trick: latent values beyond +-T drawn again (e.g. 1.0; lower is more "

@@ -48,11 +48,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from zoo.data.photos import read_photo
+    from zoo.errors import ConfigError
     from zoo.images import from_pil
     from zoo.masks import mask_to_pil, pil_overlay
     from zoo.tasks.segmentation import SegmentationGAN
 
     jobs = image_jobs(args.inputs, args.output)
+    if jobs.single and args.output.suffix.lower() != ".png":
+        raise ConfigError(f"-o {args.output}: masks are palette PNGs; give a path ending in .png")
     model = load_for(args, "segment", SegmentationGAN)
     c = model.config
     counts = [0] * c.num_classes

@@ -33,8 +33,10 @@ if TYPE_CHECKING:
 
 __all__ = ["FORMATS", "OPSET", "export", "check", "metadata", "onnx_session"]
 
-#: format -> usual file suffix
+#: format -> the file suffix it is written under
 FORMATS = {"onnx": ".onnx", "torchscript": ".pt", "exported-program": ".pt2"}
+#: suffixes a format may also be written under
+_ALSO = {"torchscript": (".pth",)}
 #: the ONNX opset the files are written with
 OPSET = 18
 #: name of the metadata file inside TorchScript and exported-program archives
@@ -64,6 +66,13 @@ def export(
         )
     if not path.parent.is_dir():
         raise ExportError(f"output folder {path.parent} does not exist; create it first")
+    suffixes = (FORMATS[format], *_ALSO.get(format, ()))
+    if path.suffix.lower() not in suffixes:
+        raise ExportError(
+            f"{path}: a {format} file is written under a name ending in "
+            f"{' or '.join(suffixes)} (so that no other kind of file, such as weights, is "
+            f"replaced by it); e.g. {path.with_suffix(FORMATS[format])}"
+        )
     was_training = model.training
     model.eval()
     try:

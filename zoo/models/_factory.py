@@ -14,6 +14,7 @@ from typing import Any
 
 import torch
 
+from zoo.config import ArchConfig
 from zoo.constants import CONFIG_NAME, HUB_PREFIX, WEIGHTS_NAME
 from zoo.errors import ConfigError, PluginError, WeightsError
 from zoo.models._catalog import CatalogEntry, get_entry, load_catalog
@@ -31,7 +32,7 @@ from zoo.models._registry import (
     get_architecture,
     list_architectures,
 )
-from zoo.models._weights import read_weights
+from zoo.models._weights import read_weights, state_mismatch
 from zoo.models.base import GAN
 
 __all__ = ["create", "load", "load_weights_file", "list_models", "list_architectures"]
@@ -90,13 +91,49 @@ def weights_file_in(path: Path) -> Path:
     return path
 
 
+#: what building a model from a weights file may allocate beyond the file's own tensors (its
+#: networks that are not published, such as discriminators): this many times the tensors'
+#: size, and at least MIN_UNPUBLISHED_BYTES; a header cannot make the zoo allocate more
+UNPUBLISHED_FACTOR = 8
+MIN_UNPUBLISHED_BYTES = 512 * 2**20
+
+
 def load_weights_file(path: str | os.PathLike, sha256: str | None = None) -> GAN:
-    """Rebuild a model from a zoo safetensors file: architecture and config from its header."""
+    """Rebuild a model from a zoo safetensors file: architecture and config from its header,
+    checked against the file's tensors before any memory is allocated for the model."""
     tensors, meta = read_weights(path, sha256=sha256)
     cls = get_architecture(meta["architecture"])
-    model = cls(cls.Config.from_dict(json.loads(meta["config"])))
+    config = cls.Config.from_dict(json.loads(meta["config"]))
+    check_header_fits(cls, config, tensors, str(path))
+    model = cls(config)
     model.load_inference_state_dict(tensors)
     return model
+
+
+def check_header_fits(
+    cls: type[GAN], config: ArchConfig, tensors: dict[str, torch.Tensor], where: str
+) -> None:
+    """Refuse a file whose header describes another model than its tensors: the model is
+    built on the meta device (shapes, no memory), its published weights must be the file's
+    tensors, shape for shape, and the rest of it (its discriminators) stay within
+    :data:`UNPUBLISHED_FACTOR` times the file's size. A small file cannot claim a huge model."""
+    with torch.device("meta"):
+        skeleton = cls(config)
+    problems = state_mismatch(skeleton.inference_state_dict(), tensors)
+    if problems:
+        raise WeightsError(
+            f"{where}: its header describes a {cls.architecture or cls.__name__} whose "
+            f"weights are not the file's tensors: {problems}"
+        )
+    size = sum(t.numel() * t.element_size() for t in tensors.values())
+    whole = sum(t.numel() * t.element_size() for t in (*skeleton.parameters(), *skeleton.buffers()))
+    limit = max(UNPUBLISHED_FACTOR * size, MIN_UNPUBLISHED_BYTES)
+    if whole - size > limit:
+        raise WeightsError(
+            f"{where}: its header's config builds {whole / 2**20:.0f} MiB of networks "
+            f"beside {size / 2**20:.1f} MiB of weights in the file (at most "
+            f"{limit / 2**20:.0f} MiB allowed); refused before allocating them"
+        )
 
 
 def load_from_hub(spec: str) -> GAN:

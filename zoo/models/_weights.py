@@ -119,9 +119,14 @@ def read_weights(
         if key not in metadata:
             raise WeightsError(f"{path}: metadata lacks {key!r}")
     try:
-        json.loads(metadata["config"])
+        config = json.loads(metadata["config"])
     except json.JSONDecodeError as exc:
         raise WeightsError(f"{path}: metadata 'config' is not JSON ({exc})") from None
+    if not isinstance(config, dict):
+        raise WeightsError(
+            f"{path}: metadata 'config' is a JSON {type(config).__name__}, not an object of "
+            "config fields"
+        )
     return tensors, metadata
 
 

@@ -252,9 +252,10 @@ def read_reference_state(path: str | os.PathLike) -> dict[str, torch.Tensor]:
         raise WeightsError(f"checkpoint not found: {path}")
     try:
         state = torch.load(path, map_location="cpu", weights_only=True)
-    except (pickle.UnpicklingError, RuntimeError, EOFError, OSError) as exc:
+    except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, KeyError, ValueError) as exc:
+        detail = exc if isinstance(exc, (RuntimeError, OSError)) else "not a PyTorch file"
         raise WeightsError(
-            f"cannot read {path} as a PyTorch state dict with weights_only=True: {exc}"
+            f"cannot read {path} as a PyTorch state dict with weights_only=True: {detail}"
         ) from None
     if isinstance(state, dict) and "state_dict" in state and isinstance(state["state_dict"], dict):
         state = state["state_dict"]

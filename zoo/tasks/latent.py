@@ -11,6 +11,8 @@ import torch
 from torch import nn
 
 from zoo.config import ArchConfig, ImageConfig, bounded
+from zoo.constants import MIN_TRUNCATION
+from zoo.errors import ConfigError
 from zoo.models.base import GAN
 from zoo.train.distributed import sharded
 
@@ -19,9 +21,13 @@ def truncated_normal(
     n: int, dim: int, threshold: float, generator: torch.Generator | None = None
 ) -> torch.Tensor:
     """(n, dim) standard normal values with every one beyond ``±threshold`` drawn again (on
-    the CPU with ``generator``), so the codes follow the truncated normal."""
-    if not threshold > 0:
-        raise ValueError(f"truncation={threshold!r}: it must be a positive number (e.g. 0.5-2)")
+    the CPU with ``generator``), so the codes follow the truncated normal. ``threshold`` is
+    at least :data:`~zoo.constants.MIN_TRUNCATION` (where 4% of draws land inside, so a
+    million values take about 350 rounds)."""
+    if not MIN_TRUNCATION <= threshold < float("inf"):
+        raise ConfigError(
+            f"truncation={threshold!r}: give a number >= {MIN_TRUNCATION} (e.g. 0.5-2)"
+        )
     z = torch.randn(n, dim, generator=generator)
     while True:
         outside = z.abs() > threshold

@@ -8,8 +8,9 @@ Only rank 0 of a torchrun job writes; every write of a whole file is atomic.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from zoo.constants import (
     BEST_INFO_NAME,
@@ -25,12 +26,16 @@ from zoo.constants import (
 from zoo.errors import CheckpointError
 from zoo.models._weights import atomic_write_bytes
 
+#: the lock file of a run folder being trained into
+LOCK_NAME = ".lock"
+
 
 class RunFolder:
     """A training's output folder. ``writer``: whether this process writes (rank 0)."""
 
     def __init__(self, path: str | Path, writer: bool = True) -> None:
         self.path, self.writer = Path(path), writer
+        self._lock: IO[str] | None = None
 
     @property
     def checkpoint(self) -> Path:
@@ -54,10 +59,45 @@ class RunFolder:
                 raise CheckpointError(
                     f"cannot write to the output folder {self.path}: {exc}"
                 ) from None
+            self._acquire()
+            if self.checkpoint.exists() and not resume:  # written while we waited
+                self.release()
+                raise CheckpointError(f"{self.path} already holds a run; pass --resume")
+            for leftover in self.path.rglob(".*.tmp"):  # of a write killed mid-way
+                leftover.unlink(missing_ok=True)
         if resume and not self.checkpoint.exists():
             raise CheckpointError(
                 f"--resume: no checkpoint in {self.path} ({self.checkpoint} is missing)"
             )
+
+    def _acquire(self) -> None:
+        """Lock the folder for this process (``.lock`` holds its PID). The operating system
+        drops the lock when the process ends, however it ends, so a killed run leaves no
+        stale lock behind."""
+        import fcntl
+
+        lock = (self.path / LOCK_NAME).open("a+")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            lock.seek(0)
+            holder = lock.read().strip() or "unknown"
+            lock.close()
+            raise CheckpointError(
+                f"{self.path} is being written by another training (PID {holder}); wait for "
+                "it to finish, or choose another --out"
+            ) from None
+        lock.seek(0)
+        lock.truncate()
+        lock.write(f"{os.getpid()}\n")
+        lock.flush()
+        self._lock = lock
+
+    def release(self) -> None:
+        """Unlock the folder (at the end of a training)."""
+        if self._lock is not None:
+            self._lock.close()
+            self._lock = None
 
     def write_info(self, info: dict[str, Any]) -> None:
         """``run.json``: what was trained, how, on what, for how long."""

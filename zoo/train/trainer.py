@@ -324,8 +324,15 @@ class Trainer:
         return f"{path.name}, step {self._saved_step}" if path.exists() else "none written yet"
 
     def train(self, resume: bool = False) -> Path:
-        """Run until ``config.steps``; returns the path of the inference weights."""
-        self._prepare_out(resume)
+        """Run until ``config.steps``; returns the path of the inference weights. The run
+        folder is locked while it runs: a second training into it is refused."""
+        try:
+            self._prepare_out(resume)
+            return self._train()
+        finally:
+            self.run.release()
+
+    def _train(self) -> Path:
         cfg = self.config
         bar = tqdm(
             total=cfg.steps,
@@ -366,8 +373,8 @@ class Trainer:
                     )
                     raise KeyboardInterrupt
         finally:
-            if previous_handler is not None:
-                signal.signal(signal.SIGINT, previous_handler)
+            for signum, previous in (previous_handler or {}).items():
+                signal.signal(signum, previous)
             bar.close()
             if log is not None:
                 log.close()
@@ -382,15 +389,18 @@ class Trainer:
         return self._time_before + time.perf_counter() - self._started
 
     def _catch_sigint(self):
-        """Turn the first Ctrl-C into a stop after the current step (a second one aborts)."""
+        """Turn the first Ctrl-C (or SIGTERM, as ``kill`` and schedulers send) into a stop
+        after the current step, with a checkpoint; a second one aborts. Returns the handlers
+        to restore."""
         if threading.current_thread() is not threading.main_thread():
             return None
 
         def handler(signum, frame):
             self._stop_requested = True
             signal.signal(signal.SIGINT, signal.default_int_handler)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
-        return signal.signal(signal.SIGINT, handler)
+        return {s: signal.signal(s, handler) for s in (signal.SIGINT, signal.SIGTERM)}
 
     # -- state ------------------------------------------------------------------------------
     def inference_state(self) -> dict[str, torch.Tensor]:
@@ -474,25 +484,31 @@ class Trainer:
             self._saved_step = self.step
             return
         try:
-            self._save()
+            save_checkpoint(
+                self.run.checkpoint, self.state(), self.model.architecture, self._resume_key()
+            )
         except OSError as exc:
             raise CheckpointError(
                 f"cannot write the checkpoint in {self.out} at step {self.step}: {exc}. "
                 f"The previous checkpoint ({self._last_checkpoint_note()}) is kept"
             ) from None
-
-    def _save(self) -> None:
-        save_checkpoint(
-            self.run.checkpoint, self.state(), self.model.architecture, self._resume_key()
-        )
         self._saved_step = self.step
-        save_weights(
-            self.out / WEIGHTS_NAME,
-            self.inference_state(),
-            self.model.architecture,
-            self.model.config.to_dict(),
-            extra={"step": str(self.step)},
-        )
+        try:
+            save_weights(
+                self.out / WEIGHTS_NAME,
+                self.inference_state(),
+                self.model.architecture,
+                self.model.config.to_dict(),
+                extra={"step": str(self.step)},
+            )
+        except OSError as exc:
+            kept = "the previous one is kept" if (self.out / WEIGHTS_NAME).exists() else "none"
+            raise CheckpointError(
+                f"cannot write the weights {self.out / WEIGHTS_NAME} at step {self.step}: "
+                f"{exc} ({kept}). The checkpoint of step {self.step} was written: free some "
+                "space and continue with --resume"
+            ) from None
+        self._write_run_config(self.train_time())  # run.json says how far the run got
 
     def load(self, path: Path) -> None:
         defaults = {
