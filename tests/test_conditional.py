@@ -247,7 +247,7 @@ def test_truncation_keeps_codes_within_the_threshold_and_is_reproducible():
     z = truncated_normal(2000, 16, 0.5, torch.Generator().manual_seed(0))
     assert z.abs().max() <= 0.5 and z.std() < 0.35  # U-shaped tails gone: var of N|<0.5
     assert torch.equal(z, truncated_normal(2000, 16, 0.5, torch.Generator().manual_seed(0)))
-    with pytest.raises(ValueError, match="positive number"):
+    with pytest.raises(ValueError, match="give a number >= 0.05"):
         truncated_normal(2, 2, 0.0)
     model = zoo.create("dcgan", image_size=28, channels=1, latent_dim=8, g_width=8, d_width=8)
     a = model.eval().sample(4, seed=0, truncation=1.0)

@@ -37,21 +37,32 @@ class ArchConfig:
 
     # -- validation -------------------------------------------------------------------------
     def validate(self) -> None:
+        """Check every field against its type and rules; one error names every bad field."""
         hints = typing.get_type_hints(type(self))
+        problems = []
         for f in dataclasses.fields(self):
-            value = getattr(self, f.name)
-            self._check_type(f.name, value, hints[f.name])
-            meta = f.metadata
-            if "choices" in meta and value not in meta["choices"]:
-                valid = ", ".join(repr(c) for c in meta["choices"])
-                raise ConfigError(
-                    self._where(f.name, value) + f" is not valid; choose one of {valid}"
-                )
-            lo, hi = meta.get("min"), meta.get("max")
-            if lo is not None and value < lo:
-                raise ConfigError(self._where(f.name, value) + f" is too small; it must be >= {lo}")
-            if hi is not None and value > hi:
-                raise ConfigError(self._where(f.name, value) + f" is too large; it must be <= {hi}")
+            try:
+                self._check_field(f, getattr(self, f.name), hints[f.name])
+            except ConfigError as exc:
+                problems.append(str(exc))
+        if len(problems) == 1:
+            raise ConfigError(problems[0])
+        if problems:
+            arch = self.architecture or type(self).__name__
+            stripped = [p.removeprefix(f"{arch} config: ") for p in problems]
+            raise ConfigError(f"{arch} config: {len(problems)} bad fields: " + "; ".join(stripped))
+
+    def _check_field(self, f: dataclasses.Field, value: Any, hint: Any) -> None:
+        self._check_type(f.name, value, hint)
+        meta = f.metadata
+        if "choices" in meta and value not in meta["choices"]:
+            valid = ", ".join(repr(c) for c in meta["choices"])
+            raise ConfigError(self._where(f.name, value) + f" is not valid; choose one of {valid}")
+        lo, hi = meta.get("min"), meta.get("max")
+        if lo is not None and value < lo:
+            raise ConfigError(self._where(f.name, value) + f" is too small; it must be >= {lo}")
+        if hi is not None and value > hi:
+            raise ConfigError(self._where(f.name, value) + f" is too large; it must be <= {hi}")
 
     def _where(self, name: str, value: Any) -> str:
         arch = self.architecture or type(self).__name__

@@ -73,6 +73,17 @@ def image_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES)
 
 
+def as_rgb(images: torch.Tensor) -> torch.Tensor:
+    """(N, C, H, W) images of any channels shown as RGB: grey (C=1) repeated, grey with
+    alpha (C=2) as its grey, RGBA (C=4) without alpha; other counts their first channel."""
+    c = images.shape[1]
+    if c == 3:
+        return images
+    if c == 4:
+        return images[:, :3]
+    return images[:, :1].expand(-1, 3, -1, -1)
+
+
 def luma(images: torch.Tensor) -> torch.Tensor:
     """(N, 3, H, W) float images -> (N, 1, H, W) grey, with the :data:`LUMA` weights."""
     weights = torch.tensor(LUMA, device=images.device).view(1, 3, 1, 1)

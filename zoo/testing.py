@@ -117,7 +117,7 @@ def _check_export(model: GAN) -> list[str]:
     import importlib.util
 
     from zoo.errors import ExportError
-    from zoo.export import export
+    from zoo.export import FORMATS, export
 
     spec = model.task.export_spec(model)
     inputs = tuple(torch.cat([t, t[:1]]) for t in spec.inputs)  # batch 3, traced with 2
@@ -129,7 +129,7 @@ def _check_export(model: GAN) -> list[str]:
     passed = []
     with tempfile.TemporaryDirectory() as tmp:
         for fmt in formats:
-            path = Path(tmp) / f"model.{fmt}"
+            path = Path(tmp) / f"model{FORMATS[fmt]}"
             try:
                 export(model, path, fmt)
             except ExportError as exc:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from zoo.models._catalog import CatalogEntry
+    from zoo.models.base import GAN
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -54,7 +58,6 @@ def run(args: argparse.Namespace) -> int:
     from zoo.models._catalog import load_catalog
     from zoo.models._download import parse_hub_id
     from zoo.models._factory import weights_file_in
-    from zoo.models._publish import entry_card
     from zoo.train.run import read_run_info
 
     if args.catalog:
@@ -104,7 +107,6 @@ def run_catalog(args: argparse.Namespace) -> int:
     """`zoo push --catalog --org ORG [--registry FILE]`."""
     from zoo.errors import ConfigError
     from zoo.models._download import parse_hub_id
-    from zoo.models._publish import publish_catalog
 
     extra = args.source is not None or args.repo or args.revision or args.license or args.eval
     if extra or not args.org:
@@ -133,3 +135,52 @@ def default_registry() -> Path:
 
     (ep,) = entry_points(group=CATALOGS_GROUP, name="gan-zoo")
     return Path(ep.load()())
+
+
+def entry_card(model: GAN, entry: CatalogEntry) -> dict[str, Any]:
+    """The model card of a catalog entry: its metrics, data, licence, training and the
+    shipped weights file (uploaded byte for byte, so the catalog's sha256 holds)."""
+    from zoo.metrics.protocol import evaluation_data
+    from zoo.models._download import entry_weights
+
+    return {
+        "metrics": entry.metrics,
+        "dataset": entry.dataset,
+        "license": entry.license,
+        "training_command": entry.training["command"],
+        "description": entry.description,
+        "name": entry.name,
+        "eval": {"data": evaluation_data(model, entry.name, entry, None), **entry.eval},
+        "training": entry.training,
+        "weights_file": entry_weights(entry),
+    }
+
+
+def publish_catalog(
+    registry: Path, org: str, *, private: bool = False, progress: bool = True
+) -> list[tuple[str, str, str]]:
+    """Push every model of the catalog file ``registry`` to ``ORG/NAME`` (weights, config,
+    card, picture) and pin each entry in that file to the commit its push created, entry by
+    entry, so that a failure keeps the pins already made. Returns (name, repo, commit)."""
+    from tqdm.auto import tqdm
+
+    from zoo.models._catalog import parse_catalog, pin_to_hub, refresh
+    from zoo.models._factory import load_entry
+    from zoo.models._publish import push
+
+    entries = parse_catalog(registry.read_text(), str(registry))
+    published = []
+    for name, entry in tqdm(entries.items(), unit="model", disable=not progress):
+        repo_id = f"{org}/{name}"
+        model = load_entry(entry)
+        sha = push(
+            model,
+            repo_id,
+            private=private,
+            commit_message=f"Publish {name} from the gan-zoo catalog",
+            **entry_card(model, entry),
+        )
+        pin_to_hub(registry, name, repo_id, sha)
+        published.append((name, repo_id, sha))
+    refresh()
+    return published

@@ -98,13 +98,18 @@ def evaluate_paired(
         raise DataError("evaluation data must be at the model's image_size (no cropping)")
     a, b = _images(data.a), _images(data.b)
     out = model.translate(a, "AtoB", fast=False).cpu()
-    metrics = closeness(out, b) | {f"input_{k}": v for k, v in closeness(a, b).items()}
+    baseline = a.shape[1] == b.shape[1]  # the untouched input, where it is comparable
+    metrics = closeness(out, b)
+    if baseline:
+        metrics |= {f"input_{k}": v for k, v in closeness(a, b).items()}
     classifier = features[-1] if features and features[-1] in CLASSIFIERS else None
     if data.labels is not None and classifier is not None:  # classifier-based figures too
         metrics["digit_accuracy"] = _accuracy(classifier, out, data.labels)
-        metrics["input_digit_accuracy"] = _accuracy(classifier, a, data.labels)
+        if baseline:
+            metrics["input_digit_accuracy"] = _accuracy(classifier, a, data.labels)
         metrics["fid"] = fidelity_metrics(out, b, classifier)["fid"]
-        metrics["input_fid"] = fidelity_metrics(a, b, classifier)["fid"]
+        if baseline:
+            metrics["input_fid"] = fidelity_metrics(a, b, classifier)["fid"]
     return {"metrics": metrics, "samples": len(data), "data": data.source}
 
 

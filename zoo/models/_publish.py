@@ -27,7 +27,6 @@ from zoo.models._download import endpoint, parse_hub_id
 from zoo.models._weights import read_weights, save_weights, sha256_file
 
 if TYPE_CHECKING:
-    from zoo.models._catalog import CatalogEntry
     from zoo.models.base import GAN
 
 LIBRARY = LIBRARY_NAME
@@ -297,51 +296,3 @@ def push(
         except (HfHubHTTPError, OSError) as exc:
             raise HubError(f"pushing to {repo_id} on {endpoint()} failed: {exc}") from None
     return info.oid
-
-
-def entry_card(model: GAN, entry: CatalogEntry) -> dict[str, Any]:
-    """The model card of a catalog entry: its metrics, data, licence, training and the
-    shipped weights file (uploaded byte for byte, so the catalog's sha256 holds)."""
-    from zoo.metrics.protocol import evaluation_data
-    from zoo.models._download import entry_weights
-
-    return {
-        "metrics": entry.metrics,
-        "dataset": entry.dataset,
-        "license": entry.license,
-        "training_command": entry.training["command"],
-        "description": entry.description,
-        "name": entry.name,
-        "eval": {"data": evaluation_data(model, entry.name, entry, None), **entry.eval},
-        "training": entry.training,
-        "weights_file": entry_weights(entry),
-    }
-
-
-def publish_catalog(
-    registry: Path, org: str, *, private: bool = False, progress: bool = True
-) -> list[tuple[str, str, str]]:
-    """Push every model of the catalog file ``registry`` to ``ORG/NAME`` (weights, config,
-    card, picture) and pin each entry in that file to the commit its push created, entry by
-    entry, so that a failure keeps the pins already made. Returns (name, repo, commit)."""
-    from tqdm.auto import tqdm
-
-    from zoo.models._catalog import parse_catalog, pin_to_hub, refresh
-    from zoo.models._factory import load_entry
-
-    entries = parse_catalog(registry.read_text(), str(registry))
-    published = []
-    for name, entry in tqdm(entries.items(), unit="model", disable=not progress):
-        repo_id = f"{org}/{name}"
-        model = load_entry(entry)
-        sha = push(
-            model,
-            repo_id,
-            private=private,
-            commit_message=f"Publish {name} from the gan-zoo catalog",
-            **entry_card(model, entry),
-        )
-        pin_to_hub(registry, name, repo_id, sha)
-        published.append((name, repo_id, sha))
-    refresh()
-    return published

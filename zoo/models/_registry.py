@@ -15,6 +15,7 @@ import functools
 import traceback
 from importlib.metadata import EntryPoint, entry_points
 
+from zoo.config import ArchConfig
 from zoo.constants import ARCHITECTURES_GROUP
 from zoo.errors import ConfigError, PluginError, UnknownNameError
 from zoo.models.base import GAN
@@ -82,6 +83,13 @@ def _declared() -> dict[str, list[EntryPoint]]:
     return _claims(list(entry_points(group=GROUP)))
 
 
+def _own_config(cls: type[GAN]) -> type[ArchConfig]:
+    """A subclass of the config ``cls`` inherits, for ``cls`` alone (no fields of its own)."""
+    parent = cls.Config
+    body = {"__module__": cls.__module__, "__doc__": parent.__doc__}
+    return dataclasses.dataclass(frozen=True)(type(parent.__name__, (parent,), body))
+
+
 @functools.cache
 def _info(name: str) -> ArchitectureInfo:
     """The architecture declared as ``name``, its plugin imported (only this one)."""
@@ -95,6 +103,8 @@ def _info(name: str) -> ArchitectureInfo:
     try:
         cls = _check_contract(eps[0].load(), eps[0].value)
         cls.architecture = name
+        if "Config" not in vars(cls):  # inherited (an LSGAN built on DCGAN): its own, so
+            cls.Config = _own_config(cls)  # that config errors name this architecture
         cls.Config.architecture = name
         dist = getattr(eps[0], "dist", None)
         cls.distribution = dist.name if dist is not None else ""

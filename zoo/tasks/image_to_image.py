@@ -23,7 +23,7 @@ from zoo.config import ArchConfig, ImageConfig, bounded
 from zoo.data.images import random_data
 from zoo.data.translation import PREPROCESS, PairedData, Preprocess, load_translation_data
 from zoo.errors import ConfigError, WeightsError
-from zoo.images import from_pil, to_pil_list
+from zoo.images import as_rgb, from_pil, to_pil_list
 from zoo.inference.tiling import pad_to_multiple
 from zoo.metrics.translation import evaluate_translation
 from zoo.models.base import GAN
@@ -129,7 +129,7 @@ class ImageToImage(Task[T]):
         if "BtoA" in model.directions:
             rows.append(model.translate(b, "BtoA").cpu())
         if len({r.shape[1] for r in rows}) > 1:  # grayscale next to RGB: show all as RGB
-            rows = [r.expand(-1, 3, -1, -1) for r in rows]
+            rows = [as_rgb(r) for r in rows]
         grid = torch.stack(rows, 1).flatten(0, 1)  # example by example
         return grid, len(rows) * 2
 
