@@ -84,6 +84,8 @@ BAD = [
     (["bench", "dcgan", "--batch", "0"], "0 is not a positive integer"),
     (["bench", "dcgan", "--compare", "missing.json"], "'missing.json' does not exist"),
     (["bench", "dcgn"], "Did you mean 'dcgan'"),
+    (["bench", "dcgan", "--min-time", "-1"], "-1.0 is not a positive number"),
+    (["eval", "badrun"], "run.json is not the JSON a training writes"),
     (["bench", "dcgan", "--profile", "--kinds", "inference"], "--kinds inference has no train"),
     (["import-checkpoint", "missing.pth", "-o", "out"], "'missing.pth' does not exist"),
     (["import-checkpoint", FIXTURE, "-o", "held"], "already holds a model (model.safetensors"),
@@ -122,6 +124,12 @@ def walk(tmp_path, run, cases=BAD) -> list[str]:
     (tmp_path / "notes.txt").write_text("not an image")
     (tmp_path / "held").mkdir(exist_ok=True)
     (tmp_path / "folder.png").mkdir(exist_ok=True)
+    if not (tmp_path / "badrun").exists():  # a run folder whose run.json is garbage
+        import zoo
+
+        small = {"image_size": 28, "channels": 1, "latent_dim": 8, "g_width": 4, "d_width": 4}
+        zoo.create("dcgan", **small).save_pretrained(tmp_path / "badrun")
+        (tmp_path / "badrun" / "run.json").write_text("{garbage")
     (tmp_path / "held" / "model.safetensors").write_bytes(b"a run's weights")
     if run is run_zoo:  # subprocesses: two at a time
         with ThreadPoolExecutor(max_workers=2) as pool:

@@ -163,3 +163,34 @@ def test_a_header_cannot_make_the_zoo_build_a_model_its_file_does_not_hold(tmp_p
         save_file(tensors, tmp_path / "bad.safetensors", metadata=meta)
         with pytest.raises(zoo.WeightsError, match="not an object of config fields"):
             zoo.load(tmp_path / "bad.safetensors")
+
+
+def test_negative_steps_file_modes_and_non_finite_weights(tmp_path):
+    """A checkpoint saying step -5 is refused (it resumed); weights and checkpoints get the
+    user's umask like any file (they were 0600); weights holding NaN load with a warning."""
+    import os
+    import re
+
+    from safetensors.torch import save_file
+
+    from zoo.models._weights import read_weights
+
+    run = tmp_path / "run"
+    _train(run)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    for name in ("model.safetensors", CHECKPOINT_NAME, "run.json"):
+        assert (run / name).stat().st_mode & 0o777 == 0o666 & ~mask, name
+    ckpt = run / CHECKPOINT_NAME
+    tensors, meta = read_weights(ckpt)
+    meta["state"] = re.sub(r'\["step", \d+\]', '["step", -5]', meta["state"], count=1)
+    save_file(tensors, ckpt, metadata=meta)
+    r = _train(run, "--resume", "--steps", "6", check=False)
+    assert r.returncode == 2 and "says step -5" in r.stderr
+
+    weights, meta = read_weights(run / "model.safetensors")
+    first = next(k for k, t in weights.items() if t.is_floating_point())
+    weights[first][0] = float("nan")
+    save_file(weights, tmp_path / "nan.safetensors", metadata=meta)
+    with pytest.warns(UserWarning, match=f"1 tensor.* hold NaN or infinite values \\({first}"):
+        zoo.load(tmp_path / "nan.safetensors")

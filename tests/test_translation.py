@@ -319,3 +319,9 @@ def test_cli_image_jobs_never_write_over_their_inputs_and_read_16_bit(tmp_path, 
     a, b = (np.asarray(Image.open(tmp_path / n)) for n in ("a.png", "b.png"))
     assert np.array_equal(a, b)
     assert not list(tmp_path.rglob("*.tmp"))
+    # a folder with one unreadable image among good ones writes nothing
+    (eight.parent / "zz-broken.png").write_bytes(b"not a png")
+    out = tmp_path / "outs"
+    result = zoo_cli("translate", "pix2pix-mnist-repair", eight.parent, "-o", out, check=False)
+    assert result.returncode == 2 and "zz-broken.png" in result.stderr
+    assert not out.exists() and not list(tmp_path.glob(".outs.partial-*"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+import shutil
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
@@ -53,13 +54,29 @@ class ImageJobs:
 
     def run(self, make: Callable[[Path, Path], Iterable[tuple[Path, Image.Image]]]) -> None:
         """For each pair, write the images ``make(input, output)`` returns (paths and
-        pictures), each through a temporary file renamed into place, so that a failure
-        leaves no half-written image; a progress bar for folders."""
+        pictures). Nothing is left half-done: one image goes through a temporary file
+        renamed into place; a folder's images are written into a staging folder beside the
+        output and moved into it only once every input has been read and processed (an
+        unreadable file among them writes nothing). A progress bar for folders."""
         from tqdm.auto import tqdm
 
-        for path, target in tqdm(self.pairs, unit="image", disable=len(self.pairs) < 2):
-            for dest, picture in make(path, target):
-                save_atomically(picture, dest)
+        if self.single:
+            for path, target in self.pairs:
+                for dest, picture in make(path, target):
+                    save_atomically(picture, dest)
+            return
+        self.output.parent.mkdir(parents=True, exist_ok=True)
+        staging = self.output.parent / f".{self.output.name}.partial-{os.getpid()}"
+        try:
+            for path, target in tqdm(self.pairs, unit="image"):
+                for dest, picture in make(path, target):
+                    save_atomically(picture, staging / dest.relative_to(self.output))
+            for staged in sorted(p for p in staging.rglob("*") if p.is_file()):
+                final = self.output / staged.relative_to(staging)
+                final.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staged, final)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
 
 
 def image_jobs(inputs: Sequence[Path], output: Path) -> ImageJobs:

@@ -6,7 +6,14 @@ import argparse
 import json
 from pathlib import Path
 
-from zoo.cli._util import assignment, device_name, existing_file, positive_int, table
+from zoo.cli._util import (
+    assignment,
+    device_name,
+    existing_file,
+    positive_float,
+    positive_int,
+    table,
+)
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -82,7 +89,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--min-time",
-        type=float,
+        type=positive_float,
         default=0.5,
         metavar="SECONDS",
         help="each round calls a variant for at least this long (default 0.5; a GPU's "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -111,6 +112,13 @@ def load_weights_file(
     config = cls.Config.from_dict(json.loads(meta["config"]))
     if not (pinned and sha256 is not None):
         check_header_fits(cls, config, tensors, str(path))
+    bad = [k for k, t in tensors.items() if t.is_floating_point() and not t.isfinite().all()]
+    if bad:
+        warnings.warn(
+            f"{path}: {len(bad)} tensor(s) hold NaN or infinite values ({', '.join(bad[:3])}"
+            f"{', ...' if len(bad) > 3 else ''}); the model's outputs will too",
+            stacklevel=2,
+        )
     model = cls(config)
     model.load_inference_state_dict(tensors)
     return model

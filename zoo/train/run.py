@@ -170,7 +170,12 @@ def read_run_info(folder: str | Path) -> dict[str, Any] | None:
     for name in (RUN_INFO_NAME, LEGACY_RUN_INFO_NAME):
         path = Path(folder) / name
         if path.is_file():
-            info = json.loads(path.read_text())
+            try:
+                info = json.loads(path.read_text())
+            except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+                raise CheckpointError(f"{path} is not the JSON a training writes: {exc}") from None
+            if not isinstance(info, dict):
+                raise CheckpointError(f"{path} is not the JSON object a training writes")
             if name == RUN_INFO_NAME or "train" in info:  # not a published config.json
                 return info
     return None

@@ -534,6 +534,8 @@ class Trainer:
         if self.device.type == "cuda" and "rng_cuda" in state:
             torch.cuda.set_rng_state(state["rng_cuda"], self.device)
         self.step = int(state["step"])
+        if self.step < 0:
+            raise CheckpointError(f"{path} says step {self.step}; a checkpoint's step is >= 0")
         self._time_before = float(state.get("train_time_s", 0.0))  # 0 in older ones
         self._saved_step = self.step
         self.run.truncate_logs(self.step)
