@@ -90,18 +90,29 @@ def test_a_contested_name_is_refused_and_everything_else_keeps_working(tmp_path)
         "gan-zoo 0.1.0" in rows["dcgan"]["error"] and "zoo-impostor 1.0" in rows["dcgan"]["error"]
     )
     assert rows["vanilla"]["status"] == "ok" and rows["pix2pix"]["status"] == "ok"
+    assert (
+        "qualified name" in rows["dcgan"]["error"]
+        and "zoo-impostor:dcgan" in rows["dcgan"]["error"]
+    )
     r = run_zoo("sample", "dcgan-mnist", "-o", tmp_path / "d.png", env=env, check=False)
     assert r.returncode == 2 and "claimed by" in r.stderr and "Traceback" not in r.stderr
     run_zoo("sample", "vanilla-mnist", "-n", "4", "-o", tmp_path / "v.png", env=env)
-    code = "import zoo; print(type(zoo.create('vanilla')).__name__)"
+    code = (
+        "import zoo; print(type(zoo.create('vanilla')).__name__)\n"
+        "m = zoo.create('gan-zoo:dcgan', image_size=28, g_width=4, d_width=4)\n"
+        "print(type(m).__name__, m.architecture)\n"  # the qualified name picks the built-in
+        "m.save_pretrained('qualified')\n"
+        "print(zoo.load('qualified').architecture)\n"
+    )
     r = subprocess.run(
         [sys.executable, "-c", code],
         env={**os.environ, **env},
         text=True,
         capture_output=True,
         check=True,
+        cwd=tmp_path,  # it writes the folder 'qualified'
     )
-    assert r.stdout.strip() == "VanillaGAN"
+    assert r.stdout.split("\n")[:3] == ["VanillaGAN", "DCGAN gan-zoo:dcgan", "gan-zoo:dcgan"]
 
 
 def test_plugins_that_break_the_contract_are_reported_at_discovery(tmp_path):
@@ -208,3 +219,68 @@ def test_third_party_architecture_is_trainable_by_name(tmp_path):
     )
     run_zoo("sample", tmp_path / "run", "-n", "4", "-o", tmp_path / "s.png", env=env)
     assert (tmp_path / "s.png").stat().st_size > 0
+
+
+def test_an_architecture_registers_in_the_running_process():
+    """No package needed: a subclass of a built-in, registered by decorator, is created by
+    name, round-tripped through a weights file and named in its config errors;
+    names that are taken and classes that break the contract are refused by name."""
+    import torch
+
+    from zoo.models import _registry
+    from zoo_builtin.dcgan import DCGAN
+
+    try:
+
+        @zoo.register_architecture(name="notebook-lsgan")
+        class LSGAN(DCGAN):
+            def generator_loss(self, real: torch.Tensor) -> zoo.LossOutput:
+                fake = self.generator(self.latent(real.shape[0]))
+                return zoo.LossOutput(0.5 * ((self.discriminator(fake) - 1) ** 2).mean())
+
+        assert "notebook-lsgan" in zoo.list_architectures()
+        small = {"image_size": 28, "channels": 1, "latent_dim": 8, "g_width": 4, "d_width": 4}
+        model = zoo.create("notebook-lsgan", **small)
+        assert type(model) is LSGAN and model.architecture == "notebook-lsgan"
+        assert DCGAN.architecture == "dcgan"  # the parent keeps its name and config
+        with pytest.raises(zoo.ConfigError, match="^notebook-lsgan config: image_size=30"):
+            zoo.create("notebook-lsgan", image_size=30)
+        with pytest.raises(zoo.ConfigError, match="^dcgan config: image_size=30"):
+            zoo.create("dcgan", image_size=30)
+        path = model.save_pretrained(Path(__import__("tempfile").mkdtemp()) / "m")
+        assert type(zoo.load(path)) is LSGAN
+        with pytest.raises(zoo.PluginError, match="'dcgan' is installed by gan-zoo"):
+            zoo.register_architecture(LSGAN, name="dcgan")
+        with pytest.raises(zoo.PluginError, match="registered to .*LSGAN"):
+            zoo.register_architecture(DCGAN, name="notebook-lsgan")
+        with pytest.raises(zoo.PluginError, match="cannot be registered: .*not a subclass"):
+            zoo.register_architecture(dict, name="not-a-gan")  # type: ignore[arg-type]
+        with pytest.raises(zoo.PluginError, match="'Bad Name': use lowercase"):
+            zoo.register_architecture(LSGAN, name="Bad Name")
+    finally:
+        _registry._REGISTERED.pop("notebook-lsgan", None)
+        _registry._info.cache_clear()
+
+
+def test_weights_name_the_plugin_to_install_when_it_is_missing(tmp_path):
+    """Weights files and run.json record the distribution that provides the architecture;
+    loading weights whose plugin is gone names the `pip install` that brings it back."""
+    from zoo.models._weights import read_weights, save_weights
+
+    small = {"image_size": 28, "channels": 1, "latent_dim": 8, "g_width": 4, "d_width": 4}
+    saved = zoo.create("dcgan", **small).save_pretrained(tmp_path / "m") / "model.safetensors"
+    tensors, meta = read_weights(saved)
+    assert meta["plugin"] == f"gan-zoo=={zoo.__version__}"
+    config = json.loads(meta["config"])
+    save_weights(
+        tmp_path / "gone.safetensors", tensors, "gone-gan", config, {"plugin": "zoo-gone==1.0"}
+    )
+    with pytest.raises(
+        zoo.PluginError,
+        match="an architecture of zoo-gone==1.0, which is not "
+        "installed: pip install 'zoo-gone==1.0'",
+    ):
+        zoo.load(tmp_path / "gone.safetensors")
+    save_weights(tmp_path / "anon.safetensors", tensors, "gone-gan", config)
+    with pytest.raises(zoo.UnknownNameError):  # no record: the plain unknown-name error
+        zoo.load(tmp_path / "anon.safetensors")

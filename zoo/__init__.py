@@ -25,6 +25,7 @@ _SOURCES = {
     "load_weights_file": "zoo.models._factory",
     "list_models": "zoo.models._listing",
     "list_architectures": "zoo.models._registry",
+    "register_architecture": "zoo.models._registry",
     "ArchConfig": "zoo.config",
     "ImageConfig": "zoo.config",
     "bounded": "zoo.config",
@@ -102,7 +103,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see
     )
     from zoo.models._factory import create, load, load_weights_file
     from zoo.models._listing import list_models
-    from zoo.models._registry import list_architectures
+    from zoo.models._registry import list_architectures, register_architecture
     from zoo.models.base import GAN, LossOutput, OptimizerSpec
     from zoo.tasks import (
         ConditionalConfig,
@@ -127,6 +128,7 @@ __all__ = [
     "load_weights_file",
     "list_models",
     "list_architectures",
+    "register_architecture",
     "ArchConfig",
     "ImageConfig",
     "bounded",

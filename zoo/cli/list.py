@@ -13,8 +13,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "list",
         help="list trained models (or architectures)",
-        description="List the catalog of trained models, or with --architectures the "
-        "installed architecture plugins (broken and contested ones with the reason). "
+        description="List the catalog of trained models; with --architectures the "
+        "installed architecture plugins (broken and contested ones with the reason); with "
+        "--datasets the data sources --data NAME takes (built-in and from plugins). "
         "PATTERN filters names with shell wildcards (quote it: zoo list 'cgan-*'). "
         "Catalogs that fail to load are reported on stderr and hide nothing else.",
     )
@@ -24,6 +25,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--task", default=None, help="only this task (unconditional, conditional, ...)")
     p.add_argument("--architecture", default=None, help="only models of this architecture")
     p.add_argument("--architectures", action="store_true", help="list architecture plugins")
+    p.add_argument(
+        "--datasets", action="store_true", help="list data sources (what --data NAME takes)"
+    )
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
 
@@ -35,6 +39,8 @@ def run(args: argparse.Namespace) -> int:
     from zoo.models._catalog import catalog_errors, load_catalog
     from zoo.models._listing import list_models
 
+    if args.datasets:
+        return _datasets(args)
     if args.architectures:
         from zoo.models._registry import check_task, discover
 
@@ -92,3 +98,46 @@ def _filters(args: argparse.Namespace) -> str:
         f"{k} {v!r}" for k, v in (("task", args.task), ("architecture", args.architecture)) if v
     ]
     return (" with " + " and ".join(said) if said else "") + "; `zoo list` shows them all"
+
+
+def _datasets(args: argparse.Namespace) -> int:
+    """`zoo list --datasets`: every data source, and the plugin sources that failed."""
+    from fnmatch import fnmatchcase
+
+    from zoo.data.sources import broken_sources, get_source, list_sources, source_owner
+
+    rows: list[dict[str, Any]] = []
+    for name in list_sources():
+        if not fnmatchcase(name, args.pattern):
+            continue
+        s = get_source(name)
+        rows.append(
+            {
+                "name": name,
+                "status": "ok",
+                "kind": s.kind,
+                "classes": len(s.classes),
+                "trains_on": s.training_split,
+                "distribution": source_owner(name),
+                "description": s.description,
+            }
+        )
+    for where, error in broken_sources().items():
+        name, _, dist = where.partition(" ")
+        if fnmatchcase(name, args.pattern):
+            rows.append(
+                {
+                    "name": name,
+                    "status": "broken",
+                    "distribution": dist.strip("()"),
+                    "description": error,
+                }
+            )
+    if args.json:
+        print_json(rows)
+        return 0
+    for row in rows:
+        row["description"] = str(row["description"])[:70]
+    columns = ["name", "status", "kind", "classes", "trains_on", "distribution", "description"]
+    print(table(rows, columns))
+    return 0

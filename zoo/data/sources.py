@@ -164,22 +164,49 @@ BUILTIN = (
 )
 
 
+#: the built-in distribution's name, as source owners are reported
+BUILTIN_OWNER = "gan-zoo (built in)"
+#: the sources found so far while discovery runs: what a source factory that looks up
+#: another source (a built-in) gets, instead of discovery starting again inside itself
+_partial: dict[str, DataSource] | None = None
+
+
+def _distribution(ep: Any) -> str:
+    dist = getattr(ep, "dist", None)
+    return f"{dist.name} {dist.version}" if dist is not None else "<unknown distribution>"
+
+
 @functools.lru_cache(maxsize=1)
-def _discover() -> tuple[dict[str, DataSource], dict[str, str]]:
+def _discover() -> tuple[dict[str, DataSource], dict[str, str], dict[str, str]]:
+    """(sources by name, broken entry points with their errors, each source's owner). A
+    plugin source whose name is taken (by a built-in or an earlier plugin) is reported as
+    broken, naming both packages; the source that holds the name keeps working."""
+    global _partial
     found = {s.name: s for s in BUILTIN}
+    owners = dict.fromkeys(found, BUILTIN_OWNER)
     broken: dict[str, str] = {}
-    for ep in entry_points(group=DATASETS_GROUP):
-        try:
-            source = ep.load()
-            source = source() if callable(source) and not isinstance(source, DataSource) else source
-            if not isinstance(source, DataSource):
-                raise TypeError(f"{ep.value} is {source!r}, not a zoo.data.DataSource")
-            if source.name in found:
-                raise ValueError(f"data source name {source.name!r} is taken")
-            found[source.name] = source
-        except Exception as exc:  # a broken plugin must not break the others
-            broken[ep.name] = traceback.format_exception_only(type(exc), exc)[-1].strip()
-    return found, broken
+    _partial = found
+    try:
+        for ep in entry_points(group=DATASETS_GROUP):
+            where = f"{ep.name} ({_distribution(ep)})"
+            try:
+                source = ep.load()
+                if callable(source) and not isinstance(source, DataSource):
+                    source = source()
+                if not isinstance(source, DataSource):
+                    raise TypeError(f"{ep.value} is {source!r}, not a zoo.data.DataSource")
+                if source.name in found:
+                    raise ValueError(
+                        f"data source name {source.name!r} of {_distribution(ep)} is taken by "
+                        f"{owners[source.name]}, which keeps it; rename the plugin's source"
+                    )
+                found[source.name] = source
+                owners[source.name] = _distribution(ep)
+            except Exception as exc:  # a broken plugin must not break the others
+                broken[where] = traceback.format_exception_only(type(exc), exc)[-1].strip()
+    finally:
+        _partial = None
+    return found, broken, owners
 
 
 def list_sources(kind: str | None = None) -> list[str]:
@@ -188,16 +215,30 @@ def list_sources(kind: str | None = None) -> list[str]:
 
 
 def broken_sources() -> dict[str, str]:
-    """Entry points of ``zoo.datasets`` that failed to load, with their errors."""
+    """Entry points of ``zoo.datasets`` that failed to load (``NAME (distribution)``), with
+    their errors."""
     return dict(_discover()[1])
+
+
+def source_owner(name: str) -> str:
+    """The distribution that provides the source ``name``."""
+    return _discover()[2][name]
 
 
 def get_source(name: str, kind: str | None = None) -> DataSource:
     """The source registered as ``name``; with ``kind``, it must be of that kind."""
-    found, broken = _discover()
-    if name in broken:
-        raise DataError(f"data source {name!r} is installed but broken: {broken[name]}")
+    if _partial is not None and name in _partial:  # a source factory, during discovery
+        found: dict[str, DataSource] = _partial
+    else:
+        found = _discover()[0]
     if name not in found:
+        broken = [
+            f"{where}: {error}"
+            for where, error in broken_sources().items()
+            if where.split(" ")[0] == name
+        ]
+        if broken:
+            raise DataError(f"data source {name!r} is installed but broken: {broken[0]}")
         raise UnknownNameError("data source", name, list_sources(kind))
     source = found[name]
     if kind is not None and source.kind != kind:
@@ -209,7 +250,8 @@ def get_source(name: str, kind: str | None = None) -> DataSource:
 
 
 def is_source(name: str) -> bool:
-    return name in _discover()[0] or name in _discover()[1]
+    """Whether ``name`` is a registered source (or a broken plugin's)."""
+    return name in _discover()[0] or any(w.split(" ")[0] == name for w in _discover()[1])
 
 
 def refresh() -> None:

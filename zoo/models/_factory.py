@@ -17,7 +17,7 @@ import torch
 
 from zoo.config import ArchConfig
 from zoo.constants import CONFIG_NAME, HUB_PREFIX, WEIGHTS_NAME
-from zoo.errors import ConfigError, PluginError, WeightsError
+from zoo.errors import ConfigError, PluginError, UnknownNameError, WeightsError
 from zoo.models._catalog import CatalogEntry, get_entry, load_catalog
 from zoo.models._download import (
     download,
@@ -108,7 +108,15 @@ def load_weights_file(
     which the catalog's maintainers published (and the check would import torch's compiler
     stack, which ``nn.init`` on the meta device pulls in)."""
     tensors, meta = read_weights(path, sha256=sha256)
-    cls = get_architecture(meta["architecture"])
+    try:
+        cls = get_architecture(meta["architecture"])
+    except UnknownNameError:
+        if not meta.get("plugin"):
+            raise
+        raise PluginError(
+            f"{path} holds a {meta['architecture']!r} model, an architecture of "
+            f"{meta['plugin']}, which is not installed: pip install {meta['plugin']!r}"
+        ) from None
     config = cls.Config.from_dict(json.loads(meta["config"]))
     if not (pinned and sha256 is not None):
         check_header_fits(cls, config, tensors, str(path))

@@ -32,6 +32,26 @@ if TYPE_CHECKING:
 LIBRARY = LIBRARY_NAME
 
 
+def plugin_requirement(cls: type[GAN]) -> str:
+    """What ``pip install`` needs for ``cls``: ``DISTRIBUTION==VERSION`` (written into weights
+    files and run.json, so that a missing plugin can be named); "" for classes registered in
+    the process."""
+    if not cls.distribution:
+        return ""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return f"{cls.distribution}=={version(cls.distribution)}"
+    except PackageNotFoundError:
+        return cls.distribution
+
+
+def plugin_extra(model: GAN) -> dict[str, str]:
+    """Weights-file metadata naming what ``pip install`` needs for ``model``'s class."""
+    requirement = plugin_requirement(type(model))
+    return {"plugin": requirement} if requirement else {}
+
+
 def plugin_package(model: GAN) -> str | None:
     """The distribution that installs ``model``'s class (what ``pip install`` needs), as
     discovery recorded it."""
@@ -70,7 +90,11 @@ def save_pretrained(
         digest = sha256_file(folder / WEIGHTS_NAME)
     else:
         digest = save_weights(
-            folder / WEIGHTS_NAME, model.inference_state_dict(), arch, model.config.to_dict()
+            folder / WEIGHTS_NAME,
+            model.inference_state_dict(),
+            arch,
+            model.config.to_dict(),
+            extra=plugin_extra(model),
         )
     package = plugin_package(model)
     config = {

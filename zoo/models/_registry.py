@@ -1,10 +1,12 @@
-"""Discovery of architectures through the entry-point group ``zoo.architectures``.
+"""Discovery of architectures through the entry-point group ``zoo.architectures``, and
+registration in the running process (:func:`register_architecture`).
 
 Each entry point names a :class:`~zoo.models.base.GAN` subclass. Discovery is forgiving: a
 plugin whose import fails, whose class breaks the contract (no task, a config whose defaults
 break its own rules) or whose name another distribution also claims is recorded as broken
 with the reason, and never hides the others. Only the contested name is refused, naming both
-claimants: silently picking one would make results depend on install order.
+claimants: silently picking one would make results depend on install order; the qualified
+name ``DISTRIBUTION:NAME`` picks one of them.
 """
 
 from __future__ import annotations
@@ -12,8 +14,10 @@ from __future__ import annotations
 import dataclasses
 import fnmatch
 import functools
+import re
 import traceback
 from importlib.metadata import EntryPoint, entry_points
+from typing import Any
 
 from zoo.config import ArchConfig
 from zoo.constants import ARCHITECTURES_GROUP
@@ -23,6 +27,8 @@ from zoo.tasks import BUILTIN_TASK_NAMES
 from zoo.tasks.base import Task
 
 GROUP = ARCHITECTURES_GROUP
+#: what an architecture registered in the process may be called
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 
 
 @dataclasses.dataclass
@@ -44,6 +50,11 @@ class ArchitectureInfo:
         if self.ok:
             return "ok"
         return "conflict" if self.error and "claimed by" in self.error else "broken"
+
+
+def _dist_name(ep: EntryPoint) -> str:
+    dist = getattr(ep, "dist", None)
+    return dist.name if dist is not None else "<unknown distribution>"
 
 
 def _distribution(ep: EntryPoint) -> str:
@@ -90,45 +101,126 @@ def _own_config(cls: type[GAN]) -> type[ArchConfig]:
     return dataclasses.dataclass(frozen=True)(type(parent.__name__, (parent,), body))
 
 
-@functools.cache
-def _info(name: str) -> ArchitectureInfo:
-    """The architecture declared as ``name``, its plugin imported (only this one)."""
-    eps = _declared()[name]
-    info = ArchitectureInfo(name, _distribution(eps[0]), eps[0].value)
-    if len(eps) > 1:
-        claimants = " and ".join(f"{_distribution(ep)} ({ep.value})" for ep in eps)
-        info.distribution = ", ".join(_distribution(ep) for ep in eps)
-        info.error = f"architecture name {name!r} is claimed by {claimants}; uninstall one of them"
-        return info
+#: architectures registered in this process (:func:`register_architecture`), by name
+_REGISTERED: dict[str, ArchitectureInfo] = {}
+
+
+def _name_class(cls: type[GAN], name: str, distribution: str) -> type[GAN]:
+    cls.architecture = name
+    if "Config" not in vars(cls):  # inherited (an LSGAN built on DCGAN): its own, so
+        cls.Config = _own_config(cls)  # that config errors name this architecture
+    cls.Config.architecture = name
+    cls.distribution = distribution
+    return cls
+
+
+def _load(ep: EntryPoint, as_name: str) -> ArchitectureInfo:
+    """The architecture of entry point ``ep``, its plugin imported, named ``as_name``."""
+    info = ArchitectureInfo(as_name, _distribution(ep), ep.value)
     try:
-        cls = _check_contract(eps[0].load(), eps[0].value)
-        cls.architecture = name
-        if "Config" not in vars(cls):  # inherited (an LSGAN built on DCGAN): its own, so
-            cls.Config = _own_config(cls)  # that config errors name this architecture
-        cls.Config.architecture = name
-        dist = getattr(eps[0], "dist", None)
-        cls.distribution = dist.name if dist is not None else ""
-        info.cls = cls
+        cls = _check_contract(ep.load(), ep.value)
+        dist = _dist_name(ep) if getattr(ep, "dist", None) is not None else ""
+        info.cls = _name_class(cls, as_name, dist)
     except Exception as exc:  # a broken plugin must not break the others
         info.error = traceback.format_exception_only(type(exc), exc)[-1].strip()
     return info
 
 
+@functools.cache
+def _info(name: str) -> ArchitectureInfo:
+    """The architecture declared (or registered) as ``name``, or the qualified name
+    ``DISTRIBUTION:NAME``, its plugin imported (only this one)."""
+    if name in _REGISTERED:
+        return _REGISTERED[name]
+    if ":" in name:
+        dist, _, plain = name.partition(":")
+        for ep in _declared().get(plain, []):
+            owner = getattr(ep, "dist", None)
+            if owner is not None and _same_dist(owner.name, dist):
+                return _load(ep, name)
+        raise KeyError(name)
+    eps = _declared()[name]
+    if len(eps) > 1:
+        claimants = " and ".join(f"{_distribution(ep)} ({ep.value})" for ep in eps)
+        info = ArchitectureInfo(name, ", ".join(_distribution(ep) for ep in eps), eps[0].value)
+        picks = ", ".join(f"{_dist_name(ep)}:{name}" for ep in eps)
+        info.error = (
+            f"architecture name {name!r} is claimed by {claimants}; uninstall one of them, "
+            f"or pick one by its qualified name ({picks})"
+        )
+        return info
+    return _load(eps[0], name)
+
+
+def _same_dist(a: str, b: str) -> bool:
+    """Distribution names compare as pip does: case and -, _, . alike."""
+    normal = str.maketrans("_.", "--")
+    return a.lower().translate(normal) == b.lower().translate(normal)
+
+
+def register_architecture(cls: type[GAN] | None = None, *, name: str | None = None) -> Any:
+    """Register ``cls`` as the architecture ``name`` (default: the class name in lower case)
+    in this process, as an entry point would: a notebook experiment needs no package. The
+    contract is checked as for plugins; a name an installed plugin or an earlier
+    registration holds is refused, naming the holder. Use as a call or a decorator::
+
+        @zoo.register_architecture(name="lsgan")
+        class LSGAN(zoo.UnconditionalGAN): ...
+    """
+
+    def register(target: type[GAN]) -> type[GAN]:
+        chosen = name or target.__name__.lower()
+        if not _NAME.match(chosen):
+            raise PluginError(
+                f"architecture name {chosen!r}: use lowercase letters, digits, '-' and '_', "
+                "starting with a letter or digit"
+            )
+        where = f"{target.__module__}.{target.__qualname__}"
+        holder = _REGISTERED.get(chosen)
+        if holder is not None and holder.cls is not target:
+            raise PluginError(f"architecture name {chosen!r} is registered to {holder.target}")
+        if chosen in _declared():
+            owners = ", ".join(_distribution(ep) for ep in _declared()[chosen])
+            raise PluginError(
+                f"architecture name {chosen!r} is installed by {owners}; register {where} "
+                "under another name"
+            )
+        try:
+            checked = _check_contract(target, where)
+        except Exception as exc:
+            raise PluginError(f"{where} cannot be registered: {exc}") from None
+        _name_class(checked, chosen, "")
+        info = ArchitectureInfo(chosen, "registered in this process", where, cls=checked)
+        _REGISTERED[chosen] = info
+        _info.cache_clear()
+        return checked
+
+    return register(cls) if cls is not None else register
+
+
 def discover() -> dict[str, ArchitectureInfo]:
-    """All architectures declared in the environment, broken and contested ones included
-    (every plugin imported)."""
-    return {name: _info(name) for name in sorted(_declared())}
+    """All architectures declared in the environment or registered in this process, broken
+    and contested ones included (every plugin imported)."""
+    return {name: _info(name) for name in declared_architectures()}
 
 
 def declared_architectures() -> list[str]:
-    """Names of the architectures declared in the environment, sorted; no plugin imported,
-    usable or not."""
-    return sorted(_declared())
+    """Names of the architectures declared in the environment or registered in this
+    process, sorted; no plugin imported, usable or not."""
+    return sorted({*_declared(), *_REGISTERED})
 
 
 def find_architecture(name: str) -> ArchitectureInfo | None:
-    """The architecture declared as ``name`` (its plugin imported), or None."""
-    return _info(name) if name in _declared() else None
+    """The architecture declared or registered as ``name``, or named ``DISTRIBUTION:NAME``
+    (its plugin imported), or None."""
+    if name in _REGISTERED or name in _declared():
+        return _info(name)
+    if ":" in name:
+        try:
+            return _info(name)
+        except KeyError:
+            return None
+    return None
 
 
 def refresh() -> None:

@@ -39,6 +39,7 @@ from zoo.data.stream import BatchStream
 from zoo.errors import CheckpointError, ConfigError, TrainingDivergedError
 from zoo.images import save_grid
 from zoo.inference.fast import bf16_is_fast
+from zoo.models._publish import plugin_extra
 from zoo.models._weights import save_weights
 from zoo.models.base import GAN, LossOutput, with_handover
 from zoo.nn import apply_spectral_norm
@@ -499,7 +500,7 @@ class Trainer:
                 self.inference_state(),
                 self.model.architecture,
                 self.model.config.to_dict(),
-                extra={"step": str(self.step)},
+                extra={"step": str(self.step), **plugin_extra(self.model)},
             )
         except OSError as exc:
             kept = "the previous one is kept" if (self.out / WEIGHTS_NAME).exists() else "none"
@@ -556,6 +557,7 @@ class Trainer:
             "data": self.data.source,
             "step": self.step,
             "zoo_version": __version__,
+            **plugin_extra(self.model),
             "device": str(self.device),
             "processes": self.shard.world,
             **self.extra_info,
