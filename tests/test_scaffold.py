@@ -21,11 +21,28 @@ def installed_plugin(tmp_path):
     subprocess.run([*pip, "uninstall", "-y", "-q", f"zoo-{NAME}"], check=True)
 
 
-#: the built-in each template's networks are copied from
-TEMPLATE_SOURCES = {"unconditional": "dcgan", "conditional": "cgan"}
+#: the built-in each template's networks are copied from, the template's config, and the
+#: built-in's config that builds the same networks
+TEMPLATE_SOURCES = {
+    "unconditional": (
+        "dcgan",
+        {"image_size": 28, "channels": 1, "latent_dim": 64, "g_width": 8, "d_width": 8},
+        {},
+    ),
+    "conditional": (
+        "cgan",
+        {"image_size": 28, "channels": 1, "latent_dim": 64, "g_width": 8, "d_width": 8},
+        {},
+    ),
+    "image-to-image": (
+        "pix2pix",
+        {"image_size": 32, "input_nc": 1, "output_nc": 1, "ngf": 4, "ndf": 4},
+        {"generator": "unet_32", "norm": "batch", "dropout": True, "n_layers_d": 3},
+    ),
+}
 
 
-@pytest.mark.parametrize("task", ["unconditional", "conditional"])
+@pytest.mark.parametrize("task", list(TEMPLATE_SOURCES))
 def test_a_scaffolded_architecture_passes_the_conformance_kit(tmp_path, monkeypatch, task):
     """The fast tier's check of the templates: the written module, imported from its folder
     (no install), is an architecture that passes check_architecture, and its networks are
@@ -50,10 +67,10 @@ def test_a_scaffolded_architecture_passes_the_conformance_kit(tmp_path, monkeypa
             and v.__module__.startswith("zoo_scaffold_probe")
         )
         assert cls.task.name == task
-        zoo.testing.check_architecture(cls, config={"image_size": 28, "channels": 1})
-        config = {"image_size": 28, "channels": 1, "latent_dim": 64, "g_width": 8, "d_width": 8}
+        source, config, builtin_only = TEMPLATE_SOURCES[task]
+        zoo.testing.check_architecture(cls, config=config)
         torch.manual_seed(0)
-        built = zoo.create(TEMPLATE_SOURCES[task], **config)
+        built = zoo.create(source, **config, **builtin_only)
         torch.manual_seed(0)
         scaffolded = cls(**config)
         theirs, ours = built.state_dict(), scaffolded.state_dict()

@@ -13,12 +13,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         description="Create the package zoo-NAME: pyproject.toml with the zoo.architectures "
         "entry point, a working least-squares GAN skeleton written against zoo's public API, "
         "a conformance test and a README. --task conditional scaffolds a class-conditional "
-        "one (zoo.ConditionalGAN: sample(n, labels=...)).",
+        "one (zoo.ConditionalGAN: sample(n, labels=...)), --task image-to-image a paired "
+        "translator (zoo.ImageToImageGAN: translate(images)).",
     )
     p.add_argument("name", help="architecture name: lowercase letters, digits, hyphens")
     p.add_argument(
         "--task",
-        choices=("unconditional", "conditional"),
+        choices=("unconditional", "conditional", "image-to-image"),
         default="unconditional",
         help="the task of the skeleton (default unconditional)",
     )
