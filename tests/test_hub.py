@@ -499,3 +499,11 @@ def test_push_catalog_pins_every_model_to_its_commit_and_a_fresh_cache_pulls_the
     got = python(code, env_for(hub.read_endpoint, fresh)).stdout.split("\n")
     assert sorted(line.split()[0] for line in got if line) == sorted(after)
     assert all(str(fresh) in line for line in got if line)  # from the Hub, not the package
+
+
+def test_push_to_an_unreachable_hub_is_one_error_line(tmp_path):
+    r = run_zoo(
+        "push", "dcgan-mnist", "--repo", "zoo-test/x", env=env_for(DEAD, tmp_path), check=False
+    )
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert f"pushing to zoo-test/x on {DEAD} failed" in r.stderr

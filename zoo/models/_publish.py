@@ -46,6 +46,12 @@ def plugin_requirement(cls: type[GAN]) -> str:
         return cls.distribution
 
 
+def _from_transport(exc: Exception) -> bool:
+    """Whether ``exc`` is the HTTP client's (connection refused, timeout): huggingface_hub
+    lets those of its transport through, and they subclass nothing of the standard library."""
+    return type(exc).__module__.split(".")[0] in ("httpx", "httpx2", "httpcore", "requests")
+
+
 def plugin_extra(model: GAN) -> dict[str, str]:
     """Weights-file metadata naming what ``pip install`` needs for ``model``'s class."""
     requirement = plugin_requirement(type(model))
@@ -317,6 +323,8 @@ def push(
                 revision=revision,
                 commit_message=commit_message or f"Upload {model.architecture} with gan-zoo",
             )
-        except (HfHubHTTPError, OSError) as exc:
+        except Exception as exc:
+            if not isinstance(exc, (HfHubHTTPError, OSError)) and not _from_transport(exc):
+                raise
             raise HubError(f"pushing to {repo_id} on {endpoint()} failed: {exc}") from None
     return info.oid
