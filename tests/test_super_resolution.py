@@ -245,8 +245,9 @@ def test_train_then_init_from_then_upscale_and_compare_on_the_cli(tmp_path, zoo_
     zoo_cli("upscale", stage2, folder, "-o", tmp_path / "all")
     assert len(list((tmp_path / "all").glob("*.png"))) == 3
     (tmp_path / "broken.png").write_bytes(b"nope")
-    done = zoo_cli("upscale", stage2, tmp_path / "broken.png", "-o", out, check=False)
+    done = zoo_cli("upscale", stage2, tmp_path / "broken.png", "-o", out, "-f", check=False)
     assert done.returncode == 2 and "cannot read image" in done.stderr
+    assert Image.open(out).size == (256, 192)  # the failed run left the earlier output
     result = zoo_cli("eval", stage2, "--json")
     assert '"bicubic_psnr_y"' in result.stdout and str(folder) in result.stdout
 

@@ -318,6 +318,14 @@ def test_cli_image_jobs_never_write_over_their_inputs_and_read_16_bit(tmp_path, 
     zoo_cli("translate", "pix2pix-mnist-repair", sixteen, "-o", tmp_path / "b.png")
     a, b = (np.asarray(Image.open(tmp_path / n)) for n in ("a.png", "b.png"))
     assert np.array_equal(a, b)
+    # an existing output is replaced only with --overwrite (-f)
+    before = (tmp_path / "a.png").read_bytes()
+    result = zoo_cli(
+        "translate", "pix2pix-mnist-repair", sixteen, "-o", tmp_path / "a.png", check=False
+    )
+    assert result.returncode == 2 and "a.png exists; pass --overwrite (-f)" in result.stderr
+    assert (tmp_path / "a.png").read_bytes() == before
+    zoo_cli("translate", "pix2pix-mnist-repair", eight, "-o", tmp_path / "a.png", "-f")
     assert not list(tmp_path.rglob("*.tmp"))
     # a folder with one unreadable image among good ones writes nothing
     (eight.parent / "zz-broken.png").write_bytes(b"not a png")

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from zoo.cli._util import is_image_file
+from zoo.cli._util import is_image_file, refuse_existing
 from zoo.constants import IMAGE_SUFFIXES
 from zoo.errors import ConfigError, DataError
 
@@ -79,11 +79,14 @@ class ImageJobs:
             shutil.rmtree(staging, ignore_errors=True)
 
 
-def image_jobs(inputs: Sequence[Path], output: Path) -> ImageJobs:
+def image_jobs(
+    inputs: Sequence[Path], output: Path, overwrite: bool = False, also: Sequence[str] = ()
+) -> ImageJobs:
     """The jobs for ``inputs`` (files, or folders searched recursively). One input file
     writes to ``output`` (an image path); several, or a folder, write into the folder
-    ``output`` keeping their relative paths, as PNG. An output that is one of the inputs is
-    an error before anything is written."""
+    ``output`` keeping their relative paths, as PNG. Before anything is written: an output
+    that is one of the inputs is an error, and so is one that exists unless ``overwrite``
+    (``also``: suffixes of further files written beside each output, e.g. ".overlay.png")."""
     from zoo.images import image_files
 
     files: list[tuple[Path, Path]] = []
@@ -114,6 +117,8 @@ def image_jobs(inputs: Sequence[Path], output: Path) -> ImageJobs:
                 f"-o {output} would write {target} over an input image ({source} goes "
                 "there); choose another output"
             )
+    targets = [t for _, t in pairs] + [t.with_suffix(s) for _, t in pairs for s in also]
+    refuse_existing(targets, overwrite)
     return ImageJobs(pairs, single, output)
 
 

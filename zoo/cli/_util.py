@@ -171,3 +171,23 @@ def print_json(obj: Any) -> None:
 
 def is_image_file(path: Path) -> bool:
     return path.suffix.lower() in IMAGE_SUFFIXES
+
+
+def add_overwrite(p: argparse.ArgumentParser) -> None:
+    """The ``-f/--overwrite`` flag of commands whose outputs are refused when they exist."""
+    p.add_argument(
+        "-f",
+        "--overwrite",
+        action="store_true",
+        help="replace outputs that already exist (default: refuse, naming them)",
+    )
+
+
+def refuse_existing(paths: Sequence[Path], overwrite: bool) -> None:
+    """A clear error, before any work, when one of ``paths`` exists and ``overwrite`` is off."""
+    from zoo.errors import ConfigError
+
+    existing = [p for p in paths if p.exists()]
+    if existing and not overwrite:
+        more = f" (and {len(existing) - 1} more)" if len(existing) > 1 else ""
+        raise ConfigError(f"{existing[0]} exists{more}; pass --overwrite (-f) to replace it")

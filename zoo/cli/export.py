@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from zoo.cli._util import existing_file, print_json
+from zoo.cli._util import add_overwrite, existing_file, print_json, refuse_existing
 
 FORMATS = ("onnx", "torchscript", "exported-program")  # zoo.export.FORMATS, without torch
 
@@ -44,6 +44,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "and print its metadata",
     )
     p.add_argument("--json", action="store_true", help="machine-readable output (--check)")
+    add_overwrite(p)
     p.set_defaults(func=run)
 
 
@@ -54,6 +55,7 @@ def run(args: argparse.Namespace) -> int:
         return check(args.check, args.json)
     if args.name is None or args.output is None:
         raise ConfigError("export needs NAME and -o FILE (or --check FILE)")
+    refuse_existing([args.output], args.overwrite)
     import zoo
     from zoo.export import export
 

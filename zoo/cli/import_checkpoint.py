@@ -23,6 +23,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("-o", "--output", type=Path, required=True, help="output folder")
     p.add_argument(
+        "-f",
         "--overwrite",
         action="store_true",
         help="replace the model a folder already holds (default: refuse)",

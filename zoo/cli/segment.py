@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from zoo.cli._inference import image_jobs, load_for
-from zoo.cli._util import device_name, existing_path
+from zoo.cli._util import add_overwrite, device_name, existing_path
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -43,6 +43,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--device", type=device_name, default="cpu", help="cpu, cuda, cuda:1 ... (default cpu)"
     )
+    add_overwrite(p)
     p.set_defaults(func=run)
 
 
@@ -53,7 +54,8 @@ def run(args: argparse.Namespace) -> int:
     from zoo.masks import mask_to_pil, pil_overlay
     from zoo.tasks.segmentation import SegmentationGAN
 
-    jobs = image_jobs(args.inputs, args.output)
+    also = (".overlay.png",) if args.overlay else ()
+    jobs = image_jobs(args.inputs, args.output, args.overwrite, also)
     if jobs.single and args.output.suffix.lower() != ".png":
         raise ConfigError(f"-o {args.output}: masks are palette PNGs; give a path ending in .png")
     model = load_for(args, "segment", SegmentationGAN)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from zoo.cli._inference import image_jobs, load_for
-from zoo.cli._util import device_name, existing_path
+from zoo.cli._util import add_overwrite, device_name, existing_path
 from zoo.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -46,6 +46,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--device", type=device_name, default="cpu", help="cpu, cuda, cuda:1 ... (default cpu)"
     )
+    add_overwrite(p)
     p.set_defaults(func=run)
 
 
@@ -54,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
     from zoo.images import side_by_side
     from zoo.tasks.image_to_image import ImageToImageGAN
 
-    jobs = image_jobs(args.inputs, args.output)
+    jobs = image_jobs(args.inputs, args.output, args.overwrite)
     model = load_for(args, "translate", ImageToImageGAN)
     if args.direction not in model.directions:
         raise ConfigError(

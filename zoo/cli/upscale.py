@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from zoo.cli._inference import image_jobs, load_for
-from zoo.cli._util import device_name, existing_path, positive_int
+from zoo.cli._util import add_overwrite, device_name, existing_path, positive_int
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -51,6 +51,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--device", type=device_name, default="cpu", help="cpu, cuda, cuda:1 ... (default cpu)"
     )
+    add_overwrite(p)
     p.set_defaults(func=run)
 
 
@@ -64,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
     from zoo.metrics.super_resolution import sr_metrics
     from zoo.tasks.super_resolution import SuperResolutionGAN
 
-    jobs = image_jobs(args.inputs, args.output)
+    jobs = image_jobs(args.inputs, args.output, args.overwrite)
     model = load_for(args, "upscale", SuperResolutionGAN)
     channels, scale = model.channels()[0], model.scale
     fast = not args.exact
