@@ -51,3 +51,25 @@ def test_cli_set_rejects_bad_values(zoo_cli, tmp_path):
     assert r.returncode == 2
     assert "image_size=30 is not valid; choose one of 28, 32, 64" in r.stderr
     assert not (tmp_path / "r").exists()
+
+
+def test_every_numeric_field_of_the_built_ins_has_an_upper_bound():
+    """A config cannot ask for an unbounded model: every number has a maximum (or a list of
+    choices) shown by `zoo info`, and the tuples of widths are bounded by their config."""
+    import dataclasses
+    import typing
+
+    from zoo.models._registry import get_architecture
+
+    for name in zoo.list_architectures():
+        cls = get_architecture(name).Config
+        hints = typing.get_type_hints(cls)
+        for f in dataclasses.fields(cls):
+            if hints[f.name] in (int, float):
+                assert "choices" in f.metadata or f.metadata.get("max") is not None, (
+                    f"{name}.{f.name} has no upper bound"
+                )
+    with pytest.raises(zoo.ConfigError, match=r"g_hidden=\(100000,\): at most 8 layers"):
+        zoo.create("vanilla", g_hidden=(100_000,))
+    with pytest.raises(zoo.ConfigError, match="num_classes=300 is too large; it must be <= 256"):
+        zoo.create("pix2pix-seg", num_classes=300)

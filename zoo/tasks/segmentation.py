@@ -48,7 +48,9 @@ class SegmentationConfig(ImageConfig, ClassesConfig):
     class-conditional models (validated alike), ``zoo train`` filling them from the data;
     ``image_size`` (the training crop side) and ``input_nc``."""
 
-    num_classes: int = 2
+    num_classes: int = bounded(
+        2, 2, 256, "number of classes (zoo train: the data's; masks are palette PNGs: 256 at most)"
+    )
     input_nc: int = bounded(3, 1, 4, "image channels")
 
 

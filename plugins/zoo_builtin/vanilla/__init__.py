@@ -11,14 +11,23 @@ from torch import nn
 import zoo
 from zoo.losses import NonSaturatingLoss
 
+#: the largest MLP the config describes (a 28x28 generator of 8 x 8192 units: 2 GB of weights)
+MAX_LAYERS, MAX_WIDTH = 8, 8192
+
 
 @dataclasses.dataclass(frozen=True)
 class VanillaConfig(zoo.GeneratorConfig):
     image_size: int = zoo.choice(28, (28, 32, 64), "side of the square images")
     channels: int = zoo.choice(1, (1, 3), "1 (grayscale) or 3 (RGB)")
     latent_dim: int = zoo.bounded(100, 1, 4096, "size of the latent code")
-    g_hidden: tuple[int, ...] = (256, 512, 1024)
-    d_hidden: tuple[int, ...] = (512, 256)
+    g_hidden: tuple[int, ...] = dataclasses.field(
+        default=(256, 512, 1024),
+        metadata={"doc": "generator hidden widths: 1 to 8 layers of 1 to 8192 units"},
+    )
+    d_hidden: tuple[int, ...] = dataclasses.field(
+        default=(512, 256),
+        metadata={"doc": "discriminator hidden widths: 1 to 8 layers of 1 to 8192 units"},
+    )
     lr: float = zoo.bounded(2e-4, 1e-7, 1.0, "Adam learning rate of both networks")
 
     def validate(self) -> None:
@@ -27,6 +36,11 @@ class VanillaConfig(zoo.GeneratorConfig):
             widths = getattr(self, name)
             if not widths or min(widths) < 1:
                 raise zoo.ConfigError(f"vanilla config: {name}={widths} needs positive widths")
+            if len(widths) > MAX_LAYERS or max(widths) > MAX_WIDTH:
+                raise zoo.ConfigError(
+                    f"vanilla config: {name}={widths}: at most {MAX_LAYERS} layers of at most "
+                    f"{MAX_WIDTH} units"
+                )
 
 
 class Generator(nn.Module):
