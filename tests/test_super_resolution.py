@@ -12,7 +12,7 @@ import torch
 from PIL import Image
 
 import zoo
-from zoo.data.photos import TEST_PHOTOS, TRAIN_PHOTOS, read_photo
+from zoo.data.photos import TEST_PHOTOS, TRAIN_PHOTOS
 from zoo.data.super_resolution import downscale, load_sr_data, upscale_bicubic
 from zoo.inference.tiling import tiled
 from zoo.metrics.super_resolution import luma_y, sr_metrics
@@ -135,24 +135,6 @@ def test_photos_hold_out_whole_photographs_and_crops_align_to_the_scale():
     gap = (lr - (batch["A"] * 127.5 + 127.5))[..., 2:-2, 2:-2].abs().max()
     assert float(gap) <= 2.0
     assert torch.equal(train.batch(torch.arange(8))["A"], batch["A"])  # reproducible
-
-
-def test_user_photos_are_converted_as_documented(tmp_path):
-    rgb = np.random.default_rng(0).integers(0, 256, (40, 40, 3), np.uint8)
-    Image.fromarray(rgb[..., 0]).save(tmp_path / "grey.png")
-    rgba = np.dstack([rgb, np.full((40, 40), 0, np.uint8)])
-    Image.fromarray(rgba, "RGBA").save(tmp_path / "clear.png")
-    deep16 = Image.fromarray(rgb[..., 0].astype(np.uint16) * 257)
-    assert deep16.mode.startswith("I")
-    deep16.save(tmp_path / "deep.png")
-    grey = np.asarray(read_photo(tmp_path / "grey.png"))
-    assert grey.shape == (40, 40, 3) and (grey[..., 0] == rgb[..., 0]).all()
-    assert (np.asarray(read_photo(tmp_path / "clear.png")) == 255).all()  # onto white
-    deep = np.asarray(read_photo(tmp_path / "deep.png"))
-    assert np.abs(deep[..., 0].astype(int) - rgb[..., 0]).max() <= 1
-    (tmp_path / "broken.png").write_bytes(b"not a png")
-    with pytest.raises(zoo.DataError, match="cannot read image .*broken.png"):
-        read_photo(tmp_path / "broken.png")
 
 
 def test_content_only_srgan_never_trains_its_discriminator(tmp_path):

@@ -333,3 +333,13 @@ def test_cli_image_jobs_never_write_over_their_inputs_and_read_16_bit(tmp_path, 
     result = zoo_cli("translate", "pix2pix-mnist-repair", eight.parent, "-o", out, check=False)
     assert result.returncode == 2 and "zz-broken.png" in result.stderr
     assert not out.exists() and not list(tmp_path.glob(".outs.partial-*"))
+
+
+def test_a_translator_card_shows_held_out_translations_of_its_data(tmp_path):
+    model = zoo.create("pix2pix", **TINY["pix2pix"])
+    folder = model.save_pretrained(tmp_path / "m", dataset="mnist-repair")
+    picture = Image.open(folder / "translated.png")
+    assert picture.size == (6 * 34 + 2, 4 * 34 + 2)  # rows of 3 pictures, two examples a row
+    assert "![image-to-image](translated.png)" in (folder / "README.md").read_text()
+    bare = model.save_pretrained(tmp_path / "bare")  # no data known: no picture, no link
+    assert not list(bare.glob("*.png")) and ".png" not in (bare / "README.md").read_text()

@@ -19,9 +19,13 @@ def to_pil(images: torch.Tensor, nrow: int | None = None, padding: int = 2) -> I
     nrow = nrow or max(1, math.ceil(math.sqrt(images.shape[0])))
     grid = make_grid(images.detach().float().cpu(), nrow=nrow, padding=padding)
     array = grid.mul(255).round().clamp(0, 255).to(torch.uint8).permute(1, 2, 0).numpy()
-    if images.shape[1] == 1:
-        return Image.fromarray(array[..., 0], mode="L")
-    return Image.fromarray(array, mode="RGB")
+    mode = CHANNEL_MODES.get(images.shape[1])
+    if mode is None:
+        raise ValueError(
+            f"images with {images.shape[1]} channels have no picture; expected 1 (grey), "
+            "2 (grey and alpha), 3 (RGB) or 4 (RGBA)"
+        )
+    return Image.fromarray(array[..., 0] if mode == "L" else array, mode=mode)
 
 
 def make_grid(images: torch.Tensor, nrow: int, padding: int = 2) -> torch.Tensor:
@@ -63,7 +67,9 @@ def save_gif(
 
 
 #: PIL modes that hold one channel
-GRAY_MODES = ("1", "L", "LA", "I", "I;16", "F")
+GRAY_MODES = ("1", "L", "LA", "I", "I;16", "I;16B", "I;16L", "F")
+#: the PIL mode of an image with this many channels
+CHANNEL_MODES = {1: "L", 2: "LA", 3: "RGB", 4: "RGBA"}
 #: ITU-R 601 luma weights of R, G and B, as PIL's "L" conversion
 LUMA = (0.299, 0.587, 0.114)
 
@@ -106,8 +112,69 @@ def to_8bit(img: Image.Image) -> Image.Image:
     return img
 
 
+def read_image(
+    path: str | os.PathLike, channels: int = 3, strict: str | None = None
+) -> Image.Image:
+    """Open an image file as a model with ``channels`` channels reads it
+    (:func:`as_channels`); every command and image folder reads files through this one
+    function. A file PIL cannot read is a :class:`DataError` naming it."""
+    from zoo.errors import DataError
+
+    if channels not in CHANNEL_MODES:
+        raise ValueError(f"channels={channels}; images have 1, 2, 3 or 4 channels")
+    try:
+        with Image.open(path) as opened:
+            opened.load()
+            img = opened.copy()
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as exc:
+        raise DataError(f"cannot read image {path}: {exc}") from None
+    return as_channels(img, channels, strict, str(path))
+
+
+def as_channels(
+    img: Image.Image, channels: int, strict: str | None = None, name: str = "the image"
+) -> Image.Image:
+    """``img`` as a model with ``channels`` channels takes it: 1 "L", 2 "LA" (grey and
+    alpha), 3 "RGB", 4 "RGBA". Every depth is scaled to 8 bits, never clipped
+    (:func:`to_8bit`); palettes expand; transparency is composited onto white for a model
+    without an alpha channel, and an image without one gets an opaque alpha for a model with
+    one; colour narrows to grey by luma and grey widens to colour. With ``strict`` (what
+    reads the image, for the message), colour for a grey model or grey for a colour model is
+    a :class:`DataError` naming the image (``name``) instead: translation data of the wrong
+    kind is more likely a mistake than a wish."""
+    import numpy as np
+
+    from zoo.errors import DataError
+
+    if channels not in CHANNEL_MODES:
+        raise ValueError(f"channels={channels}; images have 1, 2, 3 or 4 channels")
+    img = to_8bit(img)
+    grey = img.mode in GRAY_MODES
+    if img.mode == "P":
+        img = img.convert("RGBA")
+    alpha = img.mode in ("RGBA", "LA", "PA", "La", "RGBa")
+    if strict and channels <= 2 and not grey:
+        rgb = np.asarray(img.convert("RGB"))
+        if (rgb != rgb[..., :1]).any():  # not grey saved as RGB
+            raise DataError(
+                f"{name} is a colour ({img.mode}) image but {strict} has {channels} "
+                "channel(s) (grayscale); convert the images, or use a model with 3 channels "
+                "(--set input_nc=3 --set output_nc=3)"
+            )
+    if strict and channels >= 3 and grey:
+        raise DataError(
+            f"{name} is a grayscale ({img.mode}) image but {strict} has {channels} channels "
+            "(RGB); convert the images, or use a model with 1 channel "
+            "(--set input_nc=1 --set output_nc=1)"
+        )
+    if alpha and channels in (1, 3):
+        background = Image.new("RGBA", img.size, (255, 255, 255, 255))
+        img = Image.alpha_composite(background, img.convert("RGBA"))
+    return img.convert(CHANNEL_MODES[channels])
+
+
 def pil_to_uint8(img: Image.Image) -> torch.Tensor:
-    """A PIL image ("L" or "RGB") as a uint8 tensor (C, H, W)."""
+    """A PIL image ("L", "LA", "RGB" or "RGBA") as a uint8 tensor (C, H, W)."""
     import numpy as np
 
     array = np.asarray(img, dtype=np.uint8)
@@ -116,17 +183,21 @@ def pil_to_uint8(img: Image.Image) -> torch.Tensor:
 
 def from_pil(images: Image.Image | list[Image.Image], channels: int) -> torch.Tensor:
     """PIL image(s) of one size as a float tensor (N, channels, H, W) in [0, 1]. A colour
-    image for a 1-channel model is an error (grayscale images are widened to RGB)."""
+    image for a grey model (1 or 2 channels) is an error; grey widens to colour, and a
+    model with an alpha channel (2 or 4) gets an opaque one where the image has none."""
     if isinstance(images, Image.Image):
         images = [images]
     tensors = []
     for i, img in enumerate(images):
-        if channels == 1 and img.mode not in GRAY_MODES:
+        if channels not in CHANNEL_MODES:
+            raise ValueError(f"channels={channels}; images have 1, 2, 3 or 4 channels")
+        mode = CHANNEL_MODES[channels]
+        if channels <= 2 and img.mode not in GRAY_MODES:
             raise ValueError(
                 f"image {i} is a {img.mode} image but the model expects grayscale; "
-                "pass img.convert('L')"
+                f"pass img.convert({mode!r})"
             )
-        tensors.append(pil_to_uint8(img.convert("L" if channels == 1 else "RGB")))
+        tensors.append(pil_to_uint8(to_8bit(img).convert(mode)))
     sizes = {tuple(t.shape) for t in tensors}
     if len(sizes) > 1:
         raise ValueError(f"images of different sizes {sorted(sizes)}; translate one size at a time")

@@ -197,8 +197,8 @@ from zoo.nn import NLayerDiscriminator, build_generator, init_normal
 @dataclasses.dataclass(frozen=True)
 class {cls}Config(zoo.ImageToImageConfig):
     image_size: int = zoo.choice(32, (32, 64, 128, 256), "training crop side")
-    input_nc: int = zoo.choice(3, (1, 3), "channels of the input A")
-    output_nc: int = zoo.choice(3, (1, 3), "channels of the output B")
+    input_nc: int = zoo.choice(3, (1, 2, 3, 4), "channels of the input A")
+    output_nc: int = zoo.choice(3, (1, 2, 3, 4), "channels of the output B")
     ngf: int = zoo.bounded(32, 1, 1024, "generator channels of the first layer")
     ndf: int = zoo.bounded(32, 1, 1024, "discriminator channels of the first layer")
     lambda_l1: float = zoo.bounded(100.0, 0.0, 1e4, "weight of the L1 loss to the target")

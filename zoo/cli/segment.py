@@ -48,9 +48,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from zoo.data.photos import read_photo
     from zoo.errors import ConfigError
-    from zoo.images import from_pil
+    from zoo.images import from_pil, read_image
     from zoo.masks import mask_to_pil, pil_overlay
     from zoo.tasks.segmentation import SegmentationGAN
 
@@ -63,7 +62,7 @@ def run(args: argparse.Namespace) -> int:
     counts = [0] * c.num_classes
 
     def segment(path: Path, target: Path) -> list[tuple[Path, Image.Image]]:
-        img = read_photo(path, c.input_nc)
+        img = read_image(path, c.input_nc)
         mask = model.segment(from_pil(img, c.input_nc), fast=not args.exact)[0]
         for k, n in enumerate(mask.flatten().bincount(minlength=len(counts)).tolist()):
             counts[k] += n

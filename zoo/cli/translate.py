@@ -51,8 +51,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from zoo.data.translation import read_image
-    from zoo.images import side_by_side
+    from zoo.images import read_image, side_by_side
     from zoo.tasks.image_to_image import ImageToImageGAN
 
     jobs = image_jobs(args.inputs, args.output, args.overwrite)
@@ -65,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     fast = False if args.exact else ("compile" if args.compile else True)
 
     def translate(path: Path, target: Path) -> list[tuple[Path, Image.Image]]:
-        img = read_image(path, channels, f"{args.name} ({args.direction})")
+        img = read_image(path, channels, strict=f"{args.name} ({args.direction})")
         out = model.translate(img, direction=args.direction, fast=fast)
         return [(target, side_by_side([img, out]) if args.compare else out)]
 

@@ -58,10 +58,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import torch
 
-    from zoo.data.photos import read_photo
     from zoo.data.super_resolution import crop_to_scale, downscale, upscale_bicubic
     from zoo.errors import DataError
-    from zoo.images import from_pil, side_by_side, to_pil_list
+    from zoo.images import from_pil, read_image, side_by_side, to_pil_list
     from zoo.metrics.super_resolution import sr_metrics
     from zoo.tasks.super_resolution import SuperResolutionGAN
 
@@ -71,7 +70,7 @@ def run(args: argparse.Namespace) -> int:
     fast = not args.exact
 
     def upscale(path: Path, target: Path) -> list[tuple[Path, Image.Image]]:
-        img = read_photo(path, channels)
+        img = read_image(path, channels)
         if not args.compare:
             return [(target, model.upscale(img, tile=args.tile, fast=fast))]
         hr = crop_to_scale(from_pil(img, channels), scale)

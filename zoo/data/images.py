@@ -23,14 +23,14 @@ from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 from tqdm.auto import tqdm
 
 from zoo.constants import IMAGE_SUFFIXES
 from zoo.data.idx import read_idx_images, read_idx_labels
 from zoo.data.sources import SPLITS, get_source, is_source, list_sources
 from zoo.errors import DataError
-from zoo.images import image_files, luma, pil_to_uint8
+from zoo.images import image_files, luma, pil_to_uint8, read_image
 
 IDX_NAMES = ("train-images-idx3-ubyte", "train-images.idx3-ubyte", "t10k-images-idx3-ubyte")
 #: the label file beside each IDX image file
@@ -199,15 +199,9 @@ def _load_image_folder(folder: Path, size: int, channels: int, progress: bool) -
             f"no images in {folder}: expected files ending in {', '.join(sorted(IMAGE_SUFFIXES))}"
             " (searched recursively), or MNIST IDX files"
         )
-    mode = "L" if channels == 1 else "RGB"
     tensors = []
     for file in tqdm(files, desc=f"reading {folder.name}", disable=not progress, unit="img"):
-        try:
-            with Image.open(file) as opened:
-                img = _center_square(opened.convert(mode), size)
-        except (UnidentifiedImageError, OSError, ValueError) as exc:
-            raise DataError(f"cannot read image {file}: {exc}") from None
-        tensors.append(pil_to_uint8(img))
+        tensors.append(pil_to_uint8(_center_square(read_image(file, channels), size)))
     label_tensor = torch.tensor(labels, dtype=torch.long) if names else None
     return ImageData(torch.stack(tensors), f"image folder {folder}", label_tensor, names)
 

@@ -17,7 +17,6 @@ import torch
 from PIL import Image
 
 from zoo.errors import DataError
-from zoo.images import to_8bit
 
 #: photographs trained on (skimage's file names, or sklearn's china/flower)
 TRAIN_PHOTOS = (
@@ -98,24 +97,3 @@ def photos(split: str) -> list[tuple[str, torch.Tensor]]:
     if split not in names:
         raise DataError(f"split {split!r}; choose one of {', '.join(names)}")
     return [(name, photo(name)) for name in names[split]]
-
-
-def read_photo(path: str | Path, channels: int = 3) -> Image.Image:
-    """Open a user's image file as "RGB" (``channels`` 3) or "L" (1), converting what a
-    photograph may come as, as documented: grey widens to RGB (and RGB narrows to grey by
-    luma), transparency is composited onto white, 16-bit images scale to 8 bits. A file PIL
-    cannot read is a :class:`DataError` naming it."""
-    path = Path(path)
-    try:
-        with Image.open(path) as opened:
-            opened.load()
-            img = opened.copy()
-    except (OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise DataError(f"cannot read image {path}: {exc}") from None
-    img = to_8bit(img)
-    if img.mode == "P":
-        img = img.convert("RGBA")
-    if img.mode in ("RGBA", "LA", "PA"):
-        background = Image.new("RGBA", img.size, (255, 255, 255, 255))
-        img = Image.alpha_composite(background, img.convert("RGBA"))
-    return img.convert("RGB" if channels == 3 else "L")

@@ -28,10 +28,10 @@ from PIL import Image
 
 from zoo.constants import IMAGE_SUFFIXES
 from zoo.data.emoji import twemoji, twemoji_files
-from zoo.data.photos import TRAIN_PHOTOS, photos, read_photo
+from zoo.data.photos import TRAIN_PHOTOS, photos
 from zoo.data.translation import _batch_generator, _random_crops, _to_float
 from zoo.errors import DataError
-from zoo.images import image_files, pil_to_uint8
+from zoo.images import image_files, pil_to_uint8, read_image
 
 EMOJI_SCENES = "emoji-scenes"
 EMOJI_CLASSES = ("background", "emoji")
@@ -196,7 +196,7 @@ def read_mask_folder(root: Path, size: int, channels: int, split: str) -> Masked
     for f in files:
         if f.stem not in masks:
             raise DataError(f"{f} has no mask: expected {masks_dir}/{f.stem}.png")
-        img = read_photo(f, channels)
+        img = read_image(f, channels)
         mask = read_mask(masks[f.stem])
         if mask.shape != (img.size[1], img.size[0]):
             raise DataError(

@@ -19,10 +19,10 @@ import torch
 import torch.nn.functional as F
 
 from zoo.constants import IMAGE_SUFFIXES
-from zoo.data.photos import photos, read_photo
+from zoo.data.photos import photos
 from zoo.data.translation import _batch_generator, _spread, _to_float
 from zoo.errors import DataError
-from zoo.images import image_files, pil_to_uint8
+from zoo.images import image_files, pil_to_uint8, read_image
 
 #: the registered source of photographs
 PHOTOS = "photos"
@@ -121,7 +121,7 @@ def _folder_images(root: Path, split: str) -> tuple[list[str], list[torch.Tensor
             f"{folder} holds no images (expected files ending in "
             f"{', '.join(sorted(IMAGE_SUFFIXES))})"
         )
-    return [str(f) for f in files], [pil_to_uint8(read_photo(f)) for f in files]
+    return [str(f) for f in files], [pil_to_uint8(read_image(f)) for f in files]
 
 
 def load_sr_data(source: str, patch: int, scale: int, split: str = "train") -> SRData:

@@ -20,14 +20,13 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
-import numpy as np
 import torch
 import torch.nn.functional as F
-from PIL import Image, UnidentifiedImageError
+from PIL import Image
 
 from zoo.data.sources import get_source, is_source, list_sources
 from zoo.errors import DataError
-from zoo.images import GRAY_MODES, IMAGE_SUFFIXES, image_files, pil_to_uint8, to_8bit
+from zoo.images import CHANNEL_MODES, IMAGE_SUFFIXES, image_files, pil_to_uint8, read_image
 
 PREPROCESS = ("resize_and_crop", "crop", "scale_width", "scale_width_and_crop", "none")
 DIRECTIONS = ("AtoB", "BtoA")
@@ -174,36 +173,6 @@ class UnpairedData:
 
 
 # -- reading image files ---------------------------------------------------------------------
-def read_image(path: Path, channels: int, what: str) -> Image.Image:
-    """Open ``path`` as grayscale (channels 1) or RGB (channels 3). A colour image for a
-    grayscale model, or a grayscale image for an RGB model, is an error naming the file."""
-    try:
-        with Image.open(path) as opened:
-            opened.load()
-            img = to_8bit(opened.copy())
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError) as exc:
-        raise DataError(f"cannot read image {path}: {exc}") from None
-    gray = img.mode in GRAY_MODES
-    if img.mode == "P":
-        img = img.convert("RGB")
-    if channels == 1:
-        if not gray:
-            rgb = np.asarray(img.convert("RGB"))
-            if (rgb != rgb[..., :1]).any():  # not grey saved as RGB
-                raise DataError(
-                    f"{path} is a colour ({img.mode}) image but {what} has 1 channel "
-                    "(grayscale); convert the images, or use a model with 3 channels "
-                    "(--set input_nc=3 --set output_nc=3)"
-                )
-        return img.convert("L")
-    if gray:
-        raise DataError(
-            f"{path} is a grayscale ({img.mode}) image but {what} has 3 channels (RGB); "
-            "convert the images, or use a model with 1 channel (--set input_nc=1 --set output_nc=1)"
-        )
-    return img.convert("RGB")
-
-
 def _resized(img: Image.Image, prep: Preprocess) -> Image.Image:
     size = prep.target_size(*img.size)
     return img.resize(size, Image.Resampling.BICUBIC) if size != img.size else img
@@ -251,18 +220,15 @@ def read_aligned(root: Path, phase: str, channels_a: int, channels_b: int, prep:
     _, files = _folder(root, phase)
     a_list, b_list = [], []
     for f in files:
-        img = read_image(f, max(channels_a, channels_b), "the model")
+        img = read_image(f, max(channels_a, channels_b), strict="the model")
         w, h = img.size
         if w != 2 * h:
             raise DataError(
                 f"{f} is {w}x{h}; an aligned pair must be twice as wide as high "
                 "(A on the left, B on the right)"
             )
-        a, b = img.crop((0, 0, h, h)), img.crop((h, 0, w, h))
-        if channels_a == 1:
-            a = a.convert("L")
-        if channels_b == 1:
-            b = b.convert("L")
+        a = img.crop((0, 0, h, h)).convert(CHANNEL_MODES[channels_a])
+        b = img.crop((h, 0, w, h)).convert(CHANNEL_MODES[channels_b])
         a_list.append(pil_to_uint8(_resized(a, prep)))
         b_list.append(pil_to_uint8(_resized(b, prep)))
     return _stack(a_list, files, prep), _stack(b_list, files, prep)
@@ -272,7 +238,8 @@ def read_domain(root: Path, name: str, channels: int, prep: Preprocess) -> torch
     """``root/name/*`` (e.g. trainA) -> uint8 stack."""
     folder, files = _folder(root, name)
     tensors = [
-        pil_to_uint8(_resized(read_image(f, channels, f"domain {name}"), prep)) for f in files
+        pil_to_uint8(_resized(read_image(f, channels, strict=f"domain {name}"), prep))
+        for f in files
     ]
     return _stack(tensors, files, prep)
 

@@ -113,7 +113,8 @@ def save_pretrained(
         "task": model.task.name,
     }
     (folder / CONFIG_NAME).write_text(json.dumps(config, indent=2) + "\n")
-    image = model.task.write_card_image(model, folder)
+    data = (eval or {}).get("data") or (dataset.split()[0] if dataset else "")
+    image = model.task.write_card_image(model, folder, data)
     card = model_card(
         model,
         metrics or {},

@@ -142,8 +142,10 @@ class Task(Generic[M]):
             f"{self.name!r} does not define export_spec()"
         )
 
-    def write_card_image(self, model: M, folder: Path) -> str | None:
-        """Write the picture of a model card into ``folder``; returns its file name."""
+    def write_card_image(self, model: M, folder: Path, data: str = "") -> str | None:
+        """Write the picture of a model card into ``folder``; returns its file name (None:
+        no picture). ``data``: the data source the model was trained or evaluated on, where
+        known, for tasks whose picture needs inputs."""
         return None
 
     def card_notes(self, model: M) -> str:

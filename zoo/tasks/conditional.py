@@ -186,7 +186,7 @@ class Conditional(Task["ConditionalGAN"]):
         per_class = max(1, n // model.num_classes)
         return model.class_grid(per_class, seed=seed), per_class
 
-    def write_card_image(self, model: ConditionalGAN, folder: Path) -> str:
+    def write_card_image(self, model: ConditionalGAN, folder: Path, data: str = "") -> str:
         was_training = model.training
         model.eval()
         per_class = 8

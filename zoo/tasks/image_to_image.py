@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import os
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import torch
@@ -22,8 +23,8 @@ from PIL import Image
 from zoo.config import ArchConfig, ImageConfig, bounded
 from zoo.data.images import random_data
 from zoo.data.translation import PREPROCESS, PairedData, Preprocess, load_translation_data
-from zoo.errors import ConfigError, WeightsError
-from zoo.images import as_rgb, from_pil, to_pil_list
+from zoo.errors import ConfigError, DataError, WeightsError
+from zoo.images import as_rgb, from_pil, save_grid, to_pil_list
 from zoo.inference.tiling import pad_to_multiple
 from zoo.metrics.translation import evaluate_translation
 from zoo.models.base import GAN
@@ -132,6 +133,26 @@ class ImageToImage(Task[T]):
             rows = [as_rgb(r) for r in rows]
         grid = torch.stack(rows, 1).flatten(0, 1)  # example by example
         return grid, len(rows) * 2
+
+    def write_card_image(self, model: T, folder: Path, data: str = "") -> str | None:
+        """The preview (:meth:`preview`) of eight held-out examples of ``data`` (a registered
+        source or a folder with test/ or testA/ and testB/); no picture without data."""
+        if not data:
+            return None
+        size = model.config.image_size
+        prep = Preprocess(size, "resize_and_crop", size, flip=False)
+        try:
+            channels = model.channels("AtoB")
+            examples = load_translation_data(data, model.paired, channels, prep, "test")
+        except DataError:  # not a source or folder this model reads: a card without a picture
+            return None
+        was_training = model.training
+        model.eval()
+        with torch.no_grad():
+            grid, nrow = self.preview(model, examples, 24, seed=0)
+        model.train(was_training)
+        save_grid(grid, folder / "translated.png", nrow)
+        return "translated.png"
 
     def export_spec(
         self, model: T, direction: str = "AtoB", probabilities: bool = False

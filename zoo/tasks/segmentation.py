@@ -142,7 +142,7 @@ class Segmentation(Task["SegmentationGAN"]):
         ]
         return torch.stack(rows, 1).flatten(0, 1)
 
-    def write_card_image(self, model: SegmentationGAN, folder: Path) -> str | None:
+    def write_card_image(self, model: SegmentationGAN, folder: Path, data: str = "") -> str | None:
         if tuple(model.class_names) != EMOJI_CLASSES:
             return None  # trained on other data: no picture the zoo can draw for it
         try:

@@ -129,7 +129,9 @@ class SuperResolution(ImageToImage["SuperResolutionGAN"]):
             rows += [upscale_bicubic(lr, s), model.upscale(lr, fast=False).cpu(), hr]
         return torch.cat(rows)
 
-    def write_card_image(self, model: SuperResolutionGAN, folder: Path) -> str | None:
+    def write_card_image(
+        self, model: SuperResolutionGAN, folder: Path, data: str = ""
+    ) -> str | None:
         try:
             pictures = self.comparison(model)
         except DataError:  # scikit-image/scikit-learn absent: a card without a picture

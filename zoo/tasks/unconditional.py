@@ -89,7 +89,7 @@ class Unconditional(Task["UnconditionalGAN"]):
     ) -> tuple[torch.Tensor, None]:
         return model.sample(n, seed=seed), None
 
-    def write_card_image(self, model: UnconditionalGAN, folder: Path) -> str:
+    def write_card_image(self, model: UnconditionalGAN, folder: Path, data: str = "") -> str:
         was_training = model.training
         model.eval()
         save_grid(model.sample(64, seed=0).cpu(), folder / "sample.png")

@@ -23,8 +23,8 @@ from zoo.nn.translation import GENERATORS, NORMS
 @dataclasses.dataclass(frozen=True)
 class CycleGANConfig(zoo.ImageToImageConfig):
     image_size: int = zoo.bounded(256, 16, 2048, "training crop side (a multiple of 4)")
-    input_nc: int = zoo.choice(3, (1, 3), "channels of domain A")
-    output_nc: int = zoo.choice(3, (1, 3), "channels of domain B")
+    input_nc: int = zoo.choice(3, (1, 2, 3, 4), "channels of domain A")
+    output_nc: int = zoo.choice(3, (1, 2, 3, 4), "channels of domain B")
     generator: str = zoo.choice("resnet_9blocks", GENERATORS, "netG of the reference")
     ngf: int = zoo.bounded(64, 1, 1024, "generator channels of the first layer")
     ndf: int = zoo.bounded(64, 1, 1024, "discriminator channels of the first layer")

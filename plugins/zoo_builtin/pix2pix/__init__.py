@@ -23,8 +23,8 @@ from zoo.nn.translation import GENERATORS, NORMS
 @dataclasses.dataclass(frozen=True)
 class Pix2PixConfig(zoo.ImageToImageConfig):
     image_size: int = zoo.bounded(256, 32, 2048, "training crop side (a multiple of 2^depth)")
-    input_nc: int = zoo.choice(3, (1, 3), "channels of the input A")
-    output_nc: int = zoo.choice(3, (1, 3), "channels of the output B")
+    input_nc: int = zoo.choice(3, (1, 2, 3, 4), "channels of the input A")
+    output_nc: int = zoo.choice(3, (1, 2, 3, 4), "channels of the output B")
     generator: str = zoo.choice("unet_256", GENERATORS, "netG of the reference")
     ngf: int = zoo.bounded(64, 1, 1024, "generator channels of the first layer")
     ndf: int = zoo.bounded(64, 1, 1024, "discriminator channels of the first layer")
