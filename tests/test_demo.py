@@ -20,7 +20,8 @@ import pytest
 from PIL import Image
 
 import zoo
-from zoo.demo import apply, as_input, generate, walk
+from zoo.demo import apply, generate, walk
+from zoo.images import as_channels
 
 from .conftest import ZOO, run_zoo
 
@@ -204,8 +205,8 @@ def test_demo_pictures_without_a_browser():
     assert grid != generate(gen, seed=5, n=10, label="3")
     seg = zoo.load("pix2pix-emoji-seg")
     photo = Image.new("RGBA", (50, 40), (0, 0, 0, 0))  # transparent: composited onto white
-    assert as_input(photo, 3).getpixel((0, 0)) == (255, 255, 255)
-    assert as_input(Image.new("RGB", (5, 5)), 1).mode == "L"
+    assert as_channels(photo, 3).getpixel((0, 0)) == (255, 255, 255)
+    assert as_channels(Image.new("RGB", (5, 5)), 1).mode == "L"
     overlay = apply(seg, photo)
     assert overlay.width % 50 == 0 and overlay.height * 50 == overlay.width * 40
     with pytest.raises(zoo.ConfigError, match="upload an image first"):

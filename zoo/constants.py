@@ -71,3 +71,6 @@ HEADLINE_METRICS = (
 #: the smallest truncation threshold ``sample(truncation=...)`` takes: below it almost every
 #: latent value is drawn again many times over (and at 1e-30 the redrawing never ends)
 MIN_TRUNCATION = 0.05
+
+#: seconds one request to ``zoo demo`` may run before it is stopped (``--time-limit``)
+DEMO_TIME_LIMIT_S = 60.0

@@ -11,16 +11,19 @@ plain Python, usable and tested without a browser.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import socket
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import torch
 from PIL import Image
 
+from zoo.constants import DEMO_TIME_LIMIT_S
 from zoo.errors import ConfigError, ZooError
-from zoo.images import to_pil
+from zoo.images import as_channels, to_pil
 
 if TYPE_CHECKING:
     from zoo.models.base import GAN
@@ -102,7 +105,7 @@ def apply(model: GAN, image: Image.Image | None) -> Image.Image:
             f"the image is {image.width}x{image.height}; the demo takes at most "
             f"{MAX_PIXELS:,} pixels (use `zoo {model.task.command}` for larger ones)"
         )
-    image = as_input(image, input_channels(model))
+    image = as_channels(image, input_channels(model))
     if isinstance(model, SegmentationGAN):
         from zoo.images import from_pil
         from zoo.masks import pil_overlay
@@ -126,13 +129,80 @@ def input_channels(model: GAN) -> int:
     return 3
 
 
-def as_input(image: Image.Image, channels: int) -> Image.Image:
-    """An uploaded picture as the model takes it: transparency composited onto white, then
-    grey (1 channel) or RGB."""
-    if image.mode in ("RGBA", "LA", "PA") or (image.mode == "P" and "transparency" in image.info):
-        white = Image.new("RGBA", image.size, (255, 255, 255, 255))
-        image = Image.alpha_composite(white, image.convert("RGBA"))
-    return image.convert("L" if channels == 1 else "RGB")
+class Worker:
+    """The page's model calls, run one at a time in a process of their own that holds the
+    models, each with a time limit: a call that runs over is stopped by ending that process
+    (and a fresh one loads the models again), so no request can hold the page for longer.
+    A process of its own, not a thread: a running PyTorch call cannot be interrupted."""
+
+    def __init__(self, names: Sequence[str], limit_s: float = DEMO_TIME_LIMIT_S) -> None:
+        if not limit_s > 0:
+            raise ConfigError(f"time limit {limit_s} s; give a positive number of seconds")
+        self.names, self.limit_s = list(names), limit_s
+        self._lock = threading.Lock()
+        self._start()
+
+    def _start(self) -> None:
+        # spawn: a clean interpreter (a fork of the threaded server could deadlock, and a
+        # fork after PyTorch's thread pool started hangs in its first parallel call)
+        context = multiprocessing.get_context("spawn")
+        self._conn, child = context.Pipe()
+        self._process = context.Process(
+            target=_serve_calls, args=(child, self.names), daemon=True, name="zoo-demo-worker"
+        )
+        self._process.start()
+        child.close()
+
+    def _restart(self) -> None:
+        self._process.kill()
+        self._process.join()
+        self._conn.close()
+        self._start()
+
+    def call(self, function: Callable[..., Any], name: str, *args: Any) -> Any:
+        """``function(model, *args)`` for the model ``name``, in the worker; ``function``
+        must be importable (a module-level function). A call over the time limit is a
+        :class:`ConfigError` saying so; an error inside the call is raised here."""
+        with self._lock:
+            self._conn.send((function, name, args))
+            if not self._conn.poll(self.limit_s):
+                self._restart()
+                raise ConfigError(
+                    f"stopped after {self.limit_s:g} s, the time limit of one request "
+                    "(zoo demo --time-limit); ask for less: fewer samples or a smaller image"
+                )
+            try:
+                ok, value = self._conn.recv()
+            except EOFError:  # the process died: out of memory, or killed
+                self._restart()
+                raise ZooError("the model process ended without an answer; try again") from None
+        if not ok:
+            raise value
+        return value
+
+    def close(self) -> None:
+        self._process.kill()
+        self._process.join()
+        self._conn.close()
+
+
+def _serve_calls(conn: Any, names: list[str]) -> None:
+    """The worker process: load the models, then answer calls until the pipe closes."""
+    import zoo
+
+    models = {name: zoo.load(name) for name in names}
+    while True:
+        try:
+            function, name, args = conn.recv()
+        except EOFError:
+            return
+        try:
+            answer: tuple[bool, Any] = (True, function(models[name], *args))
+        except ZooError as exc:  # as its message: not every error class pickles
+            answer = (False, ZooError(str(exc)))
+        except Exception as exc:  # a bug in a model: shown on the page, the worker lives on
+            answer = (False, ZooError(f"{type(exc).__name__}: {exc}"))
+        conn.send(answer)
 
 
 def port_free(host: str, port: int) -> bool:
@@ -153,8 +223,11 @@ def _gradio() -> Any:
     return gr
 
 
-def build(names: Sequence[str], models: dict[str, GAN] | None = None) -> Any:
-    """The Gradio page for the models ``names`` (catalog names, folders or hf-hub: ids)."""
+def build(
+    names: Sequence[str], models: dict[str, GAN] | None = None, worker: Worker | None = None
+) -> Any:
+    """The Gradio page for the models ``names`` (catalog names, folders or hf-hub: ids);
+    ``worker`` runs its model calls (none: in this process, without a time limit)."""
     import zoo
     from zoo.tasks.conditional import ConditionalGAN
     from zoo.tasks.unconditional import UnconditionalGAN
@@ -162,6 +235,13 @@ def build(names: Sequence[str], models: dict[str, GAN] | None = None) -> Any:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     gr = _gradio()
     models = models or {name: zoo.load(name) for name in names}
+    loaded = models
+
+    def call(function: Callable[..., Any], name: str, *args: Any) -> Any:
+        if worker is not None:
+            return worker.call(function, name, *args)
+        return function(loaded[name], *args)
+
     with gr.Blocks(title="gan-zoo demo", analytics_enabled=False) as page:
         gr.Markdown(
             "# gan-zoo\nTrained GANs from the zoo's catalog. Results download with the "
@@ -171,13 +251,13 @@ def build(names: Sequence[str], models: dict[str, GAN] | None = None) -> Any:
             for name, model in models.items():
                 with gr.Tab(name, id=name):
                     if isinstance(model, (UnconditionalGAN, ConditionalGAN)):
-                        _generator_tab(gr, name, model)
+                        _generator_tab(gr, name, model, call)
                     else:
-                        _image_tab(gr, name, model)
+                        _image_tab(gr, name, model, call)
     return page
 
 
-def _generator_tab(gr: Any, name: str, model: Generator) -> None:
+def _generator_tab(gr: Any, name: str, model: Generator, call: Callable[..., Any]) -> None:
     classes = list(getattr(model, "class_names", ()))
     gr.Markdown(f"**{name}**: {model.architecture}, {model.task.name}")
     with gr.Row():
@@ -191,20 +271,22 @@ def _generator_tab(gr: Any, name: str, model: Generator) -> None:
         )
     button = gr.Button("Generate", variant="primary", elem_id=f"{name}-generate")
     grid = gr.Image(type="pil", label="samples", elem_id=f"{name}-samples", format="png")
-    button.click(lambda s, k, t, c: generate(model, s, k, c, t), [seed, n, truncation, label], grid)
+    button.click(
+        lambda s, k, t, c: call(generate, name, s, k, c, t), [seed, n, truncation, label], grid
+    )
     with gr.Row():
         seed_b = gr.Number(value=1, precision=0, minimum=0, label="walk to seed")
         steps = gr.Slider(2, 16, value=8, step=1, label="steps")
     walk_button = gr.Button("Latent walk", elem_id=f"{name}-walk")
     strip = gr.Image(type="pil", label="walk", elem_id=f"{name}-walk-image", format="png")
     walk_button.click(
-        lambda a, b, k, c, t: walk(model, a, b, k, c, t),
+        lambda a, b, k, c, t: call(walk, name, a, b, k, c, t),
         [seed, seed_b, steps, label, truncation],
         strip,
     )
 
 
-def _image_tab(gr: Any, name: str, model: GAN) -> None:
+def _image_tab(gr: Any, name: str, model: GAN, call: Callable[..., Any]) -> None:
     verb = {"translate": "Translate", "upscale": "Upscale", "segment": "Segment"}.get(
         model.task.inference_method, "Run"
     )
@@ -215,16 +297,29 @@ def _image_tab(gr: Any, name: str, model: GAN) -> None:
             type="pil", label="result", elem_id=f"{name}-result", format="png", height=360
         )
     button = gr.Button(verb, variant="primary", elem_id=f"{name}-run")
-    button.click(lambda image: apply(model, image), source, result)
+    button.click(lambda image: call(apply, name, image), source, result)
 
 
-def serve(names: Sequence[str], host: str = "127.0.0.1", port: int = 7860) -> None:
-    """Serve the page until interrupted; a clear error if ``port`` is taken."""
+def serve(
+    names: Sequence[str],
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    time_limit: float = DEMO_TIME_LIMIT_S,
+) -> None:
+    """Serve the page until interrupted; a clear error if ``port`` is taken. Requests wait
+    in a queue of 16 and run one at a time, each for at most ``time_limit`` seconds."""
     if not port_free(host, port):
         raise ConfigError(f"port {port} on {host} is in use; choose another with --port")
-    page = build(names)
-    page.queue(max_size=16, default_concurrency_limit=1)  # one model call at a time
     gr = _gradio()
+    worker = Worker(names, time_limit)
+    try:
+        _launch(gr, build(names, worker=worker), names, host, port)
+    finally:
+        worker.close()
+
+
+def _launch(gr: Any, page: Any, names: Sequence[str], host: str, port: int) -> None:
+    page.queue(max_size=16, default_concurrency_limit=1)  # one model call at a time
     theme = gr.themes.Default(
         font=["ui-sans-serif", "system-ui", "sans-serif"],
         font_mono=["ui-monospace", "monospace"],

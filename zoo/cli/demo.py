@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from zoo.cli._util import positive_int
+from zoo.cli._util import positive_float, positive_int
+from zoo.constants import DEMO_TIME_LIMIT_S
 
 
 def port_number(text: str) -> int:
@@ -33,11 +34,19 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--port", type=port_number, default=7860, help="port (default 7860)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    p.add_argument(
+        "--time-limit",
+        type=positive_float,
+        default=DEMO_TIME_LIMIT_S,
+        metavar="SECONDS",
+        help="the longest one request may run; a longer one is stopped with an error and the "
+        "page stays free (default %(default)g). Requests run one at a time, 16 may wait",
+    )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from zoo.demo import DEFAULT_MODELS, serve
 
-    serve(args.names or list(DEFAULT_MODELS), args.host, args.port)
+    serve(args.names or list(DEFAULT_MODELS), args.host, args.port, args.time_limit)
     return 0
