@@ -125,13 +125,12 @@ def image_jobs(
 def save_atomically(picture: Image.Image, path: Path) -> None:
     """Save ``picture`` to ``path`` (format from its suffix) through a temporary file in
     the same folder: ``path`` is the old file or the whole new one, never a part."""
+    import io
+
     from PIL import Image
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fmt = Image.registered_extensions().get(path.suffix.lower())
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        picture.save(tmp, format=fmt)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    from zoo.models._weights import atomic_write_bytes
+
+    buffer = io.BytesIO()
+    picture.save(buffer, format=Image.registered_extensions().get(path.suffix.lower()))
+    atomic_write_bytes(path, buffer.getvalue())

@@ -104,9 +104,10 @@ def load_weights_file(
 ) -> GAN:
     """Rebuild a model from a zoo safetensors file: architecture and config from its header,
     checked against the file's tensors before any memory is allocated for the model
-    (:func:`check_header_fits`), unless ``pinned``: ``sha256`` is a catalog's pin of the file,
-    which the catalog's maintainers published (and the check would import torch's compiler
-    stack, which ``nn.init`` on the meta device pulls in)."""
+    (:func:`check_header_fits`), and scanned for non-finite values (a warning), unless
+    ``pinned``: ``sha256`` is a catalog's pin of the file, which the catalog's maintainers
+    published (and the header check would import torch's compiler stack, which ``nn.init`` on
+    the meta device pulls in)."""
     tensors, meta = read_weights(path, sha256=sha256)
     try:
         cls = get_architecture(meta["architecture"])
@@ -120,16 +121,20 @@ def load_weights_file(
     config = cls.Config.from_dict(json.loads(meta["config"]))
     if not (pinned and sha256 is not None):
         check_header_fits(cls, config, tensors, str(path))
+        _warn_non_finite(tensors, str(path))
+    model = cls(config)
+    model.load_inference_state_dict(tensors)
+    return model
+
+
+def _warn_non_finite(tensors: dict[str, torch.Tensor], path: str) -> None:
     bad = [k for k, t in tensors.items() if t.is_floating_point() and not t.isfinite().all()]
     if bad:
         warnings.warn(
             f"{path}: {len(bad)} tensor(s) hold NaN or infinite values ({', '.join(bad[:3])}"
             f"{', ...' if len(bad) > 3 else ''}); the model's outputs will too",
-            stacklevel=2,
+            stacklevel=3,
         )
-    model = cls(config)
-    model.load_inference_state_dict(tensors)
-    return model
 
 
 def check_header_fits(
