@@ -107,6 +107,16 @@ BAD = [
     (["demo", "dcgan-mnist", "--port", "0"], "0 is not a positive integer"),
     (["demo", "dcgan-mnst"], "Did you mean 'dcgan-mnist'"),
     (["demo", "--port", "70000"], "70000 is not a port (1 to 65535)"),
+    (["demo", "--time-limit", "0"], "0.0 is not a positive number"),
+    # outputs that cannot be written: refused before any work (bench --json and export
+    # failed only after the whole measurement or export)
+    (["bench", "dcgan", "--json", "notes.txt/r.json"], "notes.txt is a file, not a folder"),
+    (["export", "dcgan-mnist", "-o", "notes.txt/m.onnx"], "notes.txt is a file, not a folder"),
+    (["eval", "dcgan-mnist", "--plot", "notes.txt/h.png"], "notes.txt is a file, not a folder"),
+    (["train", "dcgan", "--data", "mnist", "--out", "notes.txt/r"], "is a file, not a folder"),
+    (["translate", "pix2pix-mnist-repair", "in", "-o", "notes.txt/o"], "is a file, not a"),
+    (["sample", "dcgan-mnist", "-o", "notes.txt/deeper/s.png"], "is a file, not a folder"),
+    (["import-checkpoint", FIXTURE, "-o", "notes.txt/imp"], "is a file, not a folder"),
 ]
 
 
@@ -122,6 +132,7 @@ def walk(tmp_path, run, cases=BAD) -> list[str]:
         return case, run(*args, cwd=tmp_path, check=False)
 
     (tmp_path / "notes.txt").write_text("not an image")
+    (tmp_path / "in").mkdir(exist_ok=True)
     (tmp_path / "held").mkdir(exist_ok=True)
     (tmp_path / "folder.png").mkdir(exist_ok=True)
     if not (tmp_path / "badrun").exists():  # a run folder whose run.json is garbage

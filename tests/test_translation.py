@@ -343,3 +343,13 @@ def test_a_translator_card_shows_held_out_translations_of_its_data(tmp_path):
     assert "![image-to-image](translated.png)" in (folder / "README.md").read_text()
     bare = model.save_pretrained(tmp_path / "bare")  # no data known: no picture, no link
     assert not list(bare.glob("*.png")) and ".png" not in (bare / "README.md").read_text()
+
+
+def test_cyclegan_translates_images_smaller_than_its_bottleneck():
+    """The probe: a 1x1 image through cyclegan-twemoji2noto was a traceback (instance norm
+    of a 1x1 map); images below the ResNet generator's 8 pixels are padded up to it."""
+    model = zoo.create("cyclegan", **TINY["cyclegan"]).eval()
+    for h, w in [(1, 1), (2, 3), (7, 9), (1, 12)]:
+        for fast in (True, False):
+            out = model.translate(torch.rand(2, 1, h, w), fast=fast)
+            assert out.shape == (2, 1, h, w) and out.isfinite().all()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import ast
 import json
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -54,9 +55,24 @@ def int_up_to(high: int, low: int = 1) -> Callable[[str], int]:
 seed = int_up_to(2**64 - 1, low=0)
 
 
+def writable_path(text: str) -> Path:
+    """An argparse type: a file or folder the command may create or fill. The nearest folder
+    of it that exists must be one the user can write into: checked before any work, not
+    after a measurement that took minutes."""
+    path = Path(text)
+    folder = path.absolute() if path.is_dir() else path.absolute().parent
+    while not folder.exists():
+        folder = folder.parent
+    if not folder.is_dir():
+        raise argparse.ArgumentTypeError(f"{text!r}: {folder} is a file, not a folder")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise argparse.ArgumentTypeError(f"{text!r}: no permission to write into {folder}")
+    return path
+
+
 def output_image(text: str) -> Path:
     """An argparse type: a path to write an image to (.png, .jpg, .webp, .bmp)."""
-    path = Path(text)
+    path = writable_path(text)
     if path.is_dir():
         raise argparse.ArgumentTypeError(f"{text!r} is a folder; give an image file name")
     if path.suffix.lower() not in OUTPUT_IMAGE_SUFFIXES:
@@ -69,7 +85,7 @@ def output_image(text: str) -> Path:
 def output_image_or_gif(text: str) -> Path:
     """An argparse type: an image path (as :func:`output_image`) or an animated ``.gif``."""
     if Path(text).suffix.lower() == ".gif" and not Path(text).is_dir():
-        return Path(text)
+        return writable_path(text)
     try:
         return output_image(text)
     except argparse.ArgumentTypeError:

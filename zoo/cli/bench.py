@@ -13,6 +13,7 @@ from zoo.cli._util import (
     positive_float,
     positive_int,
     table,
+    writable_path,
 )
 
 
@@ -73,7 +74,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         metavar="KEY=VALUE",
         help="config value for every architecture measured (e.g. image_size=28)",
     )
-    p.add_argument("--json", metavar="FILE", type=Path, help="also write the results as JSON")
+    p.add_argument(
+        "--json", metavar="FILE", type=writable_path, help="also write the results as JSON"
+    )
     p.add_argument(
         "--compare",
         metavar="FILE",

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from zoo.cli._util import device_name, positive_int, print_json, seed, table
+from zoo.cli._util import device_name, positive_int, print_json, seed, table, writable_path
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -50,10 +49,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="skip the real-vs-real and untrained-generator columns (faster)",
     )
-    p.add_argument("--plot", type=Path, metavar="PNG", help="plot the class histogram")
+    p.add_argument("--plot", type=writable_path, metavar="PNG", help="plot the class histogram")
     p.add_argument(
         "--nearest",
-        type=Path,
+        type=writable_path,
         metavar="PNG",
         help="generators measured on a held-out split: draw the 16 samples nearest to a "
         "training image (top row) above those training images",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from zoo.cli._util import add_overwrite, existing_file, print_json, refuse_existing
+from zoo.cli._util import add_overwrite, existing_file, print_json, refuse_existing, writable_path
 
 FORMATS = ("onnx", "torchscript", "exported-program")  # zoo.export.FORMATS, without torch
 
@@ -26,7 +26,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "name", nargs="?", help="catalog name, run folder, hf-hub:org/name or .safetensors"
     )
-    p.add_argument("-o", "--output", type=Path, help="file to write (its folder must exist)")
+    p.add_argument(
+        "-o", "--output", type=writable_path, help="file to write (its folder must exist)"
+    )
     p.add_argument("--format", choices=FORMATS, default="onnx", help="file format (default onnx)")
     p.add_argument(
         "--direction", default="AtoB", help="translation direction of a two-way model (AtoB)"

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from zoo.cli._util import assignment, existing_file
+from zoo.cli._util import assignment, existing_file, writable_path
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
@@ -21,7 +20,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "files", nargs="+", type=existing_file, metavar="FILE", help=".pth state dict(s)"
     )
-    p.add_argument("-o", "--output", type=Path, required=True, help="output folder")
+    p.add_argument("-o", "--output", type=writable_path, required=True, help="output folder")
     p.add_argument(
         "-f",
         "--overwrite",

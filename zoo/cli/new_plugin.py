@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from zoo.cli._util import writable_path
+
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -23,7 +25,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         default="unconditional",
         help="the task of the skeleton (default unconditional)",
     )
-    p.add_argument("--dir", type=Path, default=Path("."), help="parent folder (default: .)")
+    p.add_argument(
+        "--dir", type=writable_path, default=Path("."), help="parent folder (default: .)"
+    )
     p.set_defaults(func=run)
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from zoo.cli._inference import image_jobs, load_for
-from zoo.cli._util import add_overwrite, device_name, existing_path
+from zoo.cli._util import add_overwrite, device_name, existing_path, writable_path
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -30,7 +30,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "-o",
         "--output",
-        type=Path,
+        type=writable_path,
         required=True,
         help="output mask (.png, one input file) or folder (several files, or a folder)",
     )

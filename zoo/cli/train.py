@@ -11,9 +11,8 @@ import argparse
 import dataclasses
 import shlex
 import typing
-from pathlib import Path
 
-from zoo.cli._util import assignment, device_name, non_negative_int, positive_int
+from zoo.cli._util import assignment, device_name, non_negative_int, positive_int, writable_path
 
 #: the one-line help `zoo --help` shows without building the options (which import torch)
 HELP = "train an architecture on a data set"
@@ -37,7 +36,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         required=True,
         help="; ".join(task.data_help for task in tasks.values()),
     )
-    p.add_argument("--out", required=True, type=Path, help="run folder")
+    p.add_argument("--out", required=True, type=writable_path, help="run folder")
     p.add_argument(
         "--set",
         action="append",

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from zoo.cli._inference import image_jobs, load_for
-from zoo.cli._util import add_overwrite, device_name, existing_path
+from zoo.cli._util import add_overwrite, device_name, existing_path, writable_path
 from zoo.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "-o",
         "--output",
-        type=Path,
+        type=writable_path,
         required=True,
         help="output image (one input file) or folder (several files, or a folder)",
     )

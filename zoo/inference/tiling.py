@@ -14,11 +14,14 @@ import torch
 import torch.nn.functional as F
 
 
-def pad_to_multiple(x: torch.Tensor, stride: int) -> tuple[torch.Tensor, tuple[int, int]]:
+def pad_to_multiple(
+    x: torch.Tensor, stride: int, min_side: int = 1
+) -> tuple[torch.Tensor, tuple[int, int]]:
     """``x`` (N, C, H, W) padded at the bottom/right to sides that are multiples of ``stride``
-    (reflected where the image is large enough, else replicated); returns it and (H, W)."""
+    and at least ``min_side`` (reflected where the image is large enough, else replicated);
+    returns it and (H, W)."""
     h, w = x.shape[-2:]
-    ph, pw = -h % stride, -w % stride
+    ph, pw = (-(-max(side, min_side) // stride) * stride - side for side in (h, w))
     if ph or pw:
         mode = "reflect" if ph < h and pw < w else "replicate"
         x = F.pad(x, (0, pw, 0, ph), mode=mode)

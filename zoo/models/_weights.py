@@ -41,7 +41,10 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
     file or the new one, never a torn one, even if the process is killed mid-write."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise OSError(exc.errno, f"cannot write {path}: {exc.strerror}") from exc
     try:
         os.fchmod(fd, 0o666 & ~_umask())  # as open() would create it (mkstemp: 0600)
         with os.fdopen(fd, "wb") as fh:
@@ -49,8 +52,10 @@ def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.strerror:  # name the file, not the temporary one
+            raise OSError(exc.errno, f"cannot write {path}: {exc.strerror}") from exc
         raise
 
 

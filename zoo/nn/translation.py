@@ -158,6 +158,9 @@ class ResnetGenerator(nn.Module):
     """ResNet generator (Johnson et al., 2016) as CycleGAN uses it; sides divisible by 4."""
 
     stride = 4
+    #: the smallest side it takes: its residual blocks reflect-pad and instance-normalise a
+    #: quarter-size map, which needs two pixels a side
+    min_side = 8
 
     def __init__(
         self,

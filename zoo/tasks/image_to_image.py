@@ -316,7 +316,10 @@ class ImageToImageGAN(GAN):
 
     def _run(self, net: torch.nn.Module, x: torch.Tensor, direction: str) -> torch.Tensor:
         """``net`` on a batch in [-1, 1] of any size: padded to the stride, cropped back."""
-        padded, (h, w) = pad_to_multiple(x, self.stride(direction))
+        generator = getattr(self, self.directions[direction])
+        padded, (h, w) = pad_to_multiple(
+            x, self.stride(direction), getattr(generator, "min_side", 1)
+        )
         out = net(padded)
         scale = out.shape[-1] // padded.shape[-1]
         return out[..., : h * scale, : w * scale]
