@@ -32,6 +32,24 @@ def hinge_g_loss(fake_logits: torch.Tensor) -> torch.Tensor:
     return -fake_logits.mean()
 
 
+def relativistic_d_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    """softplus(-(D(x) - D(G(z)))): the discriminator's relativistic pairing loss (RpGAN;
+    Jolicoeur-Martineau, 2019; R3GAN), each real paired with one fake."""
+    return F.softplus(-(real_logits - fake_logits)).mean()
+
+
+def relativistic_g_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
+    """softplus(-(D(G(z)) - D(x))): the generator's side of the relativistic pairing loss."""
+    return F.softplus(-(fake_logits - real_logits)).mean()
+
+
+def zero_centered_penalty(images: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
+    """|grad_x D(x)|^2 per image (N,), for ``images`` that require grad and ``logits`` computed
+    from them: R1 on real images, R2 on fakes (Mescheder et al., 2018; R3GAN)."""
+    (grads,) = torch.autograd.grad(logits.sum(), images, create_graph=True)
+    return grads.float().square().sum(dim=list(range(1, grads.ndim)))
+
+
 def gradient_penalty(
     critic: nn.Module,
     real: torch.Tensor,

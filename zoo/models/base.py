@@ -110,6 +110,9 @@ class GAN(nn.Module):
                 f"got {type(config).__name__}"
             )
         self.config = config
+        #: the share of the run's steps done, which the trainer sets before each step
+        #: (0 outside training): for losses with schedules, such as R3GAN's falling gamma
+        self.training_progress = 0.0
 
     # -- objective --------------------------------------------------------------------------
     def optimizers(self) -> dict[str, OptimizerSpec]:

@@ -269,6 +269,7 @@ class Trainer:
         the EMA update. Returns (D output, or None where the schedule had no D update, G
         output)."""
         self.opt.set_lr(self.config.lr_schedule, self.step, self.config.steps)
+        self.model.training_progress = self.step / self.config.steps
         outs: dict[str, LossOutput] = {}
         extra: dict[str, torch.Tensor | float] = {}
         epochs = self.stream.epochs_seen  # before this step's batches (top-k's schedule)
