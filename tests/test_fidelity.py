@@ -78,7 +78,7 @@ def test_uci_features_tell_the_domains_apart():
     mnist32 = torch.nn.functional.pad(mnist, (2, 2, 2, 2))
     same = fidelity_metrics(uci_real("train")[0][:500], uci, "uci-digits")["fid"]
     other = fidelity_metrics(mnist32, uci, "uci-digits")["fid"]
-    assert set(EXTRACTORS) == {"mnist", "uci-digits", "fashion-mnist", "emoji"}
+    assert set(EXTRACTORS) == {"mnist", "uci-digits", "fashion-mnist", "emoji", "stacked-mnist"}
     assert same * 10 < other
 
 

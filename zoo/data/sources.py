@@ -106,6 +106,18 @@ BUILTIN = (
         "train",
     ),
     DataSource(
+        "stacked-mnist",
+        "images",
+        "stacked-mnist (three MNIST digits as R, G and B: 1,000 modes; 30,000 training "
+        "images from the training digits, 10,000 test images from the held-out ones)",
+        digits.stacked_mnist,
+        ("stacked-mnist",),
+        tuple(f"{mode:03d}" for mode in range(digits.STACKED_MODES)),
+        "CC-BY-SA 3.0 (MNIST)",
+        28,
+        "train",
+    ),
+    DataSource(
         "mnist-repair",
         "paired",
         "mnist-repair: an occluded, noisy MNIST digit -> the clean digit",

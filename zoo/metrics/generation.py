@@ -32,7 +32,7 @@ from tqdm.auto import tqdm
 from zoo.data.images import split_source
 from zoo.data.sources import get_source
 from zoo.errors import ConfigError
-from zoo.metrics.classifier import CLASSIFIERS, load_classifier
+from zoo.metrics.classifier import CLASSIFIERS, STACKED, load_classifier
 from zoo.metrics.fidelity import EXTRACTORS, FeatureSet, extract_features, fidelity_metrics
 
 if TYPE_CHECKING:
@@ -67,6 +67,21 @@ def class_report(
         "class_balance": round(abs(float(entropy / math.log(classes))), 5),
     }
     return metrics, hist.tolist()
+
+
+def mode_report(probs: torch.Tensor) -> dict:
+    """The mode-collapse figures of Stacked MNIST's papers (VEEGAN, PacGAN, R3GAN) from the
+    (N, modes) probabilities a classifier gives images: ``modes``, how many modes at least
+    one image falls in, and ``reverse_kl``, KL(q || uniform) of the images' mode histogram q
+    (0 when every mode is equally frequent; log 1000 = 6.9 for one mode)."""
+    modes = probs.shape[1]
+    share = torch.bincount(probs.argmax(1), minlength=modes).double() / probs.shape[0]
+    seen = share[share > 0]
+    return {
+        "modes": int((share > 0).sum()),
+        "reverse_kl": round(float((seen * (seen * modes).log()).sum()), 5),
+        "confidence": round(float(probs.max(1).values.mean()), 5),
+    }
 
 
 def split_of(data: str) -> tuple[str, str]:
@@ -116,7 +131,13 @@ def image_metrics(
     real = real_images("mnist") if real is None else real
     measured = images if image_features is None else image_features
     result: dict = {"metrics": fidelity_metrics(measured, real, features, progress=progress)}
-    if classifier is not None:
+    if classifier in STACKED:
+        if isinstance(measured, dict) and features == classifier:  # its logits are at hand
+            probs = measured["logits"].softmax(1)
+        else:
+            probs = class_probabilities(images, classifier, progress=progress)
+        result["metrics"].update(mode_report(probs))
+    elif classifier is not None:
         classes, hist = class_report(images, classifier, progress=progress)
         result["metrics"].update(classes)
         result["class_histogram"] = hist
