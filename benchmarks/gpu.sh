@@ -9,7 +9,11 @@
 # compiled tables (default: all; dcgan pix2pix cyclegan), ZOO_GPU_PYTEST_ARGS adds pytest
 # options (--deselect: the tracked tree is over the device tool's 64 MiB, so the largest
 # weights may stay behind). ZOO_GPU_SECTIONS picks sections (default: machine tests throughput
-# latency profile compile compile-train), which run most-wanted first.
+# latency profile compile compile-train), which run most-wanted first. The section "train"
+# (not in the default) trains R3GAN and DCGAN on Stacked MNIST for ZOO_GPU_TRAIN_SECONDS each
+# (default 240; a SIGTERM ends a run with its weights written) and evaluates both, weights,
+# logs and figures under $OUT/train/:
+#   run(command="ZOO_GPU_SECTIONS='machine train' bash benchmarks/gpu.sh", carry=[".whl"], timeout_s=600)
 #
 # The GPU image has torch, timm, safetensors, huggingface_hub, pytest-benchmark and onnx but
 # no gan-zoo: where the zoo is not installed, the working tree is made importable and a
@@ -86,4 +90,30 @@ want compile && "$PYTHON" -m zoo bench ${ZOO_GPU_COMPILE_ARCHS:-dcgan pix2pix cy
 step "compiled training (DCGAN)"
 want compile-train && "$PYTHON" -m zoo bench dcgan --device "$DEVICE" --kinds train \
   --variants compile fast fast_compile $TIMING --json "$OUT/compile-train.json" 2>&1 | tee -a "$LOG"
+step "training on Stacked MNIST (R3GAN against DCGAN, equal time)"
+if want train; then
+  SECONDS_EACH=${ZOO_GPU_TRAIN_SECONDS:-$([ "$DEVICE" = cpu ] && echo 60 || echo 240)}
+  SAMPLES=$([ "$DEVICE" = cpu ] && echo 500 || echo 26000)
+  if [ "$DEVICE" = cpu ]; then  # the rehearsal: toy widths
+    R3GAN_SET=(--set "widths=(16,16,8,8)" --set "cardinalities=(2,2,2,2)" --set "blocks=(1,1,1,1)")
+    DCGAN_SET=(--set g_width=8 --set d_width=8)
+  else
+    R3GAN_SET=(--set "widths=(384,256,256,128)" --set "cardinalities=(24,16,16,8)" --set "blocks=(2,2,2,2)")
+    DCGAN_SET=(--set g_width=128 --set d_width=128)
+  fi
+  mkdir -p "$OUT/train"
+  for arch in r3gan dcgan; do
+    extra=(); [ "$arch" = r3gan ] && extra=("${R3GAN_SET[@]}") || extra=("${DCGAN_SET[@]}")
+    [ "$arch" = dcgan ] && extra+=(--set channels=3)
+    timeout -s TERM "$SECONDS_EACH" "$PYTHON" -m zoo train "$arch" --data stacked-mnist:train \
+      --out "$OUT/train/$arch" --set image_size=32 "${extra[@]}" --device "$DEVICE" \
+      --batch-size 256 --steps 1000000 --checkpoint-every 500 --no-progress 2>&1 | tail -3 | tee -a "$LOG"
+    rm -f "$OUT/train/$arch/checkpoint.safetensors"  # the weights come back; the optimizer state need not
+    [ -f "$OUT/train/$arch/model.safetensors" ] || { echo "$arch: no weights written" | tee -a "$LOG"; continue; }
+    "$PYTHON" -m zoo eval "$OUT/train/$arch" --data stacked-mnist:test --samples "$SAMPLES" \
+      --device "$DEVICE" --no-references --json > "$OUT/train/$arch-eval.json" 2>>"$LOG"
+    "$PYTHON" -c "import json,sys; m=json.load(open(sys.argv[1]))['metrics']; print(sys.argv[2], {k: m[k] for k in ('modes','reverse_kl','fid','precision','recall')})" \
+      "$OUT/train/$arch-eval.json" "$arch" 2>&1 | tee -a "$LOG"
+  done
+fi
 step "done"
