@@ -205,6 +205,22 @@ class Stage(nn.Module):
         return x
 
 
+def residual_blocks(
+    widths: Sequence[int],
+    cardinalities: Sequence[int],
+    blocks: Sequence[int],
+    expansion: int,
+    kernel_size: int,
+) -> list[list[nn.Module]]:
+    """The residual blocks of each stage of a network, their initial gain scaled by the
+    network's total count of blocks."""
+    depth = sum(blocks)
+    return [
+        [ResidualBlock(width, groups, expansion, kernel_size, depth) for _ in range(count)]
+        for width, groups, count in zip(widths, cardinalities, blocks)
+    ]
+
+
 class Generator(nn.Module):
     """Code z (N, latent_dim) [and one-hot classes (N, num_classes)] -> images (N, C, S, S),
     S = 4 * 2^(stages - 1), unbounded (trained towards [-1, 1])."""
@@ -223,17 +239,10 @@ class Generator(nn.Module):
         taps: Sequence[int] = (1, 2, 1),
     ) -> None:
         super().__init__()
-        depth = sum(blocks)
-
-        def residuals(i: int) -> list[nn.Module]:
-            return [
-                ResidualBlock(widths[i], cardinalities[i], expansion, kernel_size, depth)
-                for _ in range(blocks[i])
-            ]
-
-        stages = [Stage([GenerativeBasis(latent_dim + embedding_dim, widths[0]), *residuals(0)])]
+        residuals = residual_blocks(widths, cardinalities, blocks, expansion, kernel_size)
+        stages = [Stage([GenerativeBasis(latent_dim + embedding_dim, widths[0]), *residuals[0]])]
         stages += [
-            Stage([UpsampleLayer(widths[i - 1], widths[i], taps), *residuals(i)])
+            Stage([UpsampleLayer(widths[i - 1], widths[i], taps), *residuals[i]])
             for i in range(1, len(widths))
         ]
         self.main_layers = nn.ModuleList(stages)
@@ -272,20 +281,13 @@ class Discriminator(nn.Module):
     ) -> None:
         """``widths`` etc. from the highest resolution down (the generator's reversed)."""
         super().__init__()
-        depth = sum(blocks)
-
-        def residuals(i: int) -> list[nn.Module]:
-            return [
-                ResidualBlock(widths[i], cardinalities[i], expansion, kernel_size, depth)
-                for _ in range(blocks[i])
-            ]
-
+        residuals = residual_blocks(widths, cardinalities, blocks, expansion, kernel_size)
         stages = [
-            Stage([*residuals(i), DownsampleLayer(widths[i], widths[i + 1], taps)])
+            Stage([*residuals[i], DownsampleLayer(widths[i], widths[i + 1], taps)])
             for i in range(len(widths) - 1)
         ]
         out = embedding_dim if num_classes else 1
-        stages.append(Stage([*residuals(len(widths) - 1), DiscriminativeBasis(widths[-1], out)]))
+        stages.append(Stage([*residuals[-1], DiscriminativeBasis(widths[-1], out)]))
         self.extraction_layer = Convolution(channels, widths[0], 1)
         self.main_layers = nn.ModuleList(stages)
         self.embedding_layer = (
