@@ -47,3 +47,12 @@ def test_a_request_over_the_time_limit_is_stopped_and_the_next_one_runs():
         worker.close()
     with pytest.raises(zoo.ConfigError, match="time limit -1 s; give a positive"):
         Worker(["dcgan-mnist"], limit_s=-1)
+    # loading is not a request (a limit shorter than loading still serves), and a model that
+    # does not load is an error at once
+    quick = Worker(["dcgan-mnist"], limit_s=0.5)
+    try:
+        assert quick.call(sleep_then_name, "dcgan-mnist", 0) == "dcgan"
+    finally:
+        quick.close()
+    with pytest.raises(zoo.ZooError, match="loading the demo's models failed: .*dcgan-mnst"):
+        Worker(["dcgan-mnst"])

@@ -152,6 +152,13 @@ class Worker:
         )
         self._process.start()
         child.close()
+        try:  # loading is not a request: the time limit starts once the models are in
+            ok, error = self._conn.recv()
+        except EOFError:
+            ok, error = False, ZooError("the model process ended while loading the models")
+        if not ok:
+            self._process.join()
+            raise error
 
     def _restart(self) -> None:
         self._process.kill()
@@ -190,7 +197,12 @@ def _serve_calls(conn: Any, names: list[str]) -> None:
     """The worker process: load the models, then answer calls until the pipe closes."""
     import zoo
 
-    models = {name: zoo.load(name) for name in names}
+    try:
+        models = {name: zoo.load(name) for name in names}
+    except Exception as exc:
+        conn.send((False, ZooError(f"loading the demo's models failed: {exc}")))
+        return
+    conn.send((True, None))
     while True:
         try:
             function, name, args = conn.recv()
@@ -235,12 +247,11 @@ def build(
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
     gr = _gradio()
     models = models or {name: zoo.load(name) for name in names}
-    loaded = models
 
     def call(function: Callable[..., Any], name: str, *args: Any) -> Any:
         if worker is not None:
             return worker.call(function, name, *args)
-        return function(loaded[name], *args)
+        return function(models[name], *args)
 
     with gr.Blocks(title="gan-zoo demo", analytics_enabled=False) as page:
         gr.Markdown(
