@@ -116,6 +116,8 @@ BAD = [
     (["train", "dcgan", "--data", "mnist", "--out", "notes.txt/r"], "is a file, not a folder"),
     (["translate", "pix2pix-mnist-repair", "in", "-o", "notes.txt/o"], "is a file, not a"),
     (["sample", "dcgan-mnist", "-o", "notes.txt/deeper/s.png"], "is a file, not a folder"),
+    (["interpolate", "dcgan-mnist", "-o", "notes.txt/w.gif"], "is a file, not a folder"),
+    (["interpolate", "dcgan-mnist", "-o", "notes.txt/w.png"], "is a file, not a folder"),
     (["import-checkpoint", FIXTURE, "-o", "notes.txt/imp"], "is a file, not a folder"),
 ]
 

@@ -84,15 +84,15 @@ def output_image(text: str) -> Path:
 
 def output_image_or_gif(text: str) -> Path:
     """An argparse type: an image path (as :func:`output_image`) or an animated ``.gif``."""
-    if Path(text).suffix.lower() == ".gif" and not Path(text).is_dir():
-        return writable_path(text)
-    try:
-        return output_image(text)
-    except argparse.ArgumentTypeError:
+    path = writable_path(text)
+    if path.suffix.lower() == ".gif" and not path.is_dir():
+        return path
+    if path.suffix.lower() not in OUTPUT_IMAGE_SUFFIXES or path.is_dir():
         raise argparse.ArgumentTypeError(
             f"{text!r}: give a path ending in .gif (animation) or "
             f"{', '.join(OUTPUT_IMAGE_SUFFIXES)} (grid)"
-        ) from None
+        )
+    return path
 
 
 def positive_float(text: str) -> float:
