@@ -10,12 +10,19 @@ layer of each residual block to zero, which would leave those layers untested), 
 in ``tests/fixtures/reference/r3gan_CASE.safetensors`` the state dicts under the reference's
 names (``G.``/``D.`` prefixed), inputs, and the outputs of the reference's forward pass on the
 CPU, where its custom ops run their PyTorch fallbacks, as released pickles do there.
+
+Each case is also written as the reference's training loop pickles a snapshot
+(``r3gan_CASE.pkl``: ``dict(G, D, G_ema, training_set_kwargs, cur_nimg)`` and, for the bf16
+case, the optimizers' states), with the recorded networks as ``G_ema`` and ``D`` and a
+perturbed copy as ``G``, so that an importer taking the wrong generator fails.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import json
+import pickle
 import sys
 import types
 from pathlib import Path
@@ -94,6 +101,41 @@ def randomise(net: torch.nn.Module, seed: int) -> None:
             p.copy_(p + 0.2 * torch.randn(p.shape, generator=gen))
 
 
+def write_snapshot(path: Path, G_ema, D, seed: int, optimizers: bool) -> None:
+    """As training/training_loop.py saves network-snapshot-*.pkl (networks deep-copied,
+    eval mode, no gradients, on the CPU; pickle's default protocol)."""
+    G = copy.deepcopy(G_ema)
+    randomise(G, seed + 300)
+    data = {"G": G, "D": D, "G_ema": G_ema}
+    data["training_set_kwargs"] = {"class_name": "training.dataset.ImageFolderDataset"}
+    data["cur_nimg"] = 1000
+    if optimizers:
+        for name, net in (("G", copy.deepcopy(G)), ("D", copy.deepcopy(D))):
+            opt = torch.optim.Adam(net.parameters(), betas=(0.0, 0.99))
+            net(*example_inputs(net)).float().sum().backward()
+            opt.step()
+            data[f"{name}_opt_state"] = opt.state_dict()
+    for key, value in data.items():
+        if isinstance(value, torch.nn.Module):
+            data[key] = copy.deepcopy(value).eval().requires_grad_(False).cpu()
+    with open(path, "wb") as f:
+        pickle.dump(data, f)
+    print(f"wrote {path.name}: {path.stat().st_size:,} bytes")
+
+
+def example_inputs(net) -> tuple:
+    """A batch of two for ``net`` (the wrapper's forward takes (input, c))."""
+    model = net.Model
+    c_dim = getattr(net, "c_dim", 0) or (
+        model.EmbeddingLayer.in_features if getattr(model, "EmbeddingLayer", None) else 0
+    )
+    c = torch.eye(c_dim)[:2] if c_dim else None
+    if hasattr(net, "z_dim"):
+        return torch.randn(2, net.z_dim), c
+    size = 4 * 2 ** (len(model.MainLayers) - 1)
+    return torch.randn(2, 3, size, size), c
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--reference", type=Path, required=True, help="a brownvc/R3GAN clone")
@@ -131,6 +173,7 @@ def main() -> None:
         }
         path = OUT / f"r3gan_{case}.safetensors"
         save_file(tensors, str(path), meta)
+        write_snapshot(OUT / f"r3gan_{case}.pkl", G, D, seed, optimizers=case == "bf16")
         print(f"wrote {path.name}: images {tuple(fake.shape)}, logits {tuple(logits.shape)}")
 
 

@@ -12,7 +12,7 @@ import torch
 from safetensors.torch import load_file
 
 import zoo
-from zoo.models._factory import import_reference
+from zoo.importers import import_checkpoint
 from zoo.nn.translation import infer_generator_config
 
 FIXTURES = Path(__file__).parent / "fixtures" / "reference"
@@ -59,7 +59,7 @@ def _check_outputs(model, files):
 
 @pytest.mark.parametrize("files, overrides, inferred", CASES, ids=lambda c: str(c)[:40])
 def test_reference_checkpoints_import_with_the_same_outputs(files, overrides, inferred):
-    model = import_reference([FIXTURES / f for f in files], None, overrides)
+    model = import_checkpoint([FIXTURES / f for f in files], None, overrides)
     assert model.architecture == ("cyclegan" if len(files) == 2 else "pix2pix")
     config = model.config.to_dict()
     assert {k: config[k] for k in inferred} == inferred
@@ -82,7 +82,7 @@ def test_dataparallel_prefix_is_removed(tmp_path):
     state = torch.load(FIXTURES / file, weights_only=True)
     prefixed = tmp_path / file
     torch.save({f"module.{k}": v for k, v in state.items()}, prefixed)
-    model = import_reference([prefixed], None, {"image_size": 128})
+    model = import_checkpoint([prefixed], None, {"image_size": 128})
     x, y = EXPECTED[f"{file}:input"], EXPECTED[f"{file}:output"]
     torch.testing.assert_close(model.translate(x * 0.5 + 0.5, fast=False), y * 0.5 + 0.5)
 
@@ -91,7 +91,7 @@ def test_pickled_code_is_refused(tmp_path):
     path = tmp_path / "latest_net_G.pth"
     torch.save(torch.nn.Conv2d(1, 1, 1), path)  # a whole pickled module, not a state dict
     with pytest.raises(zoo.WeightsError, match="weights_only=True"):
-        import_reference([path])
+        import_checkpoint([path])
 
 
 def test_discriminators_and_mismatched_pairs_are_explained(tmp_path, zoo_cli):

@@ -18,6 +18,7 @@ PUBLIC = {
     "zoo.testing",
     "zoo.tasks",
     "zoo.data",
+    "zoo.importers",
 }
 
 

@@ -14,6 +14,9 @@ CONFIG_NAME = "config.json"
 RUN_INFO_NAME = "run.json"
 #: the run metadata file of run folders written before 0.1.0 had RUN_INFO_NAME
 LEGACY_RUN_INFO_NAME = "config.json"
+#: an imported network's discriminator (``zoo import-checkpoint --discriminator``), which
+#: ``zoo train --init-from`` loads beside the inference weights
+DISCRIMINATOR_NAME = "discriminator.safetensors"
 #: the resumable training state
 CHECKPOINT_NAME = "checkpoint.safetensors"
 #: training log lines (JSON), one per --log-every steps

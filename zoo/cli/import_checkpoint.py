@@ -1,8 +1,10 @@
-"""`zoo import-checkpoint`: reference pix2pix/CycleGAN generators into a zoo model folder."""
+"""`zoo import-checkpoint`: foreign checkpoints (R3GAN network pickles, reference
+pix2pix/CycleGAN generators) into a zoo model folder."""
 
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 
 from zoo.cli._util import assignment, existing_file, writable_path
 
@@ -10,12 +12,16 @@ from zoo.cli._util import assignment, existing_file, writable_path
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "import-checkpoint",
-        help="import generators trained with the reference pix2pix/CycleGAN code",
-        description="Convert latest_net_G.pth (pix2pix, or one CycleGAN direction) or "
-        "latest_net_G_A.pth latest_net_G_B.pth (CycleGAN, both ways) from "
-        "junyanz/pytorch-CycleGAN-and-pix2pix into a zoo model folder (config.json + "
-        "model.safetensors). Files are read with torch.load(weights_only=True); the "
-        "generator type, channels, width and norm are read off the tensors.",
+        help="import R3GAN network pickles or reference pix2pix/CycleGAN generators",
+        description="Convert a checkpoint of another code base into a zoo model folder "
+        "(config.json + model.safetensors + card): a network pickle of brownvc/R3GAN "
+        "(network-snapshot-*.pkl: its G_ema, and with --discriminator its D), or "
+        "latest_net_G.pth (pix2pix, or one CycleGAN direction) or latest_net_G_A.pth "
+        "latest_net_G_B.pth (CycleGAN, both ways) from junyanz/pytorch-CycleGAN-and-pix2pix. "
+        "No code inside a file runs: pickles are read as data (tensors, plain values and "
+        "the reference's classes as records; any other global is refused by name, embedded "
+        "source is never executed), state dicts with torch.load(weights_only=True). The "
+        "architecture config is read off the file.",
     )
     p.add_argument(
         "files", nargs="+", type=existing_file, metavar="FILE", help=".pth state dict(s)"
@@ -34,6 +40,19 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "file, cyclegan for two)",
     )
     p.add_argument(
+        "--discriminator",
+        action="store_true",
+        help="also keep a network pickle's discriminator (discriminator.safetensors), which "
+        "`zoo train --init-from DIR` fine-tunes from",
+    )
+    p.add_argument(
+        "--license",
+        default="other",
+        metavar="ID",
+        help="licence of the weights for the model card, e.g. mit, cc-by-4.0 (default: "
+        "other: the terms of wherever the file came from)",
+    )
+    p.add_argument(
         "--set",
         action="append",
         type=assignment,
@@ -44,9 +63,10 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from zoo.constants import CONFIG_NAME, WEIGHTS_NAME
+    from zoo.constants import CONFIG_NAME, DISCRIMINATOR_NAME, WEIGHTS_NAME
     from zoo.errors import ConfigError
-    from zoo.models._factory import import_reference
+    from zoo.importers import import_checkpoint
+    from zoo.models._weights import save_weights
 
     held = [n for n in (WEIGHTS_NAME, CONFIG_NAME) if (args.output / n).exists()]
     if held and not args.overwrite:
@@ -56,12 +76,23 @@ def run(args: argparse.Namespace) -> int:
         )
     if args.output.exists() and not args.output.is_dir():
         raise ConfigError(f"-o {args.output} is a file; give a folder")
-    model = import_reference(args.files, args.architecture, dict(args.set or []))
+    model = import_checkpoint(
+        args.files, args.architecture, dict(args.set or []), discriminator=args.discriminator
+    )
     model.save_pretrained(
         args.output,
-        description=f"Imported from the reference pix2pix/CycleGAN code: "
-        f"{', '.join(str(f) for f in args.files)}",
+        license=args.license,
+        description=f"Imported with `zoo import-checkpoint` from "
+        f"{', '.join(Path(f).name for f in args.files)}.",
     )
+    if args.discriminator:
+        net = model.get_submodule("discriminator")
+        state = {f"discriminator.{k}": v for k, v in net.state_dict().items()}
+        save_weights(
+            args.output / DISCRIMINATOR_NAME, state, model.architecture, model.config.to_dict()
+        )
+    elif (args.output / DISCRIMINATOR_NAME).exists():  # --overwrite: not another model's D
+        (args.output / DISCRIMINATOR_NAME).unlink()
     print(f"imported {model.architecture} {model.config.to_json()}")
     print(f"wrote {args.output}; load it with zoo.load({str(args.output)!r})")
     return 0

@@ -50,7 +50,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         metavar="MODEL",
         help="start from the inference weights of MODEL (a run folder, catalog name, "
         "hf-hub:org/name or .safetensors of the same architecture), e.g. SRGAN's adversarial "
-        "stage from its content-only SRResNet run; ignored by --resume",
+        "stage from its content-only SRResNet run, and from its discriminator.safetensors "
+        "where the folder has one (zoo import-checkpoint --discriminator); ignored by --resume",
     )
     add_train_config_arguments(p.add_argument_group("training (zoo.train.TrainConfig)"))
     for task in tasks.values():
@@ -129,8 +130,12 @@ def train_config_from(args: argparse.Namespace):
 
 
 def init_from(model, source: str) -> None:
-    """Load the inference weights of ``source`` into ``model`` (same architecture)."""
+    """Load the inference weights of ``source`` into ``model`` (same architecture), and its
+    discriminator where ``source`` is a folder holding one."""
+    from pathlib import Path
+
     import zoo
+    from zoo.constants import DISCRIMINATOR_NAME
 
     start = zoo.load(source)
     if start.architecture != model.architecture:
@@ -139,6 +144,20 @@ def init_from(model, source: str) -> None:
             f"{model.architecture}"
         )
     model.load_inference_state_dict(start.inference_state_dict())
+    discriminator = Path(source) / DISCRIMINATOR_NAME
+    if discriminator.is_file():  # zoo import-checkpoint --discriminator
+        from zoo.models._weights import read_weights, state_mismatch
+
+        state, _ = read_weights(discriminator)
+        ours = {f"discriminator.{k}": v for k, v in model.discriminator.state_dict().items()}
+        problems = state_mismatch(ours, state)
+        if problems:
+            raise zoo.WeightsError(
+                f"{discriminator} does not fit this run's discriminator: {problems}"
+            )
+        prefix = len("discriminator.")
+        model.discriminator.load_state_dict({k[prefix:]: v for k, v in state.items()})
+        print(f"--init-from: discriminator from {discriminator}")
 
 
 def run(args: argparse.Namespace) -> int:

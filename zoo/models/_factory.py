@@ -28,7 +28,6 @@ from zoo.models._download import (
 )
 from zoo.models._listing import list_models
 from zoo.models._registry import (
-    discover,
     find_architecture,
     get_architecture,
     list_architectures,
@@ -205,38 +204,3 @@ def load_entry(entry: CatalogEntry, weights: str | os.PathLike | None = None) ->
     if model.config.to_dict() != type(model.config).from_dict(entry.config).to_dict():
         raise ConfigError(f"{path}: config differs from the catalog entry {entry.name!r}")
     return model
-
-
-def import_reference(
-    paths: list[str | os.PathLike],
-    architecture: str | None = None,
-    overrides: dict[str, Any] | None = None,
-) -> GAN:
-    """A model (eval mode) from generators saved by the reference pix2pix/CycleGAN code: one
-    file (``latest_net_G.pth``, or one CycleGAN direction) or two (``latest_net_G_A.pth
-    latest_net_G_B.pth``). ``architecture``: one whose class can read them
-    (``from_reference_checkpoint``); by default one with as many directions as files (the
-    built-in pix2pix for one, cyclegan for two)."""
-    from zoo.tasks.image_to_image import ImageToImageGAN
-
-    readers = {
-        name: info.cls
-        for name, info in discover().items()
-        if info.cls is not None and issubclass(info.cls, ImageToImageGAN)
-    }
-    if architecture is None:
-        fitting = [n for n, c in readers.items() if len(c.directions) == len(paths)]
-        if not fitting:
-            raise WeightsError(
-                f"no installed architecture reads {len(paths)} reference generator file(s); "
-                f"give one file (one direction) or two (both directions): "
-                f"{', '.join(f'{n} ({len(c.directions)})' for n, c in readers.items())}"
-            )
-        fitting.sort(key=lambda n: readers[n].distribution != "gan-zoo")  # built-ins first
-        architecture = fitting[0]
-    elif architecture not in readers:
-        get_architecture(architecture)  # unknown or broken: its own error
-        raise WeightsError(
-            f"{architecture} cannot read reference checkpoints; these can: {', '.join(readers)}"
-        )
-    return readers[architecture].from_reference_checkpoint(paths, overrides)

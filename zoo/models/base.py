@@ -97,6 +97,10 @@ class GAN(nn.Module):
     update_order: ClassVar[tuple[str, str]] = ("discriminator", "generator")
     #: config values that run every code path quickly (benchmark smoke runs); None: defaults
     small_config: ClassVar[dict[str, Any] | None] = None
+    #: reference modules whose pickled objects :meth:`from_reference_pickle` reads (as
+    #: :class:`zoo.importers.Record` s, never imported): empty for architectures that import
+    #: no network pickles
+    pickle_modules: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, config: ArchConfig | None = None, **overrides: Any) -> None:
         super().__init__()
@@ -113,6 +117,22 @@ class GAN(nn.Module):
         #: the share of the run's steps done, which the trainer sets before each step
         #: (0 outside training): for losses with schedules, such as R3GAN's falling gamma
         self.training_progress = 0.0
+
+    # -- importing foreign checkpoints -------------------------------------------------------
+    @classmethod
+    def reads_pickle(cls, contents: Any) -> bool:
+        """Whether ``contents`` (a network pickle read by :func:`zoo.importers.read_pickle`)
+        is one this architecture imports."""
+        return False
+
+    @classmethod
+    def from_reference_pickle(
+        cls, contents: Any, overrides: dict[str, Any], discriminator: bool = False
+    ) -> GAN:
+        """A model (eval mode) from a network pickle this architecture :meth:`reads_pickle`:
+        its inference generator, and with ``discriminator`` the discriminator too;
+        ``overrides``: config values the file does not record."""
+        raise NotImplementedError(f"{cls.__name__} imports no network pickles")
 
     # -- objective --------------------------------------------------------------------------
     def optimizers(self) -> dict[str, OptimizerSpec]:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 
@@ -22,6 +22,7 @@ import zoo
 from zoo.losses import relativistic_d_loss, relativistic_g_loss, zero_centered_penalty
 
 from .networks import Discriminator, Generator
+from .reference import PICKLE_MODULES, is_r3gan_pickle, load_pickle
 
 #: sides an R3GAN draws: 4 * 2^(stages - 1)
 SIZES = (8, 16, 32, 64, 128, 256, 512, 1024)
@@ -172,6 +173,21 @@ class RpGANLoss:
             "discriminator": zoo.OptimizerSpec(("discriminator",), "adam", c.lr, (0.0, c.beta2)),
             "generator": zoo.OptimizerSpec(("generator",), "adam", c.lr, (0.0, c.beta2)),
         }
+
+    # brownvc/R3GAN's network pickles (.reference): the unconditional class reads those
+    # with c_dim 0, the conditional one the others
+    pickle_modules: ClassVar[tuple[str, ...]] = PICKLE_MODULES
+
+    @classmethod
+    def reads_pickle(cls, contents: Any) -> bool:
+        conditional = issubclass(cls, zoo.ConditionalGAN)
+        return is_r3gan_pickle(contents) and bool(contents["G_ema"].get("c_dim")) == conditional
+
+    @classmethod
+    def from_reference_pickle(
+        cls, contents: Any, overrides: dict[str, Any], discriminator: bool = False
+    ) -> Any:
+        return load_pickle(cls, contents, overrides, discriminator)
 
 
 class R3GAN(RpGANLoss, zoo.UnconditionalGAN):
