@@ -13,7 +13,7 @@ from zoo.models._listing import list_models
 
 
 @pytest.mark.parametrize("batch", ["1", "throughput"])
-@pytest.mark.parametrize("name", list_models())
+@pytest.mark.parametrize("name", list_models(shipped=True))
 def test_latency(benchmark, name, batch, smoke, device):
     import zoo
 

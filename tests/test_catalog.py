@@ -1,5 +1,6 @@
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -77,8 +78,55 @@ def test_every_hub_entry_is_pinned_to_a_commit():
     for path in (REPO / "registry.yaml", *REPO.glob("examples/*/*/registry.yaml")):
         for name, entry in parse_catalog(path.read_text(), str(path)).items():
             w = entry.weights
+            if w.foreign:  # published by others: pinned, or unpinned with the reason
+                assert w.sha256 or len(w.unpinned or "") > 80, name
+                continue
             assert w.repo_id is None or len(w.revision or "") == 40, (name, w.revision)
             assert w.bundled or w.repo_id, name
+
+
+def foreign_entry() -> dict:
+    entry = yaml.safe_load((REPO / "registry.yaml").read_text())["models"]["r3gan-cifar10"]
+    return entry
+
+
+@pytest.mark.parametrize(
+    "mutate, message",
+    [
+        (
+            lambda w: w.update(format="onnx"),
+            "'weights.format' = 'onnx'; valid: zoo, network-pickle",
+        ),
+        (lambda w: w.update(bundled="pkg:x.pkl"), "never shipped ('bundled')"),
+        (lambda w: w.update(url="https://x/y.pkl"), "exactly one source"),
+        (lambda w: w.pop("unpinned"), "give 'weights.sha256' of the published file"),
+        (lambda w: w.update(sha256="abc"), "'weights.sha256' must be 64"),
+        (lambda w: w.pop("unpinned") and w.update(sha256="0" * 64), "branch is allowed only"),
+        (
+            lambda w: [w.pop("repo_id"), w.pop("revision"), w.update(url="ftp://x/y.pkl")],
+            "'ftp://x/y.pkl' is not an http(s) URL",
+        ),
+        (
+            lambda w: [w.pop("repo_id"), w.update(url="https://x/y.pkl")],
+            "'weights.revision' belongs to a Hub 'repo_id'",
+        ),
+        (
+            lambda w: [w.pop("repo_id"), w.pop("revision"), w.update(url="https://x/")],
+            "a glob 'weights.filename' needs a Hub repo",
+        ),
+    ],
+)
+def test_foreign_weights_schema(mutate, message):
+    entry = foreign_entry()
+    check(entry)  # the shipped entry is valid
+    mutate(entry["weights"])
+    with pytest.raises(zoo.CatalogError, match=re.escape(message)):
+        check(entry)
+    # a zoo-format entry takes neither a url nor an unpinned reason
+    zoo_entry = good_entry()
+    zoo_entry["weights"]["unpinned"] = "because"
+    with pytest.raises(zoo.CatalogError, match="are for weights published in another format"):
+        check(zoo_entry)
 
 
 def test_malformed_yaml():
@@ -160,6 +208,18 @@ def test_pull_of_every_shipped_model_needs_no_network(zoo_cli):
     """A model whose weights ship inside its package: `zoo pull` says nothing needs pulling
     and names the shipped file; it never asks the Hub (none of them is published yet)."""
     for name, entry in load_catalog().items():
+        if entry.weights.foreign:  # published elsewhere: tests/test_foreign_weights.py
+            continue
         result = zoo_cli("pull", name)
         assert result.stdout.strip() == str(entry.weights.bundled_path()), name
         assert "nothing to pull, it loads offline" in result.stderr, name
+
+
+def test_every_entry_config_is_valid_for_its_architecture():
+    from zoo.models._registry import get_architecture
+
+    for name, entry in load_catalog().items():
+        cls = get_architecture(entry.architecture)
+        config = cls.Config.from_dict(entry.config)
+        config.validate()
+        assert config.to_dict() == cls.Config.from_dict(config.to_dict()).to_dict(), name

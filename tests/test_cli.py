@@ -23,10 +23,12 @@ def test_top_level_help_lists_commands(zoo_cli):
 
 def test_list_table_and_json(zoo_cli):
     table = zoo_cli("list").stdout.splitlines()
-    assert table[0].split()[:4] == ["NAME", "ARCHITECTURE", "WEIGHTS", "DATASET"]
-    names = {line.split()[0] for line in table[1:]}
-    assert {"vanilla-mnist", "dcgan-mnist", "wgan-gp-mnist"} <= names
-    assert all(line.split()[2] == "bundled" for line in table[1:])  # none published yet
+    assert table[0].split()[:5] == ["NAME", "ARCHITECTURE", "WEIGHTS", "LICENSE", "DATASET"]
+    rows = {line.split()[0]: line.split() for line in table[1:]}
+    assert {"vanilla-mnist", "dcgan-mnist", "wgan-gp-mnist"} <= set(rows)
+    # trained here: shipped, MIT; the authors' R3GAN weights: their Hub repo, converted
+    assert rows["dcgan-mnist"][2:4] == ["bundled", "MIT"]
+    assert rows["r3gan-cifar10"][2:6] == ["hub", "+", "network-pickle", "unstated"]
     rows = json.loads(zoo_cli("list", "--json").stdout)
     dcgan = next(r for r in rows if r["name"] == "dcgan-mnist")
     assert dcgan["architecture"] == "dcgan" and dcgan["metrics"]["classes_covered"] == 10

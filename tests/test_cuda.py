@@ -42,7 +42,7 @@ def full_fp32():
     torch.backends.cudnn.allow_tf32, torch.backends.cuda.matmul.allow_tf32 = saved
 
 
-@pytest.mark.parametrize("name", list_models())
+@pytest.mark.parametrize("name", list_models(shipped=True))
 def test_shipped_model_on_the_device_agrees_with_the_cpu(name, full_fp32):
     cpu, dev = zoo.load(name), zoo.load(name, device=DEVICE)
     inputs = inputs_for(cpu)

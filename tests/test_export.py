@@ -39,7 +39,7 @@ def load_program(path):
         return torch.export.load(f).module()
 
 
-@pytest.mark.parametrize("name", large_models_slow(sorted(load_catalog())))
+@pytest.mark.parametrize("name", large_models_slow(zoo.list_models(shipped=True)))
 def test_every_shipped_model_runs_in_onnxruntime_as_in_pytorch(name, tmp_path):
     model = zoo.load(name)
     probabilities = model.task.name == "segmentation"

@@ -27,7 +27,9 @@ from .conftest import large_models_slow
 
 def _models(task):
     return [
-        n for n, e in load_catalog().items() if get_architecture(e.architecture).task.name == task
+        n
+        for n, e in load_catalog().items()
+        if e.weights.bundled and get_architecture(e.architecture).task.name == task
     ]
 
 

@@ -19,9 +19,10 @@ def test_list_models_wildcards_and_filters():
     assert zoo.list_models("*-mnist") == [n for n in everything if n.endswith("-mnist")]
     assert "dcgan-mnist" in zoo.list_models("*-mnist")
     conditional = zoo.list_models(task="conditional")
-    assert conditional and all(zoo.load(n).task.name == "conditional" for n in conditional)
+    shipped = [n for n in conditional if not load_catalog()[n].weights.foreign]
+    assert shipped and all(zoo.load(n).task.name == "conditional" for n in shipped)
     assert set(conditional) == {
-        n for n in everything if load_catalog()[n].architecture in ("cgan", "acgan")
+        n for n in everything if load_catalog()[n].architecture in ("cgan", "acgan", "r3gan-cond")
     }
     assert zoo.list_models("cgan-*", task="conditional") == [
         n for n in conditional if n.startswith("cgan-")
@@ -36,6 +37,23 @@ def test_list_models_rejects_unknown_task_and_architecture():
         zoo.list_models(task="generation")
     with pytest.raises(zoo.UnknownNameError, match="Did you mean 'dcgan'"):
         zoo.list_models(architecture="dcgn")
+
+
+def test_list_models_by_licence():
+    catalog = load_catalog()
+    assert zoo.list_models(license="mit") == sorted(
+        n for n, e in catalog.items() if e.license == "MIT"
+    )
+    unstated = zoo.list_models(license="UNST*")
+    assert unstated and all(catalog[n].license == "unstated" for n in unstated)
+    assert zoo.list_models("*-mnist", license="unstated") == []
+    with pytest.raises(zoo.UnknownNameError, match=r"unknown license 'gpl-3\.0'.*Known: MIT"):
+        zoo.list_models(license="gpl-3.0")
+    r = zoo_main("list", "--license", "unstated", "--json")
+    assert [row["name"] for row in json.loads(r.stdout)] == unstated
+    assert {row["license"] for row in json.loads(r.stdout)} == {"unstated"}
+    r = zoo_main("info", unstated[0])
+    assert "license:      unstated" in r.stdout and "NVIDIA Source Code License-NC" in r.stdout
 
 
 def test_list_architectures_pattern():

@@ -179,3 +179,16 @@ def test_state_dicts_are_not_read_as_pickles(tmp_path):
     with pytest.raises(zoo.WeightsError) as e:
         import_checkpoint([path])
     assert "pickle" not in str(e.value)  # the pix2pix reader's message, about its tensors
+
+
+def test_cards_name_licences_the_hub_does_not_know(tmp_path):
+    from huggingface_hub import ModelCard
+
+    model = import_checkpoint([FIXTURES / "r3gan_uncond.pkl"])
+    model.save_pretrained(tmp_path, license="NVIDIA-SCL-NC", license_note="non-commercial only")
+    card = ModelCard.load(tmp_path / "README.md")
+    assert card.data.license == "other" and card.data.license_name == "nvidia-scl-nc"
+    assert "## Licence\n\nNVIDIA-SCL-NC: non-commercial only" in card.text
+    model.save_pretrained(tmp_path / "mit", license="MIT")
+    card = ModelCard.load(tmp_path / "mit" / "README.md")
+    assert card.data.license == "mit" and "## Licence" not in card.text

@@ -156,3 +156,30 @@ def test_conditional_r3gan_trains_a_few_steps(tmp_path):
     logs = [json.loads(line) for line in (tmp_path / "log.jsonl").read_text().splitlines()]
     assert logs and all("r1" in entry and "gamma" in entry for entry in logs)
     assert model.training_progress == pytest.approx(2 / 3)
+
+
+#: millions of generator and discriminator parameters, and the side, of the catalog's
+#: released configs (brownvc/R3GAN train.py's presets), as built here
+RELEASED = {
+    "r3gan-cifar10": (20.8, 21.3, 32),
+    "r3gan-ffhq-64": (22.4, 22.4, 64),
+    "r3gan-ffhq-256": (23.1, 23.0, 256),
+    "r3gan-imagenet-32": (82.9, 86.5, 32),
+    "r3gan-imagenet-64": (103.6, 107.2, 64),
+}
+
+
+@pytest.mark.slow  # five networks of 20M to 100M parameters, built at random init
+@pytest.mark.parametrize("name", sorted(RELEASED))
+def test_released_configs_build_with_their_shapes(name):
+    from zoo.models._catalog import load_catalog
+
+    entry = load_catalog()[name]
+    model = zoo.create(entry.architecture, **entry.config).eval()
+    g, d, side = RELEASED[name]
+    count = lambda net: round(sum(p.numel() for p in net.parameters()) / 1e6, 1)  # noqa: E731
+    assert (count(model.generator), count(model.discriminator)) == (g, d)
+    labels = {"labels": torch.tensor([0, 1])} if entry.architecture == "r3gan-cond" else {}
+    images = model.sample(2, seed=0, fast=False, **labels)
+    assert images.shape == (2, 3, side, side) and images.isfinite().all()
+    assert [s.dtype for s in model.generator.main_layers][-1] == torch.bfloat16

@@ -111,8 +111,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         metavar="MODEL",
         default=None,
         help="instead: latency of trained models' inference calls (default: every catalog "
-        "model) at batch 1 (p50, p95) beside the per-image time at a throughput batch, and "
-        "the first call apart",
+        "model whose weights ship with the zoo) at batch 1 (p50, p95) beside the per-image "
+        "time at a throughput batch, and the first call apart",
     )
     p.set_defaults(func=run)
 
@@ -234,7 +234,7 @@ def _latency(args: argparse.Namespace, device) -> int:
     from zoo.models._catalog import get_entry
     from zoo.models._listing import list_models
 
-    names = args.latency or list_models()
+    names = args.latency or list_models(shipped=True)
     for name in names:
         get_entry(name)  # a clear error for an unknown name, before measuring
     results = [measure(n, calls=8 if args.quick else 40, device=str(device)) for n in names]

@@ -49,14 +49,22 @@ def run(args: argparse.Namespace) -> int:
             return 0
         for key in ("name", "architecture", "description", "dataset", "license", "source"):
             print(f"{key + ':':14}{info[key]}")
+            if key == "license" and entry.license_note:
+                print(f"{'':14}{entry.license_note}")
         print(f"{'config:':14}{json.dumps(entry.config)}")
         print("weights:")
         for k, v in info["weights"].items():
-            if v is not None and k not in ("sources", "bundled", "repo_id", "revision"):
+            if v is not None and k not in ("sources", "bundled", "repo_id", "revision", "format"):
                 print(f"  {k + ':':14}{v}")
         for i, source in enumerate(entry.weights.sources()):  # in the order they are read
             print(f"  {'from:' if i == 0 else '':14}{source}")
-        if entry.weights.repo_id is None:
+        if entry.weights.foreign:
+            print(
+                f"  {'':14}(published by others as {entry.weights.format}: downloaded and "
+                "converted to safetensors on first load; never redistributed by `zoo push "
+                "--catalog`)"
+            )
+        elif entry.weights.repo_id is None:
             print(f"  {'':14}(not published on the Hub: `zoo push --catalog` publishes it)")
         protocol = {k: v for k, v in entry.eval.items() if not isinstance(v, dict)}
         print("metrics:" + (f"  (zoo eval, {protocol})" if protocol else ""))

@@ -24,6 +24,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--task", default=None, help="only this task (unconditional, conditional, ...)")
     p.add_argument("--architecture", default=None, help="only models of this architecture")
+    p.add_argument(
+        "--license",
+        default=None,
+        metavar="PATTERN",
+        help="only models whose weights' licence matches, any case, wildcards allowed "
+        "(e.g. mit, 'nvidia*'); zoo info NAME says what a licence means",
+    )
     p.add_argument("--architectures", action="store_true", help="list architecture plugins")
     p.add_argument(
         "--datasets", action="store_true", help="list data sources (what --data NAME takes)"
@@ -70,11 +77,15 @@ def run(args: argparse.Namespace) -> int:
             "name": e.name,
             "architecture": e.architecture,
             "dataset": e.dataset,
+            "license": e.license,
             "weights": e.weights.sources(),
             "metrics": e.metrics,
             "description": e.description,
         }
-        for e in (catalog[n] for n in list_models(args.pattern, args.task, args.architecture))
+        for e in (
+            catalog[n]
+            for n in list_models(args.pattern, args.task, args.architecture, args.license)
+        )
     ]
     for error in catalog_errors():
         print(f"zoo: warning: {error}", file=sys.stderr)
@@ -88,15 +99,20 @@ def run(args: argparse.Namespace) -> int:
         m = r["metrics"]
         shown = [k for k in HEADLINE_METRICS if k in m][:3] or list(m)[:3]
         r["metrics"] = ", ".join(f"{k}={m[k]:g}" for k in shown)
-        r["weights"] = " + ".join(s.split(" ")[0] for s in r["weights"])  # bundled + hub
-    print(table(rows, ["name", "architecture", "weights", "dataset", "metrics"]))
+        r["weights"] = " + ".join(_source_kind(s) for s in r["weights"])  # bundled + hub
+    print(table(rows, ["name", "architecture", "weights", "license", "dataset", "metrics"]))
     return 0
 
 
+def _source_kind(source: str) -> str:
+    """bundled, hub, url, or the foreign format (``WeightsRef.sources``)."""
+    first = source.split(" ")[0].rstrip(",")
+    return "url" if first.startswith(("http://", "https://")) else first
+
+
 def _filters(args: argparse.Namespace) -> str:
-    said = [
-        f"{k} {v!r}" for k, v in (("task", args.task), ("architecture", args.architecture)) if v
-    ]
+    given = (("task", args.task), ("architecture", args.architecture), ("license", args.license))
+    said = [f"{k} {v!r}" for k, v in given if v]
     return (" with " + " and ".join(said) if said else "") + "; `zoo list` shows them all"
 
 

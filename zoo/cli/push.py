@@ -143,16 +143,24 @@ def entry_card(model: GAN, entry: CatalogEntry) -> dict[str, Any]:
     from zoo.metrics.protocol import evaluation_data
     from zoo.models._download import entry_weights
 
+    if entry.weights.foreign:  # the converted copy in the cache
+        from zoo.importers.catalog import converted_weights
+
+        weights = converted_weights(entry)
+    else:
+        weights = entry_weights(entry)
+
     return {
         "metrics": entry.metrics,
         "dataset": entry.dataset,
         "license": entry.license,
+        "license_note": entry.license_note,
         "training_command": entry.training["command"],
         "description": entry.description,
         "name": entry.name,
         "eval": {"data": evaluation_data(model, entry.name, entry, None), **entry.eval},
         "training": entry.training,
-        "weights_file": entry_weights(entry),
+        "weights_file": weights,
     }
 
 
@@ -169,6 +177,8 @@ def publish_catalog(
     from zoo.models._publish import push
 
     entries = parse_catalog(registry.read_text(), str(registry))
+    # weights others publish in their own format are theirs to publish: never re-uploaded
+    entries = {n: e for n, e in entries.items() if not e.weights.foreign}
     published = []
     for name, entry in tqdm(entries.items(), unit="model", disable=not progress):
         repo_id = f"{org}/{name}"

@@ -11,13 +11,26 @@ Schema of one entry (``models: {NAME: {...}}``)::
     description: str
     config: {...}                  # the architecture's config values
     dataset: str
-    license: str
+    license: str                   # a short name (MIT, NVIDIA-SCL-NC, unstated), filterable
+    license_note: str              # optional: what the licence means for users, or why unstated
     weights:                       # at least one of bundled and repo_id
       filename: model.safetensors
       sha256: 64 hex digits
       bundled: package:path        # a copy shipped inside a Python package
       repo_id: org/name            # the Hugging Face Hub repo it was published to, with
       revision: 40 hex digits      # the commit (never a branch): `zoo push --catalog` pins it
+
+Weights published elsewhere in another format (``format: network-pickle``: StyleGAN2-ADA,
+StyleGAN3, R3GAN ``.pkl``) are converted by :mod:`zoo.importers` on first load and cached as
+zoo safetensors::
+
+    weights:
+      format: network-pickle
+      filename: network-snapshot.pkl  # as published; in a Hub repo may be a glob ("*.pkl")
+      url: https://...                # or repo_id and revision, as above
+      sha256: 64 hex digits           # of the published file
+      unpinned: str                   # instead of sha256 (and of a commit revision) where
+                                      # they cannot be learned: why, and what is checked
     metrics: {name: number}        # produced by `zoo eval`
     eval: {samples: int, seed: int, tolerance: float}
     training: {command: str, time_s: number, device: str}
@@ -47,13 +60,25 @@ _COMMIT = re.compile(r"^[0-9a-f]{40}$")
 _REPO = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
 
+#: formats of weights published by others that :mod:`zoo.importers` converts on first load
+FOREIGN_FORMATS = ("network-pickle",)
+
+
 @dataclasses.dataclass(frozen=True)
 class WeightsRef:
     filename: str
-    sha256: str
+    sha256: str | None = None
     bundled: str | None = None
     repo_id: str | None = None
     revision: str | None = None
+    format: str = "zoo"
+    url: str | None = None
+    unpinned: str | None = None
+
+    @property
+    def foreign(self) -> bool:
+        """Published in another format: converted into the cache on first load."""
+        return self.format != "zoo"
 
     def bundled_path(self) -> Path | None:
         """The shipped copy of the weights inside an installed package, if any."""
@@ -70,6 +95,10 @@ class WeightsRef:
             found.append(f"bundled ({self.bundled})")
         if self.repo_id:
             found.append(f"hub {self.repo_id}@{self.revision}")
+        if self.url:
+            found.append(self.url)
+        if self.foreign:
+            found.append(f"{self.format}, converted on first load")
         return found
 
 
@@ -86,6 +115,7 @@ class CatalogEntry:
     eval: dict[str, Any]
     training: dict[str, Any]
     source: str  # the registry.yaml it came from
+    license_note: str = ""
 
 
 _FIELDS: dict[str, type | tuple[type, ...]] = {
@@ -99,8 +129,17 @@ _FIELDS: dict[str, type | tuple[type, ...]] = {
     "eval": dict,
     "training": dict,
 }
-_WEIGHT_FIELDS = {"filename": str, "sha256": str}
-_OPTIONAL_WEIGHT_FIELDS = {"bundled": str, "repo_id": str, "revision": str}
+_OPTIONAL_FIELDS = {"license_note": str}
+_WEIGHT_FIELDS = {"filename": str}
+_OPTIONAL_WEIGHT_FIELDS = {
+    "sha256": str,
+    "bundled": str,
+    "repo_id": str,
+    "revision": str,
+    "format": str,
+    "url": str,
+    "unpinned": str,
+}
 
 
 def parse_catalog(text: str, source: str) -> dict[str, CatalogEntry]:
@@ -116,7 +155,7 @@ def parse_catalog(text: str, source: str) -> dict[str, CatalogEntry]:
         where = f"{source}: model {name!r}"
         if not isinstance(raw, dict):
             raise CatalogError(f"{where}: entry must be a mapping, got {type(raw).__name__}")
-        _check_fields(where, raw, _FIELDS)
+        _check_fields(where, raw, _FIELDS, _OPTIONAL_FIELDS)
         weights = raw["weights"]
         _check_weights(where, weights)
         for key, value in raw["metrics"].items():
@@ -124,15 +163,28 @@ def parse_catalog(text: str, source: str) -> dict[str, CatalogEntry]:
                 raise CatalogError(f"{where}: field 'metrics.{key}' must be a number")
         if "command" not in raw["training"]:
             raise CatalogError(f"{where}: field 'training.command' is missing")
-        fields = {k: raw[k] for k in _FIELDS}
+        fields = {k: raw[k] for k in _FIELDS} | {k: raw[k] for k in _OPTIONAL_FIELDS if k in raw}
         fields["weights"] = WeightsRef(**weights)
         entries[name] = CatalogEntry(name=name, source=source, **fields)
     return entries
 
 
 def _check_weights(where: str, weights: Any) -> None:
-    """The ``weights`` block: a sha256, and a shipped copy or a Hub repo pinned to a commit."""
+    """The ``weights`` block: a sha256, and a shipped copy or a Hub repo pinned to a commit;
+    for a foreign format, a Hub repo or a URL, and a sha256 or the reason there is none."""
     _check_fields(f"{where}, field 'weights'", weights, _WEIGHT_FIELDS, _OPTIONAL_WEIGHT_FIELDS)
+    fmt = weights.get("format", "zoo")
+    if fmt != "zoo":
+        _check_foreign_weights(where, weights, fmt)
+        return
+    if "url" in weights or "unpinned" in weights:
+        raise CatalogError(
+            f"{where}: 'weights.url' and 'weights.unpinned' are for weights published in "
+            f"another format ('weights.format': one of {', '.join(FOREIGN_FORMATS)}); zoo "
+            "weights are shipped ('bundled') or on the Hub ('repo_id' at a commit)"
+        )
+    if "sha256" not in weights:
+        raise CatalogError(f"{where}, field 'weights': field 'sha256' is missing")
     if not _HEX64.match(weights["sha256"]):
         raise CatalogError(f"{where}: field 'weights.sha256' must be 64 lowercase hex digits")
     repo, revision = weights.get("repo_id"), weights.get("revision")
@@ -151,6 +203,47 @@ def _check_weights(where: str, weights: Any) -> None:
             "digits): a branch or tag can move, so it would change what the name loads; "
             "`zoo push --catalog` writes the commit of each push"
         )
+
+
+def _check_foreign_weights(where: str, weights: dict, fmt: str) -> None:
+    if fmt not in FOREIGN_FORMATS:
+        raise CatalogError(
+            f"{where}: 'weights.format' = {fmt!r}; valid: zoo, {', '.join(FOREIGN_FORMATS)}"
+        )
+    if "bundled" in weights:
+        raise CatalogError(
+            f"{where}: weights in format {fmt!r} are never shipped ('bundled'); give the "
+            "'url' or Hub 'repo_id' they are published at"
+        )
+    repo, url, revision = weights.get("repo_id"), weights.get("url"), weights.get("revision")
+    if (repo is None) == (url is None):
+        raise CatalogError(
+            f"{where}: weights in format {fmt!r} need exactly one source: 'url' or 'repo_id' "
+            "(with 'revision')"
+        )
+    if url is not None and not url.startswith(("https://", "http://")):
+        raise CatalogError(f"{where}: 'weights.url' = {url!r} is not an http(s) URL")
+    unpinned = weights.get("unpinned")
+    sha = weights.get("sha256")
+    if sha is None and not unpinned:
+        raise CatalogError(
+            f"{where}: give 'weights.sha256' of the published file, or 'weights.unpinned': "
+            "why it cannot be pinned and what is checked instead"
+        )
+    if sha is not None and not _HEX64.match(sha):
+        raise CatalogError(f"{where}: field 'weights.sha256' must be 64 lowercase hex digits")
+    if repo is not None:
+        if not _REPO.match(repo):
+            raise CatalogError(f"{where}: field 'weights.repo_id' = {repo!r} is not 'org/name'")
+        if not isinstance(revision, str) or not (unpinned or _COMMIT.match(revision)):
+            raise CatalogError(
+                f"{where}: field 'weights.revision' = {revision!r} is not a commit (40 hex "
+                "digits); a branch is allowed only with 'weights.unpinned' saying why"
+            )
+    elif revision is not None:
+        raise CatalogError(f"{where}: 'weights.revision' belongs to a Hub 'repo_id', not a url")
+    if any(c in weights["filename"] for c in "*?[") and repo is None:
+        raise CatalogError(f"{where}: a glob 'weights.filename' needs a Hub repo to list")
 
 
 def _check_fields(

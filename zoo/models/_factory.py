@@ -194,8 +194,14 @@ def load_entry(entry: CatalogEntry, weights: str | os.PathLike | None = None) ->
     """The model of a catalog entry (eval mode), from ``weights`` or where the entry says."""
     if weights is not None and not Path(weights).is_file():
         raise WeightsError(f"weights file not found: {weights}")
-    path = Path(weights) if weights is not None else entry_weights(entry)
-    model = load_weights_file(path, sha256=entry.weights.sha256, pinned=weights is None)
+    if weights is None and entry.weights.foreign:  # published elsewhere: converted once
+        from zoo.importers.catalog import converted_weights
+
+        path = converted_weights(entry)
+        model = load_weights_file(path)
+    else:
+        path = Path(weights) if weights is not None else entry_weights(entry)
+        model = load_weights_file(path, sha256=entry.weights.sha256, pinned=weights is None)
     if model.architecture != entry.architecture:
         raise WeightsError(
             f"{path} holds a {model.architecture!r} model but the catalog entry {entry.name!r} "

@@ -1,4 +1,4 @@
-"""Finding models as timm users do: ``list_models(pattern, task, architecture)``.
+"""Finding models as timm users do: ``list_models(pattern, task, architecture, license)``.
 
 A plain listing reads the catalog alone (no architecture imported, so no torch: `zoo list`
 stays fast); filtering by task or architecture asks the registry.
@@ -15,15 +15,31 @@ __all__ = ["list_models"]
 
 
 def list_models(
-    pattern: str = "*", task: str | None = None, architecture: str | None = None
+    pattern: str = "*",
+    task: str | None = None,
+    architecture: str | None = None,
+    license: str | None = None,
+    shipped: bool = False,
 ) -> list[str]:
     """Names of the trained models in the catalog, sorted, as timm lists its models.
 
     ``pattern``: fnmatch wildcards (``"*-mnist"``, ``"cgan-*"``); ``task``: only models of
     that task (``"conditional"``, ``"segmentation"`` ...); ``architecture``: only models of
-    that architecture. An unknown task or architecture is an error naming the valid ones.
+    that architecture; ``license``: only models whose weights' licence matches (wildcards,
+    any case: ``"mit"``, ``"nvidia*"``); ``shipped``: only models whose weights ship inside
+    an installed package (they load offline; the others download, and convert if published
+    in another format). An unknown task, architecture or licence is an error naming the
+    valid ones.
     """
-    names = [n for n in load_catalog() if fnmatch.fnmatchcase(n, pattern)]
+    catalog = load_catalog()
+    names = [n for n in catalog if fnmatch.fnmatchcase(n, pattern)]
+    if shipped:
+        names = [n for n in names if catalog[n].weights.bundled]
+    if license is not None:
+        licences = {e.license for e in catalog.values()}
+        if not any(fnmatch.fnmatch(x.lower(), license.lower()) for x in licences):
+            raise UnknownNameError("license", license, licences)
+        names = [n for n in names if fnmatch.fnmatch(catalog[n].license.lower(), license.lower())]
     if task is None and architecture is None:
         return sorted(names)  # the catalog alone: no architecture (nor torch) imported
     from zoo.models._registry import check_task, discover, list_architectures

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -77,6 +78,7 @@ def save_pretrained(
     name: str | None = None,
     eval: dict[str, Any] | None = None,
     training: dict[str, Any] | None = None,
+    license_note: str = "",
 ) -> Path:
     """Write config.json, model.safetensors, README.md (model card) and the task's picture
     (sample.png for generators).
@@ -127,6 +129,7 @@ def save_pretrained(
         name=name,
         eval=eval,
         training=training,
+        license_note=license_note,
     )
     card.save(folder / CARD_NAME)
     return folder
@@ -159,6 +162,7 @@ def model_card(
     name: str | None = None,
     eval: dict[str, Any] | None = None,
     training: dict[str, Any] | None = None,
+    license_note: str = "",
 ) -> ModelCard:
     """A model card the Hub understands: YAML metadata (library, pipeline tag, tags, licence,
     data, and the metrics as a ``model-index`` with their evaluation protocol), then usage,
@@ -169,9 +173,11 @@ def model_card(
     training = dict(training or {})
     command = command or training.get("command")
     protocol = dict(eval or {})
+    licence = hub_license(license)
     data = ModelCardData(
         library_name=LIBRARY,
-        license=license.lower(),
+        license=licence["license"],
+        license_name=licence.get("license_name"),
         tags=["gan", "gan-zoo", arch, pipeline, *([task] if task != pipeline else [])],
         datasets=[dataset] if dataset else None,
         metrics=sorted(metrics) or None,
@@ -198,7 +204,28 @@ def model_card(
         )
     if command:
         body.append("## Training\n\n" + _training_text(command, training))
+    if license_note or licence["license"] == "other":
+        body.append(
+            f"## Licence\n\n{license}" + (f": {license_note}" if license_note else "") + "\n"
+        )
     return ModelCard(f"---\n{data.to_yaml()}\n---\n\n" + "\n".join(b for b in body if b))
+
+
+#: licence ids the Hub's card metadata knows, as the catalog may spell them
+HUB_LICENSES = (
+    "mit", "apache-2.0", "bsd-2-clause", "bsd-3-clause", "cc0-1.0", "cc-by-4.0",
+    "cc-by-sa-4.0", "cc-by-nc-4.0", "cc-by-nc-sa-4.0", "gpl-3.0", "lgpl-3.0", "openrail",
+    "other", "unknown",
+)  # fmt: skip
+
+
+def hub_license(license: str) -> dict[str, str]:
+    """Card metadata for ``license``: a Hub licence id, or ``other`` with the name (the
+    NVIDIA Source Code License, an unstated licence ...)."""
+    key = license.strip().lower()
+    if key in HUB_LICENSES:
+        return {"license": key}
+    return {"license": "other", "license_name": re.sub(r"[^a-z0-9.]+", "-", key).strip("-")}
 
 
 def eval_results(

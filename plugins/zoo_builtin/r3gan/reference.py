@@ -96,6 +96,15 @@ def load_pickle(cls: Any, contents: dict, overrides: dict, discriminator: bool) 
     if isinstance(d, Record) and d.qualname == DISCRIMINATOR and config.get("num_classes"):
         d_state = module_state(d)
         config["d_embedding"] = int(d_state["Model.EmbeddingLayer.weight"].shape[0])
+    clash = {
+        k: v for k, v in config.items() if k in overrides and _plain(overrides[k]) != _plain(v)
+    }
+    if clash:
+        raise zoo.WeightsError(
+            f"{where}: the file records "
+            + ", ".join(f"{k}={v!r} (given: {overrides[k]!r})" for k, v in clash.items())
+            + "; only values the file does not record can be set"
+        )
     model = cls(cls.Config.from_dict(config | overrides))
     networks = [("generator", g_ema)]
     if discriminator:
@@ -114,6 +123,11 @@ def load_pickle(cls: Any, contents: dict, overrides: dict, discriminator: bool) 
                 f"({model.config.to_json()}): {e}"
             ) from None
     return model.eval()
+
+
+def _plain(value: Any) -> Any:
+    """Tuples and lists alike, for comparing config values."""
+    return list(value) if isinstance(value, (tuple, list)) else value
 
 
 def _check_filters(reference: dict[str, torch.Tensor], where: str) -> None:

@@ -1,0 +1,67 @@
+"""Catalog models published by others in their own format (``weights.format`` other than
+``zoo``): downloaded once, converted once into the zoo's cache, loaded as safetensors after.
+
+The converted file lives at ``HF_HOME/gan-zoo/converted/NAME/SHA/model.safetensors``, SHA
+being the first 16 hex digits of the published file's sha256, so a file that changes upstream
+is converted again rather than mistaken for the old one. What is checked: the published
+file's sha256 where the entry pins one; always, that the config read off the file equals the
+entry's (architecture, resolution, widths, classes ...), so a wrong or swapped file is refused
+even where no checksum could be pinned.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from zoo.constants import WEIGHTS_NAME
+from zoo.errors import HubError, WeightsError
+from zoo.importers import import_checkpoint
+from zoo.models._catalog import CatalogEntry
+from zoo.models._download import source_file, zoo_cache
+from zoo.models._registry import get_architecture
+from zoo.models._weights import save_weights, sha256_file
+
+
+def converted_path(entry: CatalogEntry, source_sha256: str) -> Path:
+    return zoo_cache() / "converted" / entry.name / source_sha256[:16] / WEIGHTS_NAME
+
+
+def converted_weights(entry: CatalogEntry, progress: bool = True) -> Path:
+    """The zoo weights file of a foreign-format catalog entry: from the cache, or downloaded,
+    verified and converted now."""
+    w = entry.weights
+    try:
+        source = source_file(entry, progress)
+    except HubError as e:
+        page = w.url or f"https://huggingface.co/{w.repo_id}"
+        raise HubError(
+            f"{entry.name}: {e}. Its weights are published at {page}; with the file at "
+            f"hand, `zoo import-checkpoint FILE -o DIR` converts it and zoo.load(DIR) loads it"
+        ) from None
+    digest = w.sha256 or sha256_file(source)
+    path = converted_path(entry, digest)
+    if path.is_file():
+        return path
+    # the file's own record of its shape must agree with the entry; the rest (class names,
+    # training settings) comes from the entry
+    model = import_checkpoint([source], entry.architecture, entry.config)
+    cls = get_architecture(entry.architecture)
+    expected = cls.Config.from_dict(entry.config).to_dict()
+    found = model.config.to_dict()
+    if found != expected:
+        differ = sorted(
+            k for k in expected.keys() | found.keys() if expected.get(k) != found.get(k)
+        )
+        raise WeightsError(
+            f"{entry.name}: {source} is not the model the catalog describes: "
+            + "; ".join(f"{k} {found.get(k)!r} (catalog: {expected.get(k)!r})" for k in differ)
+        )
+    where = w.url or f"hf-hub:{w.repo_id}@{w.revision}"
+    save_weights(
+        path,
+        model.inference_state_dict(),
+        entry.architecture,
+        found,
+        extra={"converted_from": f"{where} {source.name}", "source_sha256": digest},
+    )
+    return path
