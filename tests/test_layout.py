@@ -14,6 +14,7 @@ PUBLIC = {
     "zoo.nn",
     "zoo.nn.translation",
     "zoo.nn.dcgan",
+    "zoo.nn.stylegan",
     "zoo.losses",
     "zoo.testing",
     "zoo.tasks",

@@ -1,5 +1,5 @@
-"""`zoo import-checkpoint`: foreign checkpoints (R3GAN network pickles, reference
-pix2pix/CycleGAN generators) into a zoo model folder."""
+"""`zoo import-checkpoint`: foreign checkpoints (StyleGAN2-ADA and R3GAN network pickles,
+reference pix2pix/CycleGAN generators) into a zoo model folder."""
 
 from __future__ import annotations
 
@@ -12,10 +12,11 @@ from zoo.cli._util import assignment, existing_file, writable_path
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "import-checkpoint",
-        help="import R3GAN network pickles or reference pix2pix/CycleGAN generators",
+        help="import StyleGAN2-ADA or R3GAN network pickles, or pix2pix/CycleGAN generators",
         description="Convert a checkpoint of another code base into a zoo model folder "
-        "(config.json + model.safetensors + card): a network pickle of brownvc/R3GAN "
-        "(network-snapshot-*.pkl: its G_ema, and with --discriminator its D), or "
+        "(config.json + model.safetensors + card): a network pickle of "
+        "NVlabs/stylegan2-ada-pytorch or brownvc/R3GAN (network-snapshot-*.pkl, NVIDIA's "
+        "stylegan2-*.pkl: its G_ema, and with --discriminator its D), or "
         "latest_net_G.pth (pix2pix, or one CycleGAN direction) or latest_net_G_A.pth "
         "latest_net_G_B.pth (CycleGAN, both ways) from junyanz/pytorch-CycleGAN-and-pix2pix. "
         "No code inside a file runs: pickles are read as data (tensors, plain values and "

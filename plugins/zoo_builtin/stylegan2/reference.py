@@ -1,0 +1,126 @@
+"""Reading StyleGAN2-ADA's network pickles (``network-snapshot-*.pkl`` and NVIDIA's released
+``stylegan2-*.pkl``): ``dict(G, D, G_ema, augment_pipe, training_set_kwargs)`` whose networks
+are NVIDIA persistent classes. :func:`zoo.importers.read_pickle` gives them as records of
+their state, which holds the constructor's keyword arguments (``_init_kwargs``): the config
+is read from those, the tensors load by name."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import zoo
+from zoo.importers import Record, module_state
+
+#: constructor arguments of the reference the zoo's stylegan2 reproduces only at these values
+FIXED = {
+    "mapping_kwargs": {"embed_features": None, "layer_features": None, "activation": "lrelu"},
+    "synthesis_kwargs": {"resample_filter": [1, 3, 3, 1], "use_noise": True, "kernel_size": 3},
+}
+
+
+def is_stylegan2_pickle(contents: Any) -> bool:
+    """A dict whose ``G_ema`` is a persistent ``Generator`` with StyleGAN2's synthesis blocks
+    (``synthesis.b4``; StyleGAN3's has ``synthesis.input``)."""
+    g = contents.get("G_ema") if isinstance(contents, dict) else None
+    if not (isinstance(g, Record) and g.name == "Generator" and isinstance(g.state, dict)):
+        return False
+    synthesis = g.children().get("synthesis")
+    return isinstance(synthesis, Record) and "b4" in synthesis.children()
+
+
+def _kwargs(record: Record, where: str) -> dict[str, Any]:
+    kwargs = record.get("_init_kwargs")
+    if not isinstance(kwargs, dict):
+        raise zoo.WeightsError(f"{where}: {record.name} records no constructor arguments")
+    return dict(kwargs)
+
+
+def _check_fixed(kwargs: dict[str, Any], where: str) -> None:
+    for group, fixed in FIXED.items():
+        given = dict(kwargs.get(group) or {})
+        for key, value in fixed.items():
+            if key in given and _plain(given[key]) != _plain(value):
+                raise zoo.WeightsError(
+                    f"{where}: {group}.{key}={given[key]!r}; the zoo's stylegan2 builds "
+                    f"{value!r} only"
+                )
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, (tuple, list)) else value
+
+
+def read_config(g: Record, d: Record | None, where: str) -> dict[str, Any]:
+    """The zoo config of the pickle's generator ``g`` (and discriminator ``d``)."""
+    kw = _kwargs(g, where)
+    _check_fixed(kw, where)
+    mapping, synthesis = (
+        dict(kw.get("mapping_kwargs") or {}),
+        dict(kw.get("synthesis_kwargs") or {}),
+    )
+    config: dict[str, Any] = {
+        "image_size": int(kw["img_resolution"]),
+        "channels": int(kw["img_channels"]),
+        "latent_dim": int(kw["z_dim"]),
+        "w_dim": int(kw["w_dim"]),
+        "mapping_layers": int(mapping.get("num_layers", 8)),
+        "mapping_lr": float(mapping.get("lr_multiplier", 0.01)),
+        "channel_base": int(synthesis.get("channel_base", 32768)),
+        "channel_max": int(synthesis.get("channel_max", 512)),
+        "architecture": str(synthesis.get("architecture", "skip")),
+        "conv_clamp": float(synthesis.get("conv_clamp") or 0),
+        "num_fp16_res": int(synthesis.get("num_fp16_res", 0)),
+    }
+    if int(kw.get("c_dim") or 0):
+        config["num_classes"] = int(kw["c_dim"])
+    if d is not None:
+        dk = _kwargs(d, where)
+        epilogue = dict(dk.get("epilogue_kwargs") or {})
+        config["d_architecture"] = str(dk.get("architecture", "resnet"))
+        config["mbstd_group_size"] = int(epilogue.get("mbstd_group_size", 4))
+        if config.get("num_classes") and dk.get("cmap_dim") is not None:
+            config["cmap_dim"] = int(dk["cmap_dim"])
+        shared = {
+            "channel_base": int(dk.get("channel_base", 32768)),
+            "channel_max": int(dk.get("channel_max", 512)),
+            "conv_clamp": float(dk.get("conv_clamp") or 0),
+        }
+        differ = {k: v for k, v in shared.items() if v != config[k]}
+        if differ:
+            raise zoo.WeightsError(
+                f"{where}: D's {differ} differ from G's; the zoo's stylegan2 shares them"
+            )
+    return config
+
+
+def load_pickle(cls: Any, contents: dict, overrides: dict, discriminator: bool) -> Any:
+    """A model of ``cls`` holding the pickle's ``G_ema`` (and ``D``, with ``discriminator``)."""
+    where = "StyleGAN2-ADA pickle"
+    g_ema, d = contents["G_ema"], contents.get("D")
+    d = d if isinstance(d, Record) and d.name == "Discriminator" else None
+    config = read_config(g_ema, d, where)
+    clash = {
+        k: v for k, v in config.items() if k in overrides and _plain(overrides[k]) != _plain(v)
+    }
+    if clash:
+        raise zoo.WeightsError(
+            f"{where}: the file records "
+            + ", ".join(f"{k}={v!r} (given: {overrides[k]!r})" for k, v in clash.items())
+            + "; only values the file does not record can be set"
+        )
+    model = cls(cls.Config.from_dict(config | overrides))
+    networks = [("generator", g_ema)]
+    if discriminator:
+        if d is None:
+            raise zoo.WeightsError(f"{where}: --discriminator, but the file holds no D")
+        networks.append(("discriminator", d))
+    for name, record in networks:
+        state = module_state(record)
+        try:
+            getattr(model, name).load_state_dict(state, strict=True)
+        except RuntimeError as e:
+            raise zoo.WeightsError(
+                f"{where}: its {name} does not fit the config read off it "
+                f"({model.config.to_json()}): {e}"
+            ) from None
+    return model.eval()
