@@ -174,6 +174,34 @@ def test_a_url_pickle_downloads_converts_and_says_how_to_import_offline(http_ser
     (root / "r3gan-test.pkl").unlink()  # the server no longer has it: the cache serves
     assert matches_reference("r3-url", {**env, "HF_HUB_OFFLINE": "1"}) <= 1e-4
 
+    # NVIDIA's StyleGAN2-ADA format from a URL, the entry stating part of the config (what
+    # could be learned about the file): the rest is read off it; a wrong statement is refused
+    shutil.copyfile(FIXTURES / "stylegan2_cond.pkl", root / "cifar-like.pkl")
+    stated = {"image_size": 32, "channels": 1, "num_classes": 4, "class_names": list("abcd")}
+    sg2 = {
+        **r3gan_entry({}),
+        "architecture": "stylegan2-cond",
+        "config": stated,
+        "weights": {
+            "format": "network-pickle", "filename": "cifar-like.pkl",
+            "url": f"{base}/cifar-like.pkl", "unpinned": "the test's reason: none known",
+        },
+    }  # fmt: skip
+    env_sg2 = {**env, **catalog_plugin(tmp_path / "s", "sg2-url", sg2)}
+    code = (
+        "import sys, torch, zoo\nfrom safetensors.torch import load_file\n"
+        f"t = load_file({str(FIXTURES / 'stylegan2_cond.safetensors')!r})\n"
+        "m = zoo.load('sg2-url')\nassert m.class_names == tuple('abcd')\n"
+        "x = m.sample(latents=t['z'], labels=t['labels'], truncation=0.7, fast=False)\n"
+        "print(float((x - (t['fake_psi0.7'] * 0.5 + 0.5).clamp(0, 1)).abs().max()))\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env_sg2)
+    assert r.returncode == 0 and float(r.stdout.split()[-1]) <= 1e-3, r.stderr
+    sg2["config"] = {**stated, "mapping_layers": 8}  # the file records 3
+    env_bad = {**env, **catalog_plugin(tmp_path / "b", "sg2-bad", {**sg2})}
+    r = run_zoo("pull", "sg2-bad", env=env_bad, check=False)
+    assert r.returncode == 2 and "mapping_layers=3 (given: 8)" in r.stderr, r.stderr
+
     fresh = {**env, **env_for(DEAD, tmp_path / "empty", offline=True)}
     r = run_zoo("sample", "r3-url", "-o", tmp_path / "x.png", env=fresh, check=False)
     assert r.returncode == 2 and "HF_HUB_OFFLINE=1 forbids downloading" in r.stderr

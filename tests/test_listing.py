@@ -22,7 +22,9 @@ def test_list_models_wildcards_and_filters():
     shipped = [n for n in conditional if not load_catalog()[n].weights.foreign]
     assert shipped and all(zoo.load(n).task.name == "conditional" for n in shipped)
     assert set(conditional) == {
-        n for n in everything if load_catalog()[n].architecture in ("cgan", "acgan", "r3gan-cond")
+        n
+        for n in everything
+        if load_catalog()[n].architecture in ("cgan", "acgan", "r3gan-cond", "stylegan2-cond")
     }
     assert zoo.list_models("cgan-*", task="conditional") == [
         n for n in conditional if n.startswith("cgan-")

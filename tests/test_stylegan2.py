@@ -84,3 +84,32 @@ def test_truncation_is_psi_toward_w_avg():
 def test_both_variants_pass_the_conformance_kit(cls):
     config = {**cls.small_config, **({"num_classes": 3} if cls is StyleGAN2Conditional else {})}
     check_architecture(cls, config)
+
+
+#: the catalog's NVIDIA releases at random init: (G, D) millions of parameters, w vectors
+#: (config F at 1024: 30.37M, as the reference's own summary prints for ffhq.pkl)
+RELEASED = {
+    "stylegan2-cifar10": (20.22, 23.88, 8),
+    "stylegan2-afhqcat-512": (30.28, 28.98, 16),
+    "stylegan2-ffhq-1024": (30.37, 29.01, 18),
+}
+
+
+@pytest.mark.slow  # networks of 20M to 30M parameters drawing up to 1024x1024
+@pytest.mark.parametrize("name", sorted(RELEASED))
+def test_released_configs_build_with_their_shapes(name):
+    from zoo.models._catalog import load_catalog
+
+    entry = load_catalog()[name]
+    model = zoo.create(entry.architecture, **entry.config).eval()
+    g, d, num_ws = RELEASED[name]
+    count = lambda net: round(sum(p.numel() for p in net.parameters()) / 1e6, 2)  # noqa: E731
+    assert (count(model.generator), count(model.discriminator), model.generator.num_ws) == (
+        g,
+        d,
+        num_ws,
+    )
+    labels = {"labels": torch.tensor([0])} if entry.architecture == "stylegan2-cond" else {}
+    images = model.sample(1, seed=0, fast=False, truncation=0.7, **labels)
+    side = entry.config["image_size"]
+    assert images.shape == (1, 3, side, side) and images.isfinite().all()

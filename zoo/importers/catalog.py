@@ -6,12 +6,14 @@ being the first 16 hex digits of the published file's sha256, so a file that cha
 is converted again rather than mistaken for the old one. What is checked: the published
 file's sha256 where the entry pins one; always, that the config read off the file equals the
 entry's (architecture, resolution, widths, classes ...), so a wrong or swapped file is refused
-even where no checksum could be pinned.
+even where no checksum could be pinned. An entry states the config values that could be
+learned about the file (resolution, widths, classes ...); the rest is read off it.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from zoo.constants import WEIGHTS_NAME
 from zoo.errors import HubError, WeightsError
@@ -20,6 +22,15 @@ from zoo.models._catalog import CatalogEntry
 from zoo.models._download import source_file, zoo_cache
 from zoo.models._registry import get_architecture
 from zoo.models._weights import save_weights, sha256_file
+
+
+def stated_differences(entry: CatalogEntry, config: dict[str, Any]) -> str:
+    """The config values an entry states that ``config`` does not have (a foreign entry
+    states what could be learned about the published file; the rest is read off it)."""
+    cls = get_architecture(entry.architecture)
+    expected = cls.Config.from_dict(entry.config).to_dict()
+    differ = [k for k in sorted(entry.config) if expected[k] != config.get(k)]
+    return "; ".join(f"{k} {config.get(k)!r} (catalog: {expected[k]!r})" for k in differ)
 
 
 def converted_path(entry: CatalogEntry, source_sha256: str) -> Path:
@@ -45,16 +56,11 @@ def converted_weights(entry: CatalogEntry, progress: bool = True) -> Path:
     # the file's own record of its shape must agree with the entry; the rest (class names,
     # training settings) comes from the entry
     model = import_checkpoint([source], entry.architecture, entry.config)
-    cls = get_architecture(entry.architecture)
-    expected = cls.Config.from_dict(entry.config).to_dict()
     found = model.config.to_dict()
-    if found != expected:
-        differ = sorted(
-            k for k in expected.keys() | found.keys() if expected.get(k) != found.get(k)
-        )
+    differ = stated_differences(entry, found)
+    if differ:
         raise WeightsError(
-            f"{entry.name}: {source} is not the model the catalog describes: "
-            + "; ".join(f"{k} {found.get(k)!r} (catalog: {expected.get(k)!r})" for k in differ)
+            f"{entry.name}: {source} is not the model the catalog describes: {differ}"
         )
     where = w.url or f"hf-hub:{w.repo_id}@{w.revision}"
     save_weights(

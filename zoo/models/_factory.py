@@ -195,18 +195,21 @@ def load_entry(entry: CatalogEntry, weights: str | os.PathLike | None = None) ->
     if weights is not None and not Path(weights).is_file():
         raise WeightsError(f"weights file not found: {weights}")
     if weights is None and entry.weights.foreign:  # published elsewhere: converted once
-        from zoo.importers.catalog import converted_weights
+        from zoo.importers.catalog import converted_weights, stated_differences
 
         path = converted_weights(entry)
         model = load_weights_file(path)
+        differ = stated_differences(entry, model.config.to_dict())
     else:
         path = Path(weights) if weights is not None else entry_weights(entry)
         model = load_weights_file(path, sha256=entry.weights.sha256, pinned=weights is None)
+        expected = type(model.config).from_dict(entry.config).to_dict()
+        differ = "" if model.config.to_dict() == expected else "its config"
     if model.architecture != entry.architecture:
         raise WeightsError(
             f"{path} holds a {model.architecture!r} model but the catalog entry {entry.name!r} "
             f"says {entry.architecture!r}"
         )
-    if model.config.to_dict() != type(model.config).from_dict(entry.config).to_dict():
-        raise ConfigError(f"{path}: config differs from the catalog entry {entry.name!r}")
+    if differ:
+        raise ConfigError(f"{path}: config differs from the catalog entry {entry.name!r}: {differ}")
     return model

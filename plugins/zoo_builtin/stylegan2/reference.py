@@ -14,7 +14,12 @@ from zoo.importers import Record, module_state
 #: constructor arguments of the reference the zoo's stylegan2 reproduces only at these values
 FIXED = {
     "mapping_kwargs": {"embed_features": None, "layer_features": None, "activation": "lrelu"},
-    "synthesis_kwargs": {"resample_filter": [1, 3, 3, 1], "use_noise": True, "kernel_size": 3},
+    "synthesis_kwargs": {
+        "resample_filter": [1, 3, 3, 1],
+        "use_noise": True,
+        "kernel_size": 3,
+        "activation": "lrelu",
+    },
 }
 
 
