@@ -88,12 +88,11 @@ def upfirdn2d(
     f = (f * gain ** (f.ndim / 2)).to(x.dtype)
     if not flip_filter:
         f = f.flip(list(range(f.ndim)))
+    # downsampling drops pixels: a strided convolution computes only the kept ones
     if f.ndim == 2:
-        x = F.conv2d(x, f.expand(c, 1, *f.shape), groups=c)
-    else:
-        x = F.conv2d(x, f.view(1, 1, 1, -1).expand(c, 1, 1, -1), groups=c)
-        x = F.conv2d(x, f.view(1, 1, -1, 1).expand(c, 1, -1, 1), groups=c)
-    return x[:, :, ::down, ::down] if down > 1 else x
+        return F.conv2d(x, f.expand(c, 1, *f.shape), groups=c, stride=down)
+    x = F.conv2d(x, f.view(1, 1, 1, -1).expand(c, 1, 1, -1), groups=c, stride=(1, down))
+    return F.conv2d(x, f.view(1, 1, -1, 1).expand(c, 1, -1, 1), groups=c, stride=(down, 1))
 
 
 def upsample2d(x: torch.Tensor, f: torch.Tensor, up: int = 2) -> torch.Tensor:

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 #: public name -> the task module that defines it
 _SOURCES = {
     **dict.fromkeys(("Task", "EvalRequest"), "base"),
-    "GeneratorConfig": "latent",
+    **dict.fromkeys(("GeneratorConfig", "StyleTruncation"), "latent"),
     **dict.fromkeys(("Unconditional", "UnconditionalGAN", "UNCONDITIONAL"), "unconditional"),
     **dict.fromkeys(
         ("Conditional", "ConditionalGAN", "ConditionalConfig", "CONDITIONAL"), "conditional"
@@ -78,7 +78,7 @@ if TYPE_CHECKING:
         ImageToImageConfig,
         ImageToImageGAN,
     )
-    from zoo.tasks.latent import GeneratorConfig
+    from zoo.tasks.latent import GeneratorConfig, StyleTruncation
     from zoo.tasks.segmentation import (
         SEGMENTATION,
         Segmentation,
@@ -97,6 +97,7 @@ __all__ = [
     "Task",
     "EvalRequest",
     "GeneratorConfig",
+    "StyleTruncation",
     "Unconditional",
     "UnconditionalGAN",
     "UNCONDITIONAL",

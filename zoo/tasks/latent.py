@@ -5,7 +5,7 @@ again, trading variety for fidelity)."""
 from __future__ import annotations
 
 import dataclasses
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import torch
 from torch import nn
@@ -121,3 +121,37 @@ def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     curved = (torch.sin((1 - t) * omega) * a[:, None] + torch.sin(t * omega) * b[:, None]) / safe
     line = (1 - t) * a[:, None] + t * b[:, None]
     return torch.where(straight, line, curved)
+
+
+class StyleTruncation:
+    """For StyleGAN-family models (a mixin before the task's base class): ``truncation`` in
+    ``sample`` is the reference's psi, w pulled toward the mapping network's average w
+    (``w_avg + psi (w - w_avg)``: 1 or None none, 0.7 usual, 0 the average image), not the
+    redrawing of latent values beyond a threshold. The generator reads its
+    ``truncation_psi`` attribute, which a ``sample`` call sets for its duration."""
+
+    generator: torch.nn.Module
+
+    def latent(
+        self,
+        n: int,
+        generator: torch.Generator | None = None,
+        truncation: float | None = None,
+    ) -> torch.Tensor:
+        return super().latent(n, generator, None)  # type: ignore[misc]
+
+    def sample(self, *args: Any, truncation: float | None = None, **kwargs: Any) -> Any:
+        psi = 1.0 if truncation is None else float(truncation)
+        if not 0.0 <= psi <= 2.0:
+            raise ValueError(f"truncation={truncation!r}: StyleGAN's psi is 0 to 1 (0.7 usual)")
+        nets = [self.generator]
+        fast = kwargs.get("fast", True)
+        if fast:
+            nets.append(self._fast_module("generator", fast))  # type: ignore[attr-defined]
+        for net in nets:
+            setattr(net, "truncation_psi", psi)  # noqa: B010 (a plain attribute, not a module)
+        try:
+            return super().sample(*args, **kwargs)  # type: ignore[misc]
+        finally:
+            for net in nets:
+                setattr(net, "truncation_psi", 1.0)  # noqa: B010

@@ -26,6 +26,7 @@ import torch
 import zoo
 from zoo.losses import NonSaturatingLoss, nonsaturating_d_loss, nonsaturating_g_loss
 from zoo.nn.stylegan import Discriminator
+from zoo.tasks import StyleTruncation
 
 from .networks import Generator
 from .reference import is_stylegan2_pickle, load_pickle
@@ -77,31 +78,10 @@ def build_networks(c: StyleGAN2Config, num_classes: int = 0) -> tuple[Generator,
     return generator, discriminator
 
 
-class StyleTruncation:
-    """``truncation`` as StyleGAN's psi (w toward ``w_avg``), not the z threshold."""
+class StyleGAN2Family(StyleTruncation):
+    """What both variants share: psi truncation, Adam as the reference, pickle import."""
 
-    generator: Generator
     pickle_modules: ClassVar[tuple[str, ...]] = ("training.networks",)
-
-    def latent(self, n: int, generator: Any = None, truncation: float | None = None) -> Any:
-        return super().latent(n, generator, None)  # type: ignore[misc]
-
-    def sample(self, *args: Any, truncation: float | None = None, **kwargs: Any) -> Any:
-        psi = 1.0 if truncation is None else float(truncation)
-        if not 0.0 <= psi <= 2.0:
-            raise ValueError(f"truncation={truncation!r}: StyleGAN's psi is 0 to 1 (0.7 usual)")
-        nets = {id(self.generator): self.generator}
-        fast = kwargs.get("fast", True)
-        if fast:
-            net = self._fast_module("generator", fast)  # type: ignore[attr-defined]
-            nets[id(net)] = net
-        for net in nets.values():
-            net.truncation_psi = psi
-        try:
-            return super().sample(*args, **kwargs)  # type: ignore[misc]
-        finally:
-            for net in nets.values():
-                net.truncation_psi = 1.0
 
     def optimizers(self) -> dict[str, zoo.OptimizerSpec]:
         lr = self.config.lr  # type: ignore[attr-defined]
@@ -124,7 +104,7 @@ class StyleTruncation:
         return load_pickle(cls, contents, overrides, discriminator)
 
 
-class StyleGAN2(StyleTruncation, NonSaturatingLoss, zoo.UnconditionalGAN):
+class StyleGAN2(StyleGAN2Family, NonSaturatingLoss, zoo.UnconditionalGAN):
     """StyleGAN2, unconditional."""
 
     Config = StyleGAN2Config
@@ -138,7 +118,7 @@ class StyleGAN2(StyleTruncation, NonSaturatingLoss, zoo.UnconditionalGAN):
         self.generator, self.discriminator = build_networks(self.config)
 
 
-class StyleGAN2Conditional(StyleTruncation, zoo.ConditionalGAN):
+class StyleGAN2Conditional(StyleGAN2Family, zoo.ConditionalGAN):
     """StyleGAN2, class-conditional (one-hot classes through the mapping network)."""
 
     Config = StyleGAN2ConditionalConfig

@@ -23,6 +23,11 @@ FIXED = {
 }
 
 
+#: the generator's own arguments; the others are the synthesis network's
+TOP_LEVEL = {"z_dim", "c_dim", "w_dim", "img_resolution", "img_channels", "mapping_kwargs"}
+TOP_LEVEL |= {"synthesis_kwargs", "fused_modconv_default"}
+
+
 def is_stylegan2_pickle(contents: Any) -> bool:
     """A dict whose ``G_ema`` is a persistent ``Generator`` with StyleGAN2's synthesis blocks
     (``synthesis.b4``; StyleGAN3's has ``synthesis.input``)."""
@@ -58,11 +63,12 @@ def _plain(value: Any) -> Any:
 def read_config(g: Record, d: Record | None, where: str) -> dict[str, Any]:
     """The zoo config of the pickle's generator ``g`` (and discriminator ``d``)."""
     kw = _kwargs(g, where)
-    _check_fixed(kw, where)
-    mapping, synthesis = (
-        dict(kw.get("mapping_kwargs") or {}),
-        dict(kw.get("synthesis_kwargs") or {}),
-    )
+    mapping = dict(kw.get("mapping_kwargs") or {})
+    # stylegan2-ada-pytorch nests the synthesis arguments; NVlabs/stylegan3's copy of the
+    # StyleGAN2 generator takes them as keyword arguments beside z_dim and the others
+    synthesis = {k: v for k, v in kw.items() if k not in TOP_LEVEL}
+    synthesis |= dict(kw.get("synthesis_kwargs") or {})
+    _check_fixed({"mapping_kwargs": mapping, "synthesis_kwargs": synthesis}, where)
     config: dict[str, Any] = {
         "image_size": int(kw["img_resolution"]),
         "channels": int(kw["img_channels"]),
