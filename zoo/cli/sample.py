@@ -63,7 +63,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         default=None,
         metavar="T",
         help="truncation trick: latent values beyond +-T drawn again (e.g. 1.0; lower is more "
-        "typical, less varied; default: none)",
+        "typical, less varied; default: none); for StyleGAN models T is psi, w pulled toward "
+        "the average w (0.7 usual, 1 none)",
     )
     p.add_argument(
         "--compile",

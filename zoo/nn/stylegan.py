@@ -364,12 +364,12 @@ class MappingNetwork(nn.Module):
         if self.num_ws is not None:
             x = x.unsqueeze(1).repeat([1, self.num_ws, 1])
         if truncation_psi != 1:
+            w_avg = self.w_avg.to(x.dtype)  # a bf16 copy's buffer, fp32 codes
             if self.num_ws is None or truncation_cutoff is None:
-                x = self.w_avg.lerp(x, truncation_psi)
+                x = w_avg.lerp(x, truncation_psi)
             else:
                 x = x.clone()
-                cut = x[:, :truncation_cutoff]
-                x[:, :truncation_cutoff] = self.w_avg.lerp(cut, truncation_psi)
+                x[:, :truncation_cutoff] = w_avg.lerp(x[:, :truncation_cutoff], truncation_psi)
         return x
 
 

@@ -143,7 +143,10 @@ class StyleTruncation:
     def sample(self, *args: Any, truncation: float | None = None, **kwargs: Any) -> Any:
         psi = 1.0 if truncation is None else float(truncation)
         if not 0.0 <= psi <= 2.0:
-            raise ValueError(f"truncation={truncation!r}: StyleGAN's psi is 0 to 1 (0.7 usual)")
+            raise ConfigError(
+                f"truncation={truncation!r}: for StyleGAN models it is psi, from 0 (the average "
+                "image) to 1 (no truncation); 0.7 is usual"
+            )
         nets = [self.generator]
         fast = kwargs.get("fast", True)
         if fast:
