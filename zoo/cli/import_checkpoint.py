@@ -1,5 +1,5 @@
-"""`zoo import-checkpoint`: foreign checkpoints (StyleGAN2-ADA and R3GAN network pickles,
-reference pix2pix/CycleGAN generators) into a zoo model folder."""
+"""`zoo import-checkpoint`: foreign checkpoints (StyleGAN2-ADA, StyleGAN3 and R3GAN network
+pickles, reference pix2pix/CycleGAN generators) into a zoo model folder."""
 
 from __future__ import annotations
 
@@ -12,11 +12,12 @@ from zoo.cli._util import assignment, existing_file, writable_path
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "import-checkpoint",
-        help="import StyleGAN2-ADA or R3GAN network pickles, or pix2pix/CycleGAN generators",
+        help="import StyleGAN2/3 or R3GAN network pickles, or pix2pix/CycleGAN generators",
         description="Convert a checkpoint of another code base into a zoo model folder "
         "(config.json + model.safetensors + card): a network pickle of "
-        "NVlabs/stylegan2-ada-pytorch or brownvc/R3GAN (network-snapshot-*.pkl, NVIDIA's "
-        "stylegan2-*.pkl: its G_ema, and with --discriminator its D), or "
+        "NVlabs/stylegan2-ada-pytorch, NVlabs/stylegan3 or brownvc/R3GAN (network-snapshot-*.pkl, "
+        "NVIDIA's stylegan2-*.pkl and stylegan3-*.pkl: its G_ema, and with --discriminator its "
+        "D), or "
         "latest_net_G.pth (pix2pix, or one CycleGAN direction) or latest_net_G_A.pth "
         "latest_net_G_B.pth (CycleGAN, both ways) from junyanz/pytorch-CycleGAN-and-pix2pix. "
         "No code inside a file runs: pickles are read as data (tensors, plain values and "
@@ -25,7 +26,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "architecture config is read off the file.",
     )
     p.add_argument(
-        "files", nargs="+", type=existing_file, metavar="FILE", help=".pth state dict(s)"
+        "files", nargs="+", type=existing_file, metavar="FILE", help="a .pkl, or .pth state dict(s)"
     )
     p.add_argument("-o", "--output", type=writable_path, required=True, help="output folder")
     p.add_argument(

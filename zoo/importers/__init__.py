@@ -46,7 +46,7 @@ def import_checkpoint(
     discriminator: bool = False,
 ) -> GAN:
     """A zoo model (eval mode) from foreign checkpoint files: one network pickle
-    (StyleGAN2-ADA, R3GAN; its inference generator ``G_ema``, and with
+    (StyleGAN2-ADA, StyleGAN3, R3GAN; its inference generator ``G_ema``, and with
     ``discriminator`` its ``D`` too), or reference pix2pix/CycleGAN generator state dicts.
     ``architecture``: the one to read them with (default: the installed one that recognises
     them); ``overrides``: config values the files do not record."""
@@ -56,7 +56,7 @@ def import_checkpoint(
     if discriminator:
         raise WeightsError(
             "--discriminator keeps the discriminator of a network pickle (StyleGAN2-ADA, "
-            "R3GAN); reference pix2pix/CycleGAN files hold generators only"
+            "StyleGAN3, R3GAN); reference pix2pix/CycleGAN files hold generators only"
         )
     return import_state_dicts(files, architecture, overrides)
 
