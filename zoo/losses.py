@@ -94,6 +94,29 @@ class NonSaturatingLoss(LatentCodes):
         return LossOutput(nonsaturating_g_loss(self.discriminator(fake)))
 
 
+class ConditionalNonSaturatingLoss:
+    """The non-saturating objective for class-conditional GANs whose discriminator scores
+    (images, labels): fakes drawn with :meth:`zoo.ConditionalGAN.fake`'s classes. Use as
+    ``class MyGAN(ConditionalNonSaturatingLoss, zoo.ConditionalGAN)``."""
+
+    discriminator: torch.nn.Module
+
+    def discriminator_loss(self, batch: dict[str, torch.Tensor]) -> LossOutput:
+        real, labels = batch["images"], batch["labels"]
+        with torch.no_grad():
+            fake, fake_labels = self.fake(real.shape[0])  # type: ignore[attr-defined]
+        real_logits = self.discriminator(real, labels)
+        fake_logits = self.discriminator(fake, fake_labels)
+        return LossOutput(
+            nonsaturating_d_loss(real_logits, fake_logits),
+            {"d_real": real_logits.detach().mean(), "d_fake": fake_logits.detach().mean()},
+        )
+
+    def generator_loss(self, batch: dict[str, torch.Tensor]) -> LossOutput:
+        fake, labels = self.fake(batch["images"].shape[0])  # type: ignore[attr-defined]
+        return LossOutput(nonsaturating_g_loss(self.discriminator(fake, labels)))
+
+
 def patch_gan_loss(logits: torch.Tensor, target_is_real: bool, mode: str) -> torch.Tensor:
     """The reference pix2pix/CycleGAN ``GANLoss`` on raw discriminator outputs: ``"vanilla"``
     is binary cross-entropy on logits (pix2pix), ``"lsgan"`` the least-squares loss of Mao et

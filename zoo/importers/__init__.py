@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import zipfile
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,47 @@ from zoo.importers.pickles import Record, describe, module_state, read_pickle
 from zoo.models._registry import discover, get_architecture
 from zoo.models.base import GAN
 
-__all__ = ["Record", "import_checkpoint", "module_state", "read_pickle"]
+__all__ = ["Record", "build_model", "import_checkpoint", "module_state", "read_pickle"]
+
+
+def _plain(value: Any) -> Any:
+    """Config values compared as the file records them: tuples as lists, numpy scalars as
+    Python numbers."""
+    if isinstance(value, (tuple, list)):
+        return list(value)
+    return value.item() if hasattr(value, "item") and not isinstance(value, torch.Tensor) else value
+
+
+def build_model(
+    cls: type[GAN],
+    config: dict[str, Any],
+    overrides: Mapping[str, Any],
+    states: Mapping[str, Mapping[str, torch.Tensor]],
+    where: str,
+) -> GAN:
+    """A model of ``cls`` (eval mode) from a foreign file's ``config`` (read off it) and
+    ``overrides`` (values it does not record; one that contradicts the file is an error),
+    holding ``states`` (sub-module name -> state dict under the zoo's names, loaded
+    strictly: a tensor that does not fit names itself)."""
+    clash = {
+        k: v for k, v in config.items() if k in overrides and _plain(overrides[k]) != _plain(v)
+    }
+    if clash:
+        raise WeightsError(
+            f"{where}: the file records "
+            + ", ".join(f"{k}={v!r} (given: {overrides[k]!r})" for k, v in clash.items())
+            + "; only values the file does not record can be set"
+        )
+    model = cls(cls.Config.from_dict({**config, **overrides}))
+    for name, state in states.items():
+        try:
+            model.get_submodule(name).load_state_dict(dict(state), strict=True)
+        except RuntimeError as e:
+            raise WeightsError(
+                f"{where}: its {name} does not fit the config read off it "
+                f"({model.config.to_json()}): {e}"
+            ) from None
+    return model.eval()
 
 
 def is_network_pickle(path: str | os.PathLike) -> bool:

@@ -16,7 +16,7 @@ from typing import Any
 import torch
 
 import zoo
-from zoo.importers import Record, module_state
+from zoo.importers import Record, build_model, module_state
 
 from .networks import from_reference_names, lowpass_kernel
 
@@ -93,41 +93,21 @@ def load_pickle(cls: Any, contents: dict, overrides: dict, discriminator: bool) 
     g_ema = contents["G_ema"]
     config = read_config(g_ema, where)
     d = contents.get("D")
-    if isinstance(d, Record) and d.qualname == DISCRIMINATOR and config.get("num_classes"):
+    d = d if isinstance(d, Record) and d.qualname == DISCRIMINATOR else None
+    if d is not None and config.get("num_classes"):
         d_state = module_state(d)
         config["d_embedding"] = int(d_state["Model.EmbeddingLayer.weight"].shape[0])
-    clash = {
-        k: v for k, v in config.items() if k in overrides and _plain(overrides[k]) != _plain(v)
-    }
-    if clash:
-        raise zoo.WeightsError(
-            f"{where}: the file records "
-            + ", ".join(f"{k}={v!r} (given: {overrides[k]!r})" for k, v in clash.items())
-            + "; only values the file does not record can be set"
-        )
-    model = cls(cls.Config.from_dict(config | overrides))
-    networks = [("generator", g_ema)]
+    records = {"generator": g_ema}
     if discriminator:
-        if not (isinstance(d, Record) and d.qualname == DISCRIMINATOR):
+        if d is None:
             raise zoo.WeightsError(f"{where}: --discriminator, but the file holds no D")
-        networks.append(("discriminator", d))
-    for name, record in networks:
-        net = getattr(model, name)
+        records["discriminator"] = d
+    states = {}
+    for name, record in records.items():
         reference = module_state(record)
         _check_filters(reference, where)
-        try:
-            net.load_state_dict(from_reference_names(reference), strict=True)
-        except RuntimeError as e:
-            raise zoo.WeightsError(
-                f"{where}: its {name} does not fit the config read off it "
-                f"({model.config.to_json()}): {e}"
-            ) from None
-    return model.eval()
-
-
-def _plain(value: Any) -> Any:
-    """Tuples and lists alike, for comparing config values."""
-    return list(value) if isinstance(value, (tuple, list)) else value
+        states[name] = from_reference_names(reference)
+    return build_model(cls, config, overrides, states, where)
 
 
 def _check_filters(reference: dict[str, torch.Tensor], where: str) -> None:

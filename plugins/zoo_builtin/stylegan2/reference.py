@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import zoo
-from zoo.importers import Record, module_state
+from zoo.importers import Record, build_model, module_state
 
 #: constructor arguments of the reference the zoo's stylegan2 reproduces only at these values
 FIXED = {
@@ -109,29 +109,9 @@ def load_pickle(cls: Any, contents: dict, overrides: dict, discriminator: bool) 
     where = "StyleGAN2-ADA pickle"
     g_ema, d = contents["G_ema"], contents.get("D")
     d = d if isinstance(d, Record) and d.name == "Discriminator" else None
-    config = read_config(g_ema, d, where)
-    clash = {
-        k: v for k, v in config.items() if k in overrides and _plain(overrides[k]) != _plain(v)
-    }
-    if clash:
-        raise zoo.WeightsError(
-            f"{where}: the file records "
-            + ", ".join(f"{k}={v!r} (given: {overrides[k]!r})" for k, v in clash.items())
-            + "; only values the file does not record can be set"
-        )
-    model = cls(cls.Config.from_dict(config | overrides))
-    networks = [("generator", g_ema)]
+    states = {"generator": module_state(g_ema)}
     if discriminator:
         if d is None:
             raise zoo.WeightsError(f"{where}: --discriminator, but the file holds no D")
-        networks.append(("discriminator", d))
-    for name, record in networks:
-        state = module_state(record)
-        try:
-            getattr(model, name).load_state_dict(state, strict=True)
-        except RuntimeError as e:
-            raise zoo.WeightsError(
-                f"{where}: its {name} does not fit the config read off it "
-                f"({model.config.to_json()}): {e}"
-            ) from None
-    return model.eval()
+        states["discriminator"] = module_state(d)
+    return build_model(cls, read_config(g_ema, d, where), overrides, states, where)

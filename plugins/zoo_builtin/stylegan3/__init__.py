@@ -17,10 +17,8 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, ClassVar
 
-import torch
-
 import zoo
-from zoo.losses import NonSaturatingLoss, nonsaturating_d_loss, nonsaturating_g_loss
+from zoo.losses import ConditionalNonSaturatingLoss, NonSaturatingLoss
 from zoo.nn.stylegan import Discriminator
 from zoo.tasks import StyleTruncation
 
@@ -129,7 +127,7 @@ class StyleGAN3(StyleGAN3Family, NonSaturatingLoss, zoo.UnconditionalGAN):
         self.generator, self.discriminator = build_networks(self.config)
 
 
-class StyleGAN3Conditional(StyleGAN3Family, zoo.ConditionalGAN):
+class StyleGAN3Conditional(StyleGAN3Family, ConditionalNonSaturatingLoss, zoo.ConditionalGAN):
     """StyleGAN3, class-conditional (one-hot classes through the mapping network)."""
 
     Config = StyleGAN3ConditionalConfig
@@ -139,18 +137,3 @@ class StyleGAN3Conditional(StyleGAN3Family, zoo.ConditionalGAN):
     def __init__(self, config: StyleGAN3ConditionalConfig | None = None, **overrides: Any) -> None:
         super().__init__(config, **overrides)
         self.generator, self.discriminator = build_networks(self.config, self.num_classes)
-
-    def discriminator_loss(self, batch: dict[str, torch.Tensor]) -> zoo.LossOutput:
-        real, labels = batch["images"], batch["labels"]
-        with torch.no_grad():
-            fake, fake_labels = self.fake(real.shape[0])
-        real_logits = self.discriminator(real, labels)
-        fake_logits = self.discriminator(fake, fake_labels)
-        return zoo.LossOutput(
-            nonsaturating_d_loss(real_logits, fake_logits),
-            {"d_real": real_logits.detach().mean(), "d_fake": fake_logits.detach().mean()},
-        )
-
-    def generator_loss(self, batch: dict[str, torch.Tensor]) -> zoo.LossOutput:
-        fake, labels = self.fake(batch["images"].shape[0])
-        return zoo.LossOutput(nonsaturating_g_loss(self.discriminator(fake, labels)))

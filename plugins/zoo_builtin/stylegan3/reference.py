@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import zoo
-from zoo.importers import Record, module_state
+from zoo.importers import Record, build_model, module_state
 
 #: the generator's own arguments; the others are the synthesis network's and its layers'
 TOP_LEVEL = {"z_dim", "c_dim", "w_dim", "img_resolution", "img_channels", "mapping_kwargs"}
@@ -95,26 +95,10 @@ def load_pickle(cls: Any, contents: dict, overrides: dict, discriminator: bool) 
     where = "StyleGAN3 pickle"
     g_ema, d = contents["G_ema"], contents.get("D")
     d = d if isinstance(d, Record) and d.name == "Discriminator" else None
-    config = read_config(g_ema, d if discriminator else None, where)
-    clash = {k: v for k, v in config.items() if k in overrides and _plain(overrides[k]) != v}
-    if clash:
-        raise zoo.WeightsError(
-            f"{where}: the file records "
-            + ", ".join(f"{k}={v!r} (given: {overrides[k]!r})" for k, v in clash.items())
-            + "; only values the file does not record can be set"
-        )
-    model = cls(cls.Config.from_dict(config | overrides))
-    networks = [("generator", g_ema)]
+    states = {"generator": module_state(g_ema)}
     if discriminator:
         if d is None:
             raise zoo.WeightsError(f"{where}: --discriminator, but the file holds no D")
-        networks.append(("discriminator", d))
-    for name, record in networks:
-        try:
-            getattr(model, name).load_state_dict(module_state(record), strict=True)
-        except RuntimeError as e:
-            raise zoo.WeightsError(
-                f"{where}: its {name} does not fit the config read off it "
-                f"({model.config.to_json()}): {e}"
-            ) from None
-    return model.eval()
+        states["discriminator"] = module_state(d)
+    config = read_config(g_ema, d if discriminator else None, where)
+    return build_model(cls, config, overrides, states, where)
