@@ -116,3 +116,17 @@ def test_released_configs_build_with_their_shapes(name):
     images = model.sample(1, seed=0, fast=False, truncation=0.7, **labels)
     side = entry.config["image_size"]
     assert images.shape == (1, 3, side, side) and images.isfinite().all()
+
+
+def test_the_fast_path_runs_the_synthesis_in_the_weights_dtype():
+    """Where bf16 is native the fast copy's blocks run in bf16 (the reference's FP16 blocks'
+    role) and stay within the fast path's tolerance; the image path stays fp32."""
+    from zoo.inference.fast import bf16_is_fast, within_fast_tolerance
+
+    if not bf16_is_fast(torch.device("cpu")):
+        pytest.skip("no native bf16 on this CPU: the fast path is fp32")
+    torch.manual_seed(0)
+    model = zoo.create("stylegan2", image_size=64, channel_base=4096, channel_max=128).eval()
+    z = torch.randn(8, model.latent_dim)
+    exact, fast = model.sample(latents=z, fast=False), model.sample(latents=z)
+    assert not torch.equal(exact, fast) and within_fast_tolerance(fast, exact)

@@ -159,7 +159,7 @@ class SynthesisBlock(nn.Module):
         if img is not None:
             img = upsample2d(img, self.resample_filter)
         if self.is_last or self.architecture == "skip":
-            y = self.torgb(x, next(w_iter)).float()
+            y = self.torgb(x.float(), next(w_iter))  # the image path in fp32 throughout
             img = img + y if img is not None else y
         return x, img
 
@@ -192,8 +192,6 @@ class SynthesisNetwork(nn.Module):
             )  # fmt: skip
             self.num_ws += block.num_conv + (block.num_torgb if res == img_resolution else 0)
             setattr(self, f"b{res}", block)
-        #: the dtype of each block's features (the reference's FP16 blocks), by resolution
-        self.dtypes: dict[int, torch.dtype] = {}
 
     def forward(self, ws: torch.Tensor, noise_mode: str = "const") -> torch.Tensor:
         ws = ws.to(torch.float32)
@@ -203,8 +201,8 @@ class SynthesisNetwork(nn.Module):
             block: SynthesisBlock = getattr(self, f"b{res}")
             block_ws = ws.narrow(1, start, block.num_conv + block.num_torgb)
             start += block.num_conv
-            dtype = self.dtypes.get(res, torch.float32)
-            x, img = block(x, img, block_ws, noise_mode, dtype)
+            # features in the weights' dtype: fp32, or bf16 in the fast path's copy
+            x, img = block(x, img, block_ws, noise_mode, block.conv1.weight.dtype)
         assert img is not None
         return img
 
