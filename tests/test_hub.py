@@ -477,6 +477,12 @@ def test_push_catalog_pins_every_model_to_its_commit_and_a_fresh_cache_pulls_the
     before = parse_catalog(original, "original")
     after = parse_catalog(registry.read_text(), str(registry))
     assert set(after) == set(before) and len(after) >= 13
+    foreign = {name for name, entry in before.items() if entry.weights.foreign}
+    assert foreign  # the released StyleGAN and R3GAN weights: theirs to publish, untouched
+    for name in foreign:
+        assert dataclasses.replace(after[name], source="original") == before[name]
+        assert f"{name}:" not in out
+    after = {name: entry for name, entry in after.items() if name not in foreign}
     for name, entry in after.items():
         w = entry.weights
         assert w.repo_id == f"zoo-cat/{name}" and re.fullmatch("[0-9a-f]{40}", w.revision)
