@@ -20,19 +20,26 @@ from typing import Any
 import torch
 
 from zoo.errors import WeightsError
-from zoo.importers.pickles import Record, describe, module_state, read_pickle
+from zoo.importers.pickles import (
+    Record,
+    describe,
+    module_state,
+    plain_value,
+    read_pickle,
+    snapshot_networks,
+)
 from zoo.models._registry import discover, get_architecture
 from zoo.models.base import GAN
 
-__all__ = ["Record", "build_model", "import_checkpoint", "module_state", "read_pickle"]
-
-
-def _plain(value: Any) -> Any:
-    """Config values compared as the file records them: tuples as lists, numpy scalars as
-    Python numbers."""
-    if isinstance(value, (tuple, list)):
-        return list(value)
-    return value.item() if hasattr(value, "item") and not isinstance(value, torch.Tensor) else value
+__all__ = [
+    "Record",
+    "build_model",
+    "import_checkpoint",
+    "module_state",
+    "plain_value",
+    "read_pickle",
+    "snapshot_networks",
+]
 
 
 def build_model(
@@ -47,7 +54,9 @@ def build_model(
     holding ``states`` (sub-module name -> state dict under the zoo's names, loaded
     strictly: a tensor that does not fit names itself)."""
     clash = {
-        k: v for k, v in config.items() if k in overrides and _plain(overrides[k]) != _plain(v)
+        k: v
+        for k, v in config.items()
+        if k in overrides and plain_value(overrides[k]) != plain_value(v)
     }
     if clash:
         raise WeightsError(

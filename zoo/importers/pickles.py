@@ -59,6 +59,14 @@ class Record:
         """The sub-modules of a pickled ``nn.Module`` by name."""
         return dict(self.get("_modules") or {})
 
+    def init_kwargs(self, where: str) -> dict[str, Any]:
+        """The constructor's keyword arguments that NVIDIA's persistent classes record
+        (``_init_kwargs``); an error naming ``where`` if the object records none."""
+        kwargs = self.get("_init_kwargs")
+        if not isinstance(kwargs, dict):
+            raise WeightsError(f"{where}: {self.name} records no constructor arguments")
+        return dict(kwargs)
+
     def __repr__(self) -> str:
         return f"<{self.qualname} (pickled record)>"
 
@@ -208,6 +216,26 @@ def module_state(record: Record, prefix: str = "") -> dict[str, torch.Tensor]:
         if isinstance(child, Record):
             out |= module_state(child, f"{prefix}{key}.")
     return out
+
+
+def plain_value(value: Any) -> Any:
+    """A value as a config compares it: tuples as lists, numpy scalars as Python numbers."""
+    if isinstance(value, (tuple, list)):
+        return list(value)
+    return value.item() if hasattr(value, "item") and not isinstance(value, torch.Tensor) else value
+
+
+def snapshot_networks(
+    contents: Any, discriminator: bool, where: str
+) -> tuple[Record, Record | None]:
+    """``G_ema`` and ``D`` (None where the file holds none) of a training snapshot,
+    ``dict(G=..., D=..., G_ema=..., ...)`` as StyleGAN2-ADA, StyleGAN3 and R3GAN write it;
+    with ``discriminator`` a missing ``D`` is an error."""
+    d = contents.get("D")
+    d = d if isinstance(d, Record) and d.name == "Discriminator" else None
+    if discriminator and d is None:
+        raise WeightsError(f"{where}: --discriminator, but the file holds no D")
+    return contents["G_ema"], d
 
 
 def describe(contents: Any) -> str:

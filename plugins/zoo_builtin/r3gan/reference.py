@@ -16,14 +16,13 @@ from typing import Any
 import torch
 
 import zoo
-from zoo.importers import Record, build_model, module_state
+from zoo.importers import Record, build_model, module_state, snapshot_networks
 
 from .networks import from_reference_names, lowpass_kernel
 
 #: modules whose classes R3GAN's pickles hold
 PICKLE_MODULES = ("R3GAN.", "training.networks")
 GENERATOR = "training.networks.Generator"
-DISCRIMINATOR = "training.networks.Discriminator"
 #: the resampling filter of every released config (the reference's default)
 TAPS = (1, 2, 1)
 
@@ -90,17 +89,13 @@ def read_config(generator: Record, where: str) -> dict[str, Any]:
 def load_pickle(cls: Any, contents: dict, overrides: dict, discriminator: bool) -> Any:
     """A model of ``cls`` holding the pickle's ``G_ema`` (and ``D``, with ``discriminator``)."""
     where = "R3GAN pickle"
-    g_ema = contents["G_ema"]
+    g_ema, d = snapshot_networks(contents, discriminator, where)
     config = read_config(g_ema, where)
-    d = contents.get("D")
-    d = d if isinstance(d, Record) and d.qualname == DISCRIMINATOR else None
     if d is not None and config.get("num_classes"):
         d_state = module_state(d)
         config["d_embedding"] = int(d_state["Model.EmbeddingLayer.weight"].shape[0])
     records = {"generator": g_ema}
-    if discriminator:
-        if d is None:
-            raise zoo.WeightsError(f"{where}: --discriminator, but the file holds no D")
+    if discriminator and d is not None:
         records["discriminator"] = d
     states = {}
     for name, record in records.items():

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 import zoo
-from zoo.importers import Record, build_model, module_state
+from zoo.importers import Record, build_model, module_state, plain_value, snapshot_networks
 
 #: constructor arguments of the reference the zoo's stylegan2 reproduces only at these values
 FIXED = {
@@ -38,31 +38,20 @@ def is_stylegan2_pickle(contents: Any) -> bool:
     return isinstance(synthesis, Record) and "b4" in synthesis.children()
 
 
-def _kwargs(record: Record, where: str) -> dict[str, Any]:
-    kwargs = record.get("_init_kwargs")
-    if not isinstance(kwargs, dict):
-        raise zoo.WeightsError(f"{where}: {record.name} records no constructor arguments")
-    return dict(kwargs)
-
-
 def _check_fixed(kwargs: dict[str, Any], where: str) -> None:
     for group, fixed in FIXED.items():
         given = dict(kwargs.get(group) or {})
         for key, value in fixed.items():
-            if key in given and _plain(given[key]) != _plain(value):
+            if key in given and plain_value(given[key]) != plain_value(value):
                 raise zoo.WeightsError(
                     f"{where}: {group}.{key}={given[key]!r}; the zoo's stylegan2 builds "
                     f"{value!r} only"
                 )
 
 
-def _plain(value: Any) -> Any:
-    return list(value) if isinstance(value, (tuple, list)) else value
-
-
 def read_config(g: Record, d: Record | None, where: str) -> dict[str, Any]:
     """The zoo config of the pickle's generator ``g`` (and discriminator ``d``)."""
-    kw = _kwargs(g, where)
+    kw = g.init_kwargs(where)
     mapping = dict(kw.get("mapping_kwargs") or {})
     # stylegan2-ada-pytorch nests the synthesis arguments; NVlabs/stylegan3's copy of the
     # StyleGAN2 generator takes them as keyword arguments beside z_dim and the others
@@ -85,7 +74,7 @@ def read_config(g: Record, d: Record | None, where: str) -> dict[str, Any]:
     if int(kw.get("c_dim") or 0):
         config["num_classes"] = int(kw["c_dim"])
     if d is not None:
-        dk = _kwargs(d, where)
+        dk = d.init_kwargs(where)
         epilogue = dict(dk.get("epilogue_kwargs") or {})
         config["d_architecture"] = str(dk.get("architecture", "resnet"))
         config["mbstd_group_size"] = int(epilogue.get("mbstd_group_size", 4))
@@ -107,11 +96,8 @@ def read_config(g: Record, d: Record | None, where: str) -> dict[str, Any]:
 def load_pickle(cls: Any, contents: dict, overrides: dict, discriminator: bool) -> Any:
     """A model of ``cls`` holding the pickle's ``G_ema`` (and ``D``, with ``discriminator``)."""
     where = "StyleGAN2-ADA pickle"
-    g_ema, d = contents["G_ema"], contents.get("D")
-    d = d if isinstance(d, Record) and d.name == "Discriminator" else None
+    g_ema, d = snapshot_networks(contents, discriminator, where)
     states = {"generator": module_state(g_ema)}
-    if discriminator:
-        if d is None:
-            raise zoo.WeightsError(f"{where}: --discriminator, but the file holds no D")
+    if discriminator and d is not None:
         states["discriminator"] = module_state(d)
     return build_model(cls, read_config(g_ema, d, where), overrides, states, where)

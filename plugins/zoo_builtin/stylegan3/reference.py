@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import zoo
-from zoo.importers import Record, build_model, module_state
+from zoo.importers import Record, build_model, module_state, plain_value, snapshot_networks
 
 #: the generator's own arguments; the others are the synthesis network's and its layers'
 TOP_LEVEL = {"z_dim", "c_dim", "w_dim", "img_resolution", "img_channels", "mapping_kwargs"}
@@ -32,24 +32,11 @@ def is_stylegan3_pickle(contents: Any) -> bool:
     return isinstance(synthesis, Record) and "input" in synthesis.children()
 
 
-def _kwargs(record: Record, where: str) -> dict[str, Any]:
-    kwargs = record.get("_init_kwargs")
-    if not isinstance(kwargs, dict):
-        raise zoo.WeightsError(f"{where}: {record.name} records no constructor arguments")
-    return dict(kwargs)
-
-
-def _plain(value: Any) -> Any:
-    if isinstance(value, (tuple, list)):
-        return list(value)
-    return float(value) if hasattr(value, "dtype") else value  # numpy scalars
-
-
 def read_config(g: Record, d: Record | None, where: str) -> dict[str, Any]:
     """The zoo config of the pickle's generator ``g`` (and discriminator ``d``)."""
-    kw = _kwargs(g, where)
+    kw = g.init_kwargs(where)
     mapping = dict(kw.get("mapping_kwargs") or {})
-    synthesis = {k: _plain(v) for k, v in kw.items() if k not in TOP_LEVEL}
+    synthesis = {k: plain_value(v) for k, v in kw.items() if k not in TOP_LEVEL}
     for key, value in FIXED.items():
         if key in synthesis and abs(float(synthesis[key]) - value) > 1e-9:
             raise zoo.WeightsError(
@@ -77,7 +64,7 @@ def read_config(g: Record, d: Record | None, where: str) -> dict[str, Any]:
     if int(kw.get("c_dim") or 0):
         config["num_classes"] = int(kw["c_dim"])
     if d is not None:
-        dk = _kwargs(d, where)
+        dk = d.init_kwargs(where)
         epilogue = dict(dk.get("epilogue_kwargs") or {})
         config["d_architecture"] = str(dk.get("architecture", "resnet"))
         config["mbstd_group_size"] = int(epilogue.get("mbstd_group_size", 4))
@@ -93,12 +80,8 @@ def read_config(g: Record, d: Record | None, where: str) -> dict[str, Any]:
 def load_pickle(cls: Any, contents: dict, overrides: dict, discriminator: bool) -> Any:
     """A model of ``cls`` holding the pickle's ``G_ema`` (and ``D``, with ``discriminator``)."""
     where = "StyleGAN3 pickle"
-    g_ema, d = contents["G_ema"], contents.get("D")
-    d = d if isinstance(d, Record) and d.name == "Discriminator" else None
+    g_ema, d = snapshot_networks(contents, discriminator, where)
     states = {"generator": module_state(g_ema)}
-    if discriminator:
-        if d is None:
-            raise zoo.WeightsError(f"{where}: --discriminator, but the file holds no D")
+    if discriminator and d is not None:
         states["discriminator"] = module_state(d)
-    config = read_config(g_ema, d if discriminator else None, where)
-    return build_model(cls, config, overrides, states, where)
+    return build_model(cls, read_config(g_ema, d, where), overrides, states, where)
