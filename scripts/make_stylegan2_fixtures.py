@@ -1,4 +1,5 @@
-"""Write the StyleGAN2-ADA fixtures of tests/test_stylegan2.py with the reference code itself.
+"""Write the StyleGAN2-ADA fixtures of tests/test_stylegan_reference.py with the reference
+code itself.
 
     python scripts/make_stylegan2_fixtures.py --reference CHECKOUT
 

@@ -1,4 +1,5 @@
-"""Write the StyleGAN3 fixtures of tests/test_stylegan3.py with the reference code itself.
+"""Write the StyleGAN3 fixtures of tests/test_stylegan_reference.py with the reference
+code itself.
 
     python scripts/make_stylegan3_fixtures.py --reference CHECKOUT
 

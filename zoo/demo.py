@@ -1,9 +1,10 @@
 """A local demo page for trained models (Gradio, the convention of the Hub's model demos).
 
-One tab per model: generators get seed, class and truncation controls, a sample grid and a
-latent walk between two seeds; translators, upscalers and segmenters take an uploaded image.
-Every result has Gradio's download button. The page is served on 127.0.0.1 by default and
-loads nothing from outside it (system fonts, analytics off). ``pip install "gan-zoo[demo]"``.
+One tab per model: generators get seed, class and truncation controls (StyleGAN models: psi,
+noise and style mixing), a sample grid and a latent walk between two seeds; translators,
+upscalers and segmenters take an uploaded image. Every result has Gradio's download button.
+The page is served on 127.0.0.1 by default and loads nothing from outside it (system fonts,
+analytics off). ``pip install "gan-zoo[demo]"``.
 
 The functions that make the pictures (:func:`generate`, :func:`walk`, :func:`apply`) are
 plain Python, usable and tested without a browser.
@@ -58,12 +59,18 @@ def generate(
     n: int = 16,
     label: str | None = None,
     truncation: float | None = None,
+    noise: str = "const",
+    mix_seed: int = -1,
 ) -> Image.Image:
     """A grid of ``n`` samples of a generator; ``label``: a class name of a conditional
-    model (None: classes drawn at random); ``truncation``: None or 0 for none."""
-    options: dict[str, Any] = {"seed": int(seed), "truncation": truncation or None}
+    model (None: classes drawn at random); ``truncation``: None or 0 for none (StyleGAN
+    models: psi, 1 for none). StyleGAN models also take ``noise`` and ``mix_seed``, the seed
+    of a code whose finer styles every sample takes (negative: none)."""
+    options: dict[str, Any] = {"seed": int(seed), **_style(model, truncation, noise)}
     if label not in (None, "", "random"):
         options["labels"] = label
+    if mix_seed is not None and int(mix_seed) >= 0:
+        options["mix"] = model.latent(1, torch.Generator().manual_seed(int(mix_seed)))
     images = model.sample(int(n), **options)
     return enlarge(to_pil(images.cpu(), nrow=min(int(n), 8)))
 
@@ -75,21 +82,33 @@ def walk(
     steps: int = 8,
     label: str | None = None,
     truncation: float | None = None,
+    noise: str = "const",
 ) -> Image.Image:
-    """A latent walk (spherical interpolation) from seed ``seed_a``'s code to ``seed_b``'s,
-    in ``steps`` images."""
-    from zoo.tasks.latent import slerp
-
-    codes = [
-        model.latent(1, torch.Generator().manual_seed(int(s)), truncation or None).cpu()
+    """A latent walk from seed ``seed_a``'s code to ``seed_b``'s in ``steps`` images
+    (spherical in z; StyleGAN models: straight in w)."""
+    options = _style(model, truncation, noise)
+    ends = [
+        model.latent(1, torch.Generator().manual_seed(int(s)), options["truncation"]).cpu()
         for s in (seed_a, seed_b)
     ]
-    path = slerp(codes[0], codes[1], torch.linspace(0, 1, int(steps)))[0]
-    options: dict[str, Any] = {"latents": path}
     if hasattr(model, "num_classes"):
-        options["labels"] = label if label not in (None, "", "random") else 0
-    images = model.sample(**options)
+        chosen = label if label not in (None, "", "random") else 0
+        options["labels"] = model.labels(chosen, 1)  # type: ignore[operator]
+    images = model.interpolate(ends[0], ends[1], int(steps), **options)
     return enlarge(to_pil(images.cpu(), nrow=int(steps)))
+
+
+def _style(model: Generator, truncation: float | None, noise: str) -> dict[str, Any]:
+    """``sample``'s truncation (0 means none, except StyleGAN's psi) and noise options."""
+    from zoo.tasks.style import StyleSampling
+
+    if not isinstance(model, StyleSampling):
+        return {"truncation": truncation or None}
+    return (
+        {"truncation": truncation, "noise": noise}
+        if model.noise_inputs
+        else {"truncation": truncation}
+    )
 
 
 def apply(model: GAN, image: Image.Image | None) -> Image.Image:
@@ -269,21 +288,40 @@ def build(
 
 
 def _generator_tab(gr: Any, name: str, model: Generator, call: Callable[..., Any]) -> None:
+    from zoo.tasks.style import StyleSampling
+
     classes = list(getattr(model, "class_names", ()))
+    style = isinstance(model, StyleSampling)
     gr.Markdown(f"**{name}**: {model.architecture}, {model.task.name}")
     with gr.Row():
         seed = gr.Number(value=0, precision=0, minimum=0, label="seed", elem_id=f"{name}-seed")
         n = gr.Slider(1, 64, value=16, step=1, label="samples")
-        truncation = gr.Slider(0, 3, value=0, step=0.1, label="truncation (0: none)")
+        if style:  # psi: w pulled toward the average w
+            truncation = gr.Slider(0, 1, value=1, step=0.05, label="psi (1: none, 0.7 usual)")
+        else:
+            truncation = gr.Slider(0, 3, value=0, step=0.1, label="truncation (0: none)")
         label = (
             gr.Dropdown(["random", *classes], value="random", label="class")
             if classes
             else gr.State(None)
         )
+    with gr.Row(visible=style):
+        noise = gr.Dropdown(
+            ["const", "random", "none"],
+            value="const",
+            label="noise",
+            visible=style and getattr(model, "noise_inputs", False),
+        )
+        mix = gr.Number(
+            value=-1, precision=0, label="mix in the styles of seed (-1: none)",
+            elem_id=f"{name}-mix",
+        )  # fmt: skip
     button = gr.Button("Generate", variant="primary", elem_id=f"{name}-generate")
     grid = gr.Image(type="pil", label="samples", elem_id=f"{name}-samples", format="png")
     button.click(
-        lambda s, k, t, c: call(generate, name, s, k, c, t), [seed, n, truncation, label], grid
+        lambda s, k, t, c, z, m: call(generate, name, s, k, c, t, z, m),
+        [seed, n, truncation, label, noise, mix],
+        grid,
     )
     with gr.Row():
         seed_b = gr.Number(value=1, precision=0, minimum=0, label="walk to seed")
@@ -291,8 +329,8 @@ def _generator_tab(gr: Any, name: str, model: Generator, call: Callable[..., Any
     walk_button = gr.Button("Latent walk", elem_id=f"{name}-walk")
     strip = gr.Image(type="pil", label="walk", elem_id=f"{name}-walk-image", format="png")
     walk_button.click(
-        lambda a, b, k, c, t: call(walk, name, a, b, k, c, t),
-        [seed, seed_b, steps, label, truncation],
+        lambda a, b, k, c, t, z: call(walk, name, a, b, k, c, t, z),
+        [seed, seed_b, steps, label, truncation, noise],
         strip,
     )
 

@@ -13,18 +13,18 @@ from zoo.cli._util import (
     seed,
     truncation,
 )
-from zoo.cli.sample import MAX_IMAGES
+from zoo.cli.sample import MAX_IMAGES, style_options
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "interpolate",
         help="walk between latent codes (grid or GIF)",
-        description="Draw --rows pairs of latent codes and the images on the spherical path "
-        "between each pair, --steps images per path. A .png output is a grid with one walk "
-        "per row; a .gif output animates all rows at once, there and back. Class-conditional "
-        "models keep each row's class fixed (--class, repeated and cycled over the rows; "
-        "default: drawn uniformly).",
+        description="Draw --rows pairs of latent codes and the images on the path between "
+        "each pair, --steps images per path: spherical in z, or for StyleGAN models a "
+        "straight line in w. A .png output is a grid with one walk per row; a .gif output "
+        "animates all rows at once, there and back. Class-conditional models keep each row's "
+        "class fixed (--class, repeated and cycled over the rows; default: drawn uniformly).",
         epilog="Example: zoo interpolate cgan-mnist --class 7 --steps 10 -o walk.gif",
     )
     p.add_argument("name", help="catalog name, run folder, hf-hub:org/name or .safetensors file")
@@ -46,7 +46,14 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         type=truncation,
         default=None,
         metavar="T",
-        help="draw the end codes with the truncation trick at T (default: none)",
+        help="draw the end codes with the truncation trick at T (default: none); for "
+        "StyleGAN models psi, the ends' w pulled toward the average w",
+    )
+    p.add_argument(
+        "--noise",
+        choices=("const", "random", "none"),
+        default=None,
+        help="StyleGAN2 models: the noise inputs (default const, as zoo sample --noise)",
     )
     p.add_argument(
         "-o",
@@ -80,7 +87,7 @@ def run(args: argparse.Namespace) -> int:
     from zoo.errors import ConfigError
     from zoo.images import save_gif, save_grid
     from zoo.tasks.conditional import ConditionalGAN
-    from zoo.tasks.latent import LatentCodes, slerp
+    from zoo.tasks.latent import LatentCodes
     from zoo.tasks.unconditional import UnconditionalGAN
 
     model = load_for(args, "sample", LatentCodes)
@@ -98,17 +105,15 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"{args.name} is not class-conditional; drop --class")
     gen = torch.Generator().manual_seed(args.seed)
     ends = model.latent(2 * args.rows, gen, args.truncation).cpu()
-    codes = slerp(ends[: args.rows], ends[args.rows :], torch.linspace(0, 1, args.steps))
-    options: dict = {"fast": not args.exact}
+    options = {"fast": not args.exact, "truncation": args.truncation}
+    options |= style_options(args, model)
+    labels = None
     if isinstance(model, ConditionalGAN):
-        chosen = (
-            [args.classes[r % len(args.classes)] for r in range(args.rows)]
-            if (args.classes)
-            else None
-        )
-        row_labels = model.labels(chosen, args.rows, gen).cpu()
-        options["labels"] = row_labels.repeat_interleave(args.steps)
-    images = model.sample(latents=codes.reshape(-1, codes.shape[-1]), **options)
+        chosen = [args.classes[r % len(args.classes)] for r in range(args.rows)]
+        labels = model.labels(chosen if args.classes else None, args.rows, gen).cpu()
+    images = model.interpolate(
+        ends[: args.rows], ends[args.rows :], args.steps, labels=labels, **options
+    )
     if args.output.suffix.lower() == ".gif":
         walks = images.reshape(args.rows, args.steps, *images.shape[1:])
         order = [*range(args.steps), *range(args.steps - 2, 0, -1)]  # there and back

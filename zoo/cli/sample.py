@@ -67,6 +67,29 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "the average w (0.7 usual, 1 none)",
     )
     p.add_argument(
+        "--noise",
+        choices=("const", "random", "none"),
+        default=None,
+        help="StyleGAN2 models: the noise inputs, 'const' (the stored buffers: the same code, "
+        "the same image; the default), 'random' (fresh noise, fixed by --seed) or 'none'",
+    )
+    p.add_argument(
+        "--mix",
+        type=seed,
+        default=None,
+        metavar="SEED",
+        help="StyleGAN models: style mixing, every sample takes the finer styles (the w of "
+        "layers from --mix-from on) of the code drawn with SEED",
+    )
+    p.add_argument(
+        "--mix-from",
+        type=positive_int,
+        default=None,
+        metavar="LAYER",
+        help="with --mix: the first w vector taken from the mixing code (default: half of "
+        "them; lower takes more of the picture from SEED)",
+    )
+    p.add_argument(
         "--compile",
         action="store_true",
         help="torch.compile the fast path (worth it for thousands of samples)",
@@ -93,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
             f"models; {type(model).__name__} is neither"
         )
     fast = False if args.exact else ("compile" if args.compile else True)
-    options = {"fast": fast, "truncation": args.truncation}
+    options = {"fast": fast, "truncation": args.truncation, **style_options(args, model)}
     if (args.classes or args.grid == "classes") and not isinstance(model, ConditionalGAN):
         raise ConfigError(
             f"{args.name} is not class-conditional ({model.task.name}); --class and "
@@ -118,3 +141,40 @@ def run(args: argparse.Namespace) -> int:
     save_grid(images, args.output, nrow=nrow)
     print(f"wrote {what} of {args.name} (seed {args.seed}) to {args.output}")
     return 0
+
+
+def style_options(args: argparse.Namespace, model: object) -> dict:
+    """``sample``'s StyleGAN options from --noise, --mix and --mix-from (an error naming the
+    flag for other models)."""
+    import torch
+
+    from zoo.errors import ConfigError
+    from zoo.tasks.style import StyleSampling
+
+    given = {
+        flag: value
+        for flag, value in (
+            ("--noise", args.noise),
+            ("--mix", getattr(args, "mix", None)),
+            ("--mix-from", getattr(args, "mix_from", None)),
+        )
+        if value is not None
+    }
+    if not given:
+        return {}
+    if getattr(args, "mix_from", None) is not None and getattr(args, "mix", None) is None:
+        raise ConfigError("--mix-from needs --mix SEED (the code whose styles are mixed in)")
+    if not isinstance(model, StyleSampling):
+        raise ConfigError(
+            f"{args.name} is a {model.architecture} model; {', '.join(given)} apply to "  # type: ignore[attr-defined]
+            "StyleGAN-family models (stylegan2, stylegan3)"
+        )
+    options: dict = {}
+    if args.noise is not None:
+        options["noise"] = args.noise
+        torch.manual_seed(args.seed)  # 'random' noise: the same seed, the same images
+    if getattr(args, "mix", None) is not None:
+        options["mix"] = model.latent(1, torch.Generator().manual_seed(args.mix))
+    if getattr(args, "mix_from", None) is not None:
+        options["mix_from"] = args.mix_from
+    return options

@@ -30,6 +30,7 @@ __all__ = [
     "conv2d_resample",
     "downsample2d",
     "modulated_conv2d",
+    "StyleGenerator",
     "normalize_2nd_moment",
     "one_hot",
     "setup_filter",
@@ -371,6 +372,43 @@ class MappingNetwork(nn.Module):
                 x = x.clone()
                 x[:, :truncation_cutoff] = w_avg.lerp(x[:, :truncation_cutoff], truncation_psi)
         return x
+
+
+class StyleGenerator(nn.Module):
+    """z [and a class c] -> image in about [-1, 1]: the mapping network to ``num_ws`` w
+    vectors, then the ``synthesis`` network the subclass brings (StyleGAN2's blocks,
+    StyleGAN3's alias-free layers). ``truncation_psi`` pulls w toward ``mapping.w_avg``;
+    ``synthesis_kwargs`` (StyleGAN2's ``noise_mode``) go to the synthesis network."""
+
+    def __init__(
+        self,
+        z_dim: int,
+        c_dim: int,
+        w_dim: int,
+        synthesis: nn.Module,
+        mapping_layers: int = 8,
+        mapping_lr: float = 0.01,
+        w_avg_beta: float = 0.995,
+    ) -> None:
+        super().__init__()
+        self.z_dim, self.c_dim, self.w_dim = z_dim, c_dim, w_dim
+        self.synthesis = synthesis
+        self.num_ws: int = synthesis.num_ws  # type: ignore[assignment]
+        self.mapping = MappingNetwork(
+            z_dim, c_dim, w_dim, self.num_ws, num_layers=mapping_layers,
+            lr_multiplier=mapping_lr, w_avg_beta=w_avg_beta,
+        )  # fmt: skip
+
+    def forward(
+        self,
+        z: torch.Tensor,
+        c: torch.Tensor | None = None,
+        truncation_psi: float = 1.0,
+        **synthesis_kwargs: str,
+    ) -> torch.Tensor:
+        """``c``: one-hot classes (N, c_dim), or class indices (N,)."""
+        ws = self.mapping(z, one_hot(c, self.c_dim), truncation_psi=truncation_psi)
+        return self.synthesis(ws, **synthesis_kwargs)
 
 
 class DiscriminatorBlock(nn.Module):

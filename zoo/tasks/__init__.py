@@ -3,6 +3,8 @@
 * :mod:`~zoo.tasks.base`: :class:`Task`, what every task provides, and
   :class:`EvalRequest`, what :meth:`Task.evaluate` is asked;
 * :mod:`~zoo.tasks.latent`: latent codes and :class:`GeneratorConfig`, shared by generators;
+* :mod:`~zoo.tasks.style`: :class:`StyleSampling`, sampling StyleGAN-family generators
+  through w (psi truncation, noise, style mixing, walks in w);
 * :mod:`~zoo.tasks.unconditional`: generation (``sample``), :class:`UnconditionalGAN`;
 * :mod:`~zoo.tasks.conditional`: class-conditional generation (``sample(n, labels=...)``),
   :class:`ConditionalGAN`, :class:`ConditionalConfig`;
@@ -26,7 +28,8 @@ from typing import TYPE_CHECKING, Any
 #: public name -> the task module that defines it
 _SOURCES = {
     **dict.fromkeys(("Task", "EvalRequest"), "base"),
-    **dict.fromkeys(("GeneratorConfig", "StyleTruncation"), "latent"),
+    "GeneratorConfig": "latent",
+    "StyleSampling": "style",
     **dict.fromkeys(("Unconditional", "UnconditionalGAN", "UNCONDITIONAL"), "unconditional"),
     **dict.fromkeys(
         ("Conditional", "ConditionalGAN", "ConditionalConfig", "CONDITIONAL"), "conditional"
@@ -78,13 +81,14 @@ if TYPE_CHECKING:
         ImageToImageConfig,
         ImageToImageGAN,
     )
-    from zoo.tasks.latent import GeneratorConfig, StyleTruncation
+    from zoo.tasks.latent import GeneratorConfig
     from zoo.tasks.segmentation import (
         SEGMENTATION,
         Segmentation,
         SegmentationConfig,
         SegmentationGAN,
     )
+    from zoo.tasks.style import StyleSampling
     from zoo.tasks.super_resolution import (
         SUPER_RESOLUTION,
         SuperResolution,
@@ -97,7 +101,7 @@ __all__ = [
     "Task",
     "EvalRequest",
     "GeneratorConfig",
-    "StyleTruncation",
+    "StyleSampling",
     "Unconditional",
     "UnconditionalGAN",
     "UNCONDITIONAL",

@@ -425,6 +425,7 @@ class ConditionalGAN(LatentCodes):
         fast: bool | str = True,
         latents: torch.Tensor | None = None,
         truncation: float | None = None,
+        **options: Any,
     ) -> torch.Tensor:
         """``n`` images of the classes ``labels`` as a float tensor (n, C, H, W) in [0, 1].
         ``labels``: a class (index or name, e.g. ``7`` or ``"sneaker"``) for all, one per
@@ -433,18 +434,13 @@ class ConditionalGAN(LatentCodes):
         seed and labels give the same images on every machine: the codes are drawn first,
         then (for ``labels=None``) the classes, from one generator seeded with ``seed``.
         ``latents``: your own codes (n, latent_dim) instead of ``n`` and ``seed``.
-        ``truncation`` and ``fast`` as in :meth:`zoo.UnconditionalGAN.sample`; the fast path
-        casts the codes, never the labels."""
+        ``truncation``, ``fast`` and ``options`` as in :meth:`zoo.UnconditionalGAN.sample`;
+        the fast path casts the codes, never the labels."""
         z, gen = self.codes(n, seed, latents, truncation)
         y = self.labels(labels, len(z), gen)
+        generator_options = self.sample_options(len(z), truncation, **options)
         generator = self._fast_module("generator", fast)
-        dtype = next(generator.parameters()).dtype
-        with torch.inference_mode():
-            out = [
-                generator(zc.to(dtype), yc).float()
-                for zc, yc in zip(z.split(batch_size), y.split(batch_size))
-            ]
-        return (torch.cat(out) * 0.5 + 0.5).clamp_(0, 1)
+        return self.render(generator, z, y, batch_size, generator_options)
 
     def class_grid(
         self,
@@ -458,6 +454,6 @@ class ConditionalGAN(LatentCodes):
         code), ready for ``save_grid(images, path, per_class)``."""
         chosen = [self.class_index(c) for c in (classes or range(self.num_classes))]
         gen = torch.Generator().manual_seed(seed) if seed is not None else None
-        z = self.latent(per_class, gen, kwargs.pop("truncation", None)).repeat(len(chosen), 1)
+        z = self.latent(per_class, gen, kwargs.get("truncation")).repeat(len(chosen), 1)
         labels = torch.tensor(chosen).repeat_interleave(per_class)
         return self.sample(latents=z, labels=labels, **kwargs)

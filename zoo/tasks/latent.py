@@ -107,6 +107,68 @@ class LatentCodes(GAN):
         gen = torch.Generator().manual_seed(seed) if seed is not None else None
         return self.latent(n, gen, truncation), gen
 
+    def sample_options(
+        self, n: int, truncation: float | None = None, **options: Any
+    ) -> dict[str, Any]:
+        """The keyword arguments of :meth:`generate` for a ``sample`` of ``n`` images: none
+        here (``truncation`` applies to the codes). Architectures whose generators take
+        options (StyleGAN's psi, noise and style mixing: :class:`zoo.tasks.StyleSampling`)
+        override it; a tensor with ``n`` rows is split with the batches."""
+        if options:
+            raise ConfigError(
+                f"{self.architecture}: sample() takes no {', '.join(sorted(options))} (options "
+                "of StyleGAN-family generators)"
+            )
+        return {}
+
+    def generate(
+        self, generator: nn.Module, z: torch.Tensor, labels: torch.Tensor | None, **options: Any
+    ) -> torch.Tensor:
+        """One batch of images in about [-1, 1]: codes ``z`` (cast to the network's dtype;
+        labels never are) [and ``labels``] through ``generator``, the model's network or its
+        fast copy."""
+        z = z.to(next(generator.parameters()).dtype)
+        return generator(z) if labels is None else generator(z, labels)
+
+    def render(
+        self,
+        generator: nn.Module,
+        z: torch.Tensor,
+        labels: torch.Tensor | None,
+        batch_size: int,
+        options: dict[str, Any],
+    ) -> torch.Tensor:
+        """:meth:`generate` batch by batch without gradients: images in [0, 1] (float32)."""
+        n, out = len(z), []
+        with torch.inference_mode():
+            for start in range(0, n, batch_size):
+                part = slice(start, start + batch_size)
+                batch_options = {
+                    k: v[part] if isinstance(v, torch.Tensor) and v.ndim and len(v) == n else v
+                    for k, v in options.items()
+                }
+                y = None if labels is None else labels[part]
+                out.append(self.generate(generator, z[part], y, **batch_options).float())
+        return (torch.cat(out) * 0.5 + 0.5).clamp_(0, 1)
+
+    def interpolate(
+        self,
+        start: torch.Tensor,
+        end: torch.Tensor,
+        steps: int,
+        labels: torch.Tensor | None = None,
+        **kwargs: Any,
+    ) -> torch.Tensor:
+        """Walks from each code of ``start`` to the same row of ``end`` (N, latent_dim) in
+        ``steps`` images, ends included: (N * steps, C, H, W) in [0, 1], walk after walk.
+        The path is spherical in z (Gaussian codes keep their typical norm); StyleGAN-family
+        models walk a straight line in w instead. ``labels``: one class per walk
+        (class-conditional models); ``kwargs``: as for ``sample`` (``fast``, ...)."""
+        path = slerp(start.cpu().float(), end.cpu().float(), torch.linspace(0, 1, steps))
+        if labels is not None:
+            kwargs["labels"] = labels.repeat_interleave(steps)
+        return self.sample(latents=path.reshape(-1, start.shape[1]), **kwargs)  # type: ignore[operator]
+
 
 def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     """Spherical interpolation between rows of ``a`` and ``b`` (N, D) at fractions ``t``
@@ -121,40 +183,3 @@ def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     curved = (torch.sin((1 - t) * omega) * a[:, None] + torch.sin(t * omega) * b[:, None]) / safe
     line = (1 - t) * a[:, None] + t * b[:, None]
     return torch.where(straight, line, curved)
-
-
-class StyleTruncation:
-    """For StyleGAN-family models (a mixin before the task's base class): ``truncation`` in
-    ``sample`` is the reference's psi, w pulled toward the mapping network's average w
-    (``w_avg + psi (w - w_avg)``: 1 or None none, 0.7 usual, 0 the average image), not the
-    redrawing of latent values beyond a threshold. The generator reads its
-    ``truncation_psi`` attribute, which a ``sample`` call sets for its duration."""
-
-    generator: torch.nn.Module
-
-    def latent(
-        self,
-        n: int,
-        generator: torch.Generator | None = None,
-        truncation: float | None = None,
-    ) -> torch.Tensor:
-        return super().latent(n, generator, None)  # type: ignore[misc]
-
-    def sample(self, *args: Any, truncation: float | None = None, **kwargs: Any) -> Any:
-        psi = 1.0 if truncation is None else float(truncation)
-        if not 0.0 <= psi <= 2.0:
-            raise ConfigError(
-                f"truncation={truncation!r}: for StyleGAN models it is psi, from 0 (the average "
-                "image) to 1 (no truncation); 0.7 is usual"
-            )
-        nets = [self.generator]
-        fast = kwargs.get("fast", True)
-        if fast:
-            nets.append(self._fast_module("generator", fast))  # type: ignore[attr-defined]
-        for net in nets:
-            setattr(net, "truncation_psi", psi)  # noqa: B010 (a plain attribute, not a module)
-        try:
-            return super().sample(*args, **kwargs)  # type: ignore[misc]
-        finally:
-            for net in nets:
-                setattr(net, "truncation_psi", 1.0)  # noqa: B010

@@ -164,11 +164,14 @@ class UnconditionalGAN(LatentCodes):
         fast: bool | str = True,
         latents: torch.Tensor | None = None,
         truncation: float | None = None,
+        **options: Any,
     ) -> torch.Tensor:
         """``n`` images as a float tensor (n, C, H, W) in [0, 1]. Same seed, same images.
         ``latents``: your own codes (n, latent_dim) instead of ``n`` and ``seed``.
         ``truncation``: the truncation trick, latent values beyond ``±truncation`` drawn
         again (less variety, more typical images; docs/metrics.md measures it).
+        ``options``: those of the architecture's generator (StyleGAN's ``noise`` and
+        ``mix``: :class:`zoo.tasks.StyleSampling`); others have none.
 
         ``fast=True`` (the default) runs the fastest settings that stay within
         ``FAST_TOLERANCE`` of fp32 (see :func:`zoo.inference.fast.fast_copy`);
@@ -176,8 +179,6 @@ class UnconditionalGAN(LatentCodes):
         ``fast=False`` is exact fp32, the same on every machine (``zoo eval`` uses it).
         """
         z, _ = self.codes(n, seed, latents, truncation)
+        generator_options = self.sample_options(len(z), truncation, **options)
         generator = self._fast_module("generator", fast)
-        dtype = next(generator.parameters()).dtype
-        with torch.inference_mode():
-            out = [generator(chunk.to(dtype)).float() for chunk in z.split(batch_size)]
-        return (torch.cat(out) * 0.5 + 0.5).clamp_(0, 1)
+        return self.render(generator, z, None, batch_size, generator_options)

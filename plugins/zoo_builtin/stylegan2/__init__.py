@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 import zoo
 from zoo.losses import ConditionalNonSaturatingLoss, NonSaturatingLoss
 from zoo.nn.stylegan import Discriminator
-from zoo.tasks import StyleTruncation
+from zoo.tasks import StyleSampling
 
 from .networks import Generator
 from .reference import is_stylegan2_pickle, load_pickle
@@ -76,8 +76,8 @@ def build_networks(c: StyleGAN2Config, num_classes: int = 0) -> tuple[Generator,
     return generator, discriminator
 
 
-class StyleGAN2Family(StyleTruncation):
-    """What both variants share: psi truncation, Adam as the reference, pickle import."""
+class StyleGAN2Family(StyleSampling):
+    """What both variants share: sampling through w, Adam as the reference, pickle import."""
 
     pickle_modules: ClassVar[tuple[str, ...]] = ("training.networks",)
 

@@ -16,11 +16,10 @@ from zoo.nn.stylegan import (
     ACTIVATION_GAIN,
     Conv2dLayer,
     FullyConnectedLayer,
-    MappingNetwork,
+    StyleGenerator,
     bias_act,
     channels_at,
     modulated_conv2d,
-    one_hot,
     setup_filter,
     upsample2d,
 )
@@ -207,9 +206,10 @@ class SynthesisNetwork(nn.Module):
         return img
 
 
-class Generator(nn.Module):
+class Generator(StyleGenerator):
     """z [and a one-hot class c] -> image in about [-1, 1]: the mapping network, then the
-    synthesis network (``truncation_psi`` pulls w toward ``mapping.w_avg``)."""
+    synthesis network; ``noise_mode``: ``const`` (the stored buffers), ``random`` or
+    ``none``, as the reference's."""
 
     def __init__(
         self,
@@ -222,24 +222,5 @@ class Generator(nn.Module):
         mapping_lr: float = 0.01,
         **synthesis: object,
     ) -> None:
-        super().__init__()
-        self.z_dim, self.c_dim, self.w_dim = z_dim, c_dim, w_dim
-        self.synthesis = SynthesisNetwork(w_dim, img_resolution, img_channels, **synthesis)  # type: ignore[arg-type]
-        self.num_ws = self.synthesis.num_ws
-        self.mapping = MappingNetwork(
-            z_dim, c_dim, w_dim, self.num_ws, num_layers=mapping_layers, lr_multiplier=mapping_lr
-        )
-        #: psi when ``forward`` is given none (``sample(truncation=...)`` sets it for a call)
-        self.truncation_psi = 1.0
-
-    def forward(
-        self,
-        z: torch.Tensor,
-        c: torch.Tensor | None = None,
-        truncation_psi: float | None = None,
-        noise_mode: str = "const",
-    ) -> torch.Tensor:
-        """``c``: one-hot classes (N, c_dim), or class indices (N,)."""
-        psi = self.truncation_psi if truncation_psi is None else truncation_psi
-        ws = self.mapping(z, one_hot(c, self.c_dim), truncation_psi=psi)
-        return self.synthesis(ws, noise_mode=noise_mode)
+        network = SynthesisNetwork(w_dim, img_resolution, img_channels, **synthesis)  # type: ignore[arg-type]
+        super().__init__(z_dim, c_dim, w_dim, network, mapping_layers, mapping_lr)

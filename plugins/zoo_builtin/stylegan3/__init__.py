@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 import zoo
 from zoo.losses import ConditionalNonSaturatingLoss, NonSaturatingLoss
 from zoo.nn.stylegan import Discriminator
-from zoo.tasks import StyleTruncation
+from zoo.tasks import StyleSampling
 
 from .networks import Generator
 from .reference import is_stylegan3_pickle, load_pickle
@@ -86,10 +86,11 @@ def build_networks(c: StyleGAN3Config, num_classes: int = 0) -> tuple[Generator,
     return generator, discriminator
 
 
-class StyleGAN3Family(StyleTruncation):
-    """What both variants share: psi truncation, Adam as the reference, pickle import."""
+class StyleGAN3Family(StyleSampling):
+    """What both variants share: sampling through w, Adam as the reference, pickle import."""
 
     pickle_modules: ClassVar[tuple[str, ...]] = ("training.networks_stylegan3",)
+    noise_inputs = False  # StyleGAN3's synthesis has no noise
 
     def optimizers(self) -> dict[str, zoo.OptimizerSpec]:
         c = self.config  # type: ignore[attr-defined]

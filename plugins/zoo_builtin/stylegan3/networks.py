@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from zoo.nn.stylegan import FullyConnectedLayer, MappingNetwork, bias_act, one_hot, upfirdn2d
+from zoo.nn.stylegan import FullyConnectedLayer, StyleGenerator, bias_act, upfirdn2d
 
 
 def design_lowpass_filter(
@@ -272,9 +272,8 @@ class SynthesisNetwork(nn.Module):
         return (x * self.output_scale if self.output_scale != 1 else x).float()
 
 
-class Generator(nn.Module):
-    """z [and a one-hot class c] -> image in about [-1, 1]; ``truncation_psi`` pulls w
-    toward ``mapping.w_avg``."""
+class Generator(StyleGenerator):
+    """z [and a one-hot class c] -> image in about [-1, 1] (no noise inputs)."""
 
     def __init__(
         self,
@@ -287,18 +286,5 @@ class Generator(nn.Module):
         mapping_lr: float = 0.01,
         **synthesis: object,
     ) -> None:
-        super().__init__()
-        self.z_dim, self.c_dim, self.w_dim = z_dim, c_dim, w_dim
-        self.synthesis = SynthesisNetwork(w_dim, img_resolution, img_channels, **synthesis)  # type: ignore[arg-type]
-        self.num_ws = self.synthesis.num_ws
-        self.mapping = MappingNetwork(
-            z_dim, c_dim, w_dim, self.num_ws, num_layers=mapping_layers,
-            lr_multiplier=mapping_lr, w_avg_beta=0.998,
-        )  # fmt: skip
-        self.truncation_psi = 1.0
-
-    def forward(
-        self, z: torch.Tensor, c: torch.Tensor | None = None, truncation_psi: float | None = None
-    ) -> torch.Tensor:
-        psi = self.truncation_psi if truncation_psi is None else truncation_psi
-        return self.synthesis(self.mapping(z, one_hot(c, self.c_dim), truncation_psi=psi))
+        network = SynthesisNetwork(w_dim, img_resolution, img_channels, **synthesis)  # type: ignore[arg-type]
+        super().__init__(z_dim, c_dim, w_dim, network, mapping_layers, mapping_lr, 0.998)
