@@ -427,6 +427,39 @@ def test_photo_models_round_trip_with_their_task(hub, tmp_path, name, tag, pictu
     assert torch.equal(got, getattr(local, method)(x, fast=False))
 
 
+def test_an_imported_stylegan_round_trips_with_its_licence(hub, tmp_path):
+    """A StyleGAN2-ADA snapshot imported under NVIDIA's licence, pushed from its folder: the
+    card keeps the licence (the folder's config.json records it), and a fresh cache loads
+    the model from the Hub drawing what the folder draws, psi and style mixing included."""
+    from .conftest import zoo_main
+
+    folder = tmp_path / "sg2"
+    pickle = REPO / "tests" / "fixtures" / "reference" / "stylegan2_cond.pkl"
+    zoo_main("import-checkpoint", pickle, "-o", folder, "--license", "NVIDIA-SCL-NC")
+    sha = push(hub, str(folder), "zoo-test/sg2", home=tmp_path / "pusher")
+    readme = subprocess.run(
+        ["git", "-C", str(hub.repo_path("zoo-test/sg2")), "show", f"{sha}:README.md"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    card = ModelCard(readme)
+    assert (card.data.license, card.data.license_name) == ("other", "nvidia-scl-nc")
+    assert "## Licence\n\nNVIDIA-SCL-NC" in card.text
+    code = (
+        "import zoo, torch\n"
+        f"m = zoo.load('hf-hub:zoo-test/sg2@{sha}')\n"
+        "s = m.sample(4, labels=[0, 1, 2, 3], seed=0, truncation=0.7, mix=torch.ones(1, 6), "
+        "fast=False)\n"
+        f"torch.save(s, {str(tmp_path / 'out.pt')!r})\n"
+    )
+    python(code, env_for(hub.read_endpoint, tmp_path / "fresh"))
+    local = zoo.load(folder).sample(
+        4, labels=[0, 1, 2, 3], seed=0, truncation=0.7, mix=torch.ones(1, 6), fast=False
+    )
+    assert torch.equal(torch.load(tmp_path / "out.pt", weights_only=True), local)
+
+
 def test_model_card_is_hub_native_and_round_trips(hub, tmp_path):
     """The card of a catalog model, downloaded from the loopback Hub by huggingface_hub's own
     ModelCard.load: library, pipeline tag, licence, data and a model-index whose every

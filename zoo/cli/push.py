@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -42,7 +43,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--private", action="store_true", help="create the repo as private")
     p.add_argument("--revision", default=None, help="branch to push to (created if missing)")
     p.add_argument("--message", default=None, help="commit message")
-    p.add_argument("--license", default=None, help="license for the model card (default mit)")
+    p.add_argument(
+        "--license",
+        default=None,
+        help="license for the model card (default: the one a saved folder records, e.g. an "
+        "imported model's; else mit)",
+    )
     p.add_argument(
         "--eval",
         action="store_true",
@@ -76,6 +82,7 @@ def run(args: argparse.Namespace) -> int:
         card = entry_card(model, entry)
     else:
         card["weights_file"] = weights_file_in(source_path)
+        card |= folder_license(source_path)
         info = read_run_info(source_path) if source_path.is_dir() else None
         if info is not None:
             card.update(dataset=info.get("data"), training_command=info.get("command"))
@@ -101,6 +108,19 @@ def run(args: argparse.Namespace) -> int:
         f"zoo.load('hf-hub:{args.repo}@{sha}')"
     )
     return 0
+
+
+def folder_license(source: Path) -> dict[str, str]:
+    """The licence (and its note) that a folder written by ``save_pretrained`` records in its
+    config.json (an imported model's, e.g. NVIDIA-SCL-NC), so that pushing it keeps them."""
+    from zoo.constants import CONFIG_NAME
+
+    try:
+        meta = json.loads((source / CONFIG_NAME).read_text())
+    except (OSError, ValueError):
+        return {}
+    found = {k: meta.get(k) for k in ("license", "license_note")}
+    return {k: str(v) for k, v in found.items() if isinstance(v, str) and v}
 
 
 def run_catalog(args: argparse.Namespace) -> int:

@@ -113,7 +113,10 @@ def save_pretrained(
         "weights_sha256": digest,
         "zoo_version": __version__,
         "task": model.task.name,
+        "license": license,  # as given (the card maps it to a Hub licence id)
     }
+    if license_note:
+        config["license_note"] = license_note
     (folder / CONFIG_NAME).write_text(json.dumps(config, indent=2) + "\n")
     data = (eval or {}).get("data") or (dataset.split()[0] if dataset else "")
     image = model.task.write_card_image(model, folder, data)
