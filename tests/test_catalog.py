@@ -223,3 +223,23 @@ def test_every_entry_config_is_valid_for_its_architecture():
         config = cls.Config.from_dict(entry.config)
         config.validate()
         assert config.to_dict() == cls.Config.from_dict(config.to_dict()).to_dict(), name
+
+
+def test_an_unpinned_file_is_hashed_once_until_it_changes(tmp_path, monkeypatch):
+    """The digest that names an unpinned entry's converted copy is recorded with the file's
+    size and modification time: loading again does not hash a large pickle again, and a
+    file that changes is hashed anew."""
+    from zoo.importers import catalog
+
+    monkeypatch.setattr(catalog, "zoo_cache", lambda: tmp_path / "cache")
+    hashed = []
+    monkeypatch.setattr(catalog, "sha256_file", lambda p: hashed.append(p) or sha256_file(p))
+    entry = load_catalog()["stylegan2-cifar10"]  # unpinned: NVIDIA's URL, no sha256
+    source = tmp_path / "stylegan2-cifar10.pkl"
+    source.write_bytes(b"first")
+    first = catalog.source_digest(entry, source)
+    assert first == sha256_file(source) and catalog.source_digest(entry, source) == first
+    assert len(hashed) == 1
+    source.write_bytes(b"second, longer")
+    assert catalog.source_digest(entry, source) == sha256_file(source) != first
+    assert len(hashed) == 2

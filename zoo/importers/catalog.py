@@ -3,7 +3,9 @@
 
 The converted file lives at ``HF_HOME/gan-zoo/converted/NAME/SHA/model.safetensors``, SHA
 being the first 16 hex digits of the published file's sha256, so a file that changes upstream
-is converted again rather than mistaken for the old one. What is checked: the published
+is converted again rather than mistaken for the old one (for an entry without a pinned
+sha256, the file's digest is recorded in ``converted/NAME/source.json`` with its size and
+modification time, and computed again only when those change). What is checked: the published
 file's sha256 where the entry pins one; always, that the config read off the file equals the
 entry's (architecture, resolution, widths, classes ...), so a wrong or swapped file is refused
 even where no checksum could be pinned. An entry states the config values that could be
@@ -12,6 +14,7 @@ learned about the file (resolution, widths, classes ...); the rest is read off i
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +24,7 @@ from zoo.importers import import_checkpoint
 from zoo.models._catalog import CatalogEntry
 from zoo.models._download import source_file, zoo_cache
 from zoo.models._registry import get_architecture
-from zoo.models._weights import save_weights, sha256_file
+from zoo.models._weights import atomic_write_bytes, save_weights, sha256_file
 
 
 def stated_differences(entry: CatalogEntry, config: dict[str, Any]) -> str:
@@ -37,6 +40,25 @@ def converted_path(entry: CatalogEntry, source_sha256: str) -> Path:
     return zoo_cache() / "converted" / entry.name / source_sha256[:16] / WEIGHTS_NAME
 
 
+def source_digest(entry: CatalogEntry, source: Path) -> str:
+    """The sha256 of an unpinned entry's published file: as recorded for the file's current
+    size and modification time, or computed (a released pickle takes a second or more) and
+    recorded."""
+    index = zoo_cache() / "converted" / entry.name / "source.json"
+    stat = source.stat()
+    identity = {"path": str(source), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+    try:
+        recorded = json.loads(index.read_text())
+        if recorded.get("file") == identity and isinstance(recorded.get("sha256"), str):
+            return str(recorded["sha256"])
+    except (OSError, ValueError, AttributeError):
+        pass  # none yet, or unreadable: computed again
+    digest = sha256_file(source)
+    index.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(index, json.dumps({"file": identity, "sha256": digest}).encode())
+    return digest
+
+
 def converted_weights(entry: CatalogEntry, progress: bool = True) -> Path:
     """The zoo weights file of a foreign-format catalog entry: from the cache, or downloaded,
     verified and converted now."""
@@ -49,7 +71,7 @@ def converted_weights(entry: CatalogEntry, progress: bool = True) -> Path:
             f"{entry.name}: {e}. Its weights are published at {page}; with the file at "
             f"hand, `zoo import-checkpoint FILE -o DIR` converts it and zoo.load(DIR) loads it"
         ) from None
-    digest = w.sha256 or sha256_file(source)
+    digest = w.sha256 or source_digest(entry, source)
     path = converted_path(entry, digest)
     if path.is_file():
         return path
