@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterator
+
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from zoo.models.base import LossOutput
+from zoo.config import bounded, choice
+from zoo.models.base import LossOutput, OptimizerSpec
 from zoo.tasks.latent import LatentCodes
 from zoo.train.distributed import sharded
 
@@ -115,6 +119,84 @@ class ConditionalNonSaturatingLoss:
     def generator_loss(self, batch: dict[str, torch.Tensor]) -> LossOutput:
         fake, labels = self.fake(batch["images"].shape[0])  # type: ignore[attr-defined]
         return LossOutput(nonsaturating_g_loss(self.discriminator(fake, labels)))
+
+
+@dataclasses.dataclass(frozen=True)
+class SuperResolutionLossConfig:
+    """The config fields of :class:`SuperResolutionLoss` (a mixin before
+    :class:`zoo.SuperResolutionConfig`: ``class MyConfig(SuperResolutionLossConfig,
+    zoo.SuperResolutionConfig)``); ``ndf`` is the width of ``zoo.nn.SRDiscriminator``."""
+
+    ndf: int = bounded(64, 4, 512, "discriminator channels of the first layer")
+    content_loss: str = choice("l1", ("l1", "mse"), "pixel loss against the original")
+    adversarial_weight: float = bounded(1e-3, 0.0, 10.0, "weight of the GAN loss (0: none)")
+    relativistic: bool = choice(False, (True, False), "ESRGAN's relativistic average GAN")
+    lr: float = bounded(1e-4, 1e-7, 1.0, "Adam learning rate")
+
+
+class SuperResolutionLoss:
+    """SRGAN's objective for upscalers (Ledig et al., 2017): a pixel content loss plus
+    ``adversarial_weight`` times the GAN loss, ESRGAN's relativistic average one with
+    ``relativistic`` (Wang et al., 2018); with ``adversarial_weight=0`` the content loss
+    alone, and the discriminator is never trained. Batches are ``{"A": low-res, "B":
+    high-res}``. Use as ``class MyUpscaler(SuperResolutionLoss, zoo.SuperResolutionGAN)``
+    with a config that has :class:`SuperResolutionLossConfig`'s fields."""
+
+    config: SuperResolutionLossConfig
+    generator: nn.Module
+    discriminator: nn.Module
+
+    @property
+    def content_only(self) -> bool:
+        return self.config.adversarial_weight == 0
+
+    def optimizers(self) -> dict[str, OptimizerSpec]:
+        lr = self.config.lr
+        return {
+            "discriminator": OptimizerSpec(("discriminator",), "adam", lr, (0.9, 0.999)),
+            "generator": OptimizerSpec(("generator",), "adam", lr, (0.9, 0.999)),
+        }
+
+    def update_schedule(self) -> Iterator[tuple[str, bool]]:
+        if self.content_only:  # the discriminator plays no part
+            yield "generator", True
+        else:
+            yield from super().update_schedule()  # type: ignore[misc]
+
+    def _logits(self, real: torch.Tensor, fake: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        d_real, d_fake = self.discriminator(real), self.discriminator(fake)
+        if self.config.relativistic:  # D(x) - E[D(fake)], D(fake) - E[D(x)]
+            return d_real - d_fake.mean(), d_fake - d_real.mean()
+        return d_real, d_fake
+
+    def discriminator_loss(self, batch: dict[str, torch.Tensor]) -> LossOutput:
+        with torch.no_grad():
+            fake = self.generator(batch["A"])
+        real_logits, fake_logits = self._logits(batch["B"], fake)
+        loss_real = F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))
+        loss_fake = F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
+        return LossOutput(
+            loss_real + loss_fake, {"d_real": loss_real.detach(), "d_fake": loss_fake.detach()}
+        )
+
+    def generator_loss(self, batch: dict[str, torch.Tensor]) -> LossOutput:
+        c = self.config
+        fake = self.generator(batch["A"])
+        loss_fn = F.l1_loss if c.content_loss == "l1" else F.mse_loss
+        content = loss_fn(fake, batch["B"])
+        if self.content_only:
+            return LossOutput(content, {"g_content": content.detach()})
+        real_logits, fake_logits = self._logits(batch["B"], fake)
+        adversarial = F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
+        if c.relativistic:
+            adversarial = 0.5 * (
+                adversarial
+                + F.binary_cross_entropy_with_logits(real_logits, torch.zeros_like(real_logits))
+            )
+        return LossOutput(
+            content + c.adversarial_weight * adversarial,
+            {"g_content": content.detach(), "g_gan": adversarial.detach()},
+        )
 
 
 def patch_gan_loss(logits: torch.Tensor, target_is_real: bool, mode: str) -> torch.Tensor:
