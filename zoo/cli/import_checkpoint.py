@@ -12,18 +12,21 @@ from zoo.cli._util import assignment, existing_file, writable_path
 def add_parser(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "import-checkpoint",
-        help="import StyleGAN2/3 or R3GAN network pickles, or pix2pix/CycleGAN generators",
+        help="import StyleGAN2/3 or R3GAN network pickles, restoration networks spandrel "
+        "knows (Real-ESRGAN ...), or pix2pix/CycleGAN generators",
         description="Convert a checkpoint of another code base into a zoo model folder "
         "(config.json + model.safetensors + card): a network pickle of "
         "NVlabs/stylegan2-ada-pytorch, NVlabs/stylegan3 or brownvc/R3GAN (network-snapshot-*.pkl, "
         "NVIDIA's stylegan2-*.pkl and stylegan3-*.pkl: its G_ema, and with --discriminator its "
-        "D), or "
+        "D); a super-resolution or restoration network that spandrel recognises (.pth, "
+        ".ckpt or .safetensors: Real-ESRGAN's RealESRGAN_x4plus.pth, ESRGAN, SwinIR, HAT, "
+        '...; pip install "gan-zoo[restore]"); or '
         "latest_net_G.pth (pix2pix, or one CycleGAN direction) or latest_net_G_A.pth "
         "latest_net_G_B.pth (CycleGAN, both ways) from junyanz/pytorch-CycleGAN-and-pix2pix. "
         "No code inside a file runs: pickles are read as data (tensors, plain values and "
         "the reference's classes as records; any other global is refused by name, embedded "
-        "source is never executed), state dicts with torch.load(weights_only=True). The "
-        "architecture config is read off the file.",
+        "source is never executed), state dicts with torch.load(weights_only=True) or "
+        "spandrel's restricted unpickler. The architecture config is read off the file.",
     )
     p.add_argument(
         "files", nargs="+", type=existing_file, metavar="FILE", help="a .pkl, or .pth state dict(s)"
@@ -38,7 +41,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--architecture",
         default=None,
-        help="an architecture that reads reference checkpoints (default: pix2pix for one "
+        help="an architecture that reads reference checkpoints (default: the one that "
+        "recognises the file: spandrel for the networks it knows; else pix2pix for one "
         "file, cyclegan for two)",
     )
     p.add_argument(

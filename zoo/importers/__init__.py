@@ -147,11 +147,13 @@ def import_state_dicts(
     architecture: str | None = None,
     overrides: dict[str, Any] | None = None,
 ) -> GAN:
-    """A model from generators saved by the reference pix2pix/CycleGAN code: one file
-    (``latest_net_G.pth``, or one CycleGAN direction) or two (``latest_net_G_A.pth
-    latest_net_G_B.pth``). ``architecture``: one whose class can read them
-    (``from_reference_checkpoint``); by default one with as many directions as files (the
-    built-in pix2pix for one, cyclegan for two)."""
+    """A model from state-dict files: one an architecture recognises by its tensors
+    (``reads_checkpoint``: the spandrel bridge's restoration networks), or generators saved
+    by the reference pix2pix/CycleGAN code: one file (``latest_net_G.pth``, or one CycleGAN
+    direction) or two (``latest_net_G_A.pth latest_net_G_B.pth``). ``architecture``: one
+    whose class can read them (``from_reference_checkpoint``); by default the one that
+    recognises them, else one with as many directions as files (the built-in pix2pix for
+    one, cyclegan for two)."""
     from zoo.tasks.image_to_image import ImageToImageGAN
 
     readers = {
@@ -160,6 +162,9 @@ def import_state_dicts(
         if info.cls is not None and issubclass(info.cls, ImageToImageGAN)
     }
     if architecture is None:
+        recognising = [n for n, c in readers.items() if c.reads_checkpoint(list(paths))]
+        if recognising:
+            return readers[recognising[0]].from_reference_checkpoint(list(paths), overrides)
         fitting = [n for n, c in readers.items() if len(c.directions) == len(paths)]
         if not fitting:
             raise WeightsError(

@@ -126,6 +126,13 @@ class GAN(nn.Module):
         return False
 
     @classmethod
+    def reads_checkpoint(cls, paths: list[str | os.PathLike]) -> bool:
+        """Whether the weights files ``paths`` (state dicts, not network pickles) are ones
+        this architecture recognises by their tensors (the spandrel bridge: any file
+        spandrel knows); asked before the reference pix2pix/CycleGAN reading."""
+        return False
+
+    @classmethod
     def from_reference_pickle(
         cls, contents: Any, overrides: dict[str, Any], discriminator: bool = False
     ) -> GAN:

@@ -190,7 +190,8 @@ SUPER_RESOLUTION = SuperResolution()
 class SuperResolutionGAN(ImageToImageGAN):
     """A GAN that upscales images by ``config.scale``. Its ``generator`` maps (N, C, h, w)
     in [-1, 1] to (N, C, scale*h, scale*w) and has a ``receptive_radius``: how many input
-    pixels each output pixel depends on, each side (tiles overlap by that much).
+    pixels each output pixel depends on, each side (tiles overlap by that much), and
+    optionally ``multiple``: the sides it works on (tiles start on that grid).
     Batches are ``{"A": low-res, "B": high-res}``."""
 
     task: ClassVar[Task[Any]] = SUPER_RESOLUTION
@@ -231,6 +232,9 @@ class SuperResolutionGAN(ImageToImageGAN):
         net = self._fast_module("generator", fast)
         dtype = next(net.parameters()).dtype
         overlap = int(getattr(self.generator, "receptive_radius", 32))
+        multiple = int(getattr(self.generator, "multiple", 1))  # a pixel-unshuffle's grid
+        if tile is not None and tile % multiple:
+            tile += multiple - tile % multiple
 
         def run(chunk: torch.Tensor) -> torch.Tensor:
             out = net(chunk.to(self.device, dtype) * 2 - 1).float()

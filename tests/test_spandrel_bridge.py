@@ -1,0 +1,100 @@
+"""The spandrel bridge: weights files written by the reference code (BasicSR's RRDBNet at x4
+and x2 with its pixel-unshuffle input, Real-ESRGAN's SRVGGNetCompact;
+scripts/make_restoration_fixtures.py) import as zoo upscalers that reproduce the reference's
+outputs, save and load as zoo models, tile seamlessly and train; files that are not weights
+are refused before anything in them runs."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import torch
+from safetensors import safe_open
+from safetensors.torch import save_file
+
+import zoo
+from zoo.importers import import_checkpoint
+from zoo.testing import check_architecture
+
+pytest.importorskip("spandrel", reason='pip install "gan-zoo[restore]"')
+
+from zoo_builtin.spandrel_bridge import Spandrel  # noqa: E402 (needs spandrel)
+
+FIXTURES = Path(__file__).parent / "fixtures" / "reference"
+#: case -> (spandrel's network, scale, receptive radius the probe must find)
+CASES = {"x4": ("ESRGAN", 4, 19), "x2": ("ESRGAN", 2, 40), "compact": ("Compact", 4, 6)}
+
+
+def outputs(case: str) -> dict[str, torch.Tensor]:
+    with safe_open(FIXTURES / f"realesrgan_{case}.safetensors", "pt") as f:
+        return {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118 (safe_open)
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_reference_weights_reproduce_the_reference(case, tmp_path):
+    network, scale, radius = CASES[case]
+    expected = outputs(case)
+    model = import_checkpoint([FIXTURES / f"realesrgan_{case}.pth"])
+    assert (model.architecture, model.config.network, model.scale) == ("spandrel", network, scale)
+    reference = expected["y"].clamp(0, 1)
+    assert (model.upscale(expected["x"], fast=False) - reference).abs().max() <= 1e-4
+    assert model.generator.receptive_radius == radius
+    # saved and loaded as any zoo model: the network is rebuilt from the config
+    model.save_pretrained(tmp_path / "m")
+    again = zoo.load(tmp_path / "m")
+    assert torch.equal(
+        again.upscale(expected["x"], fast=False), model.upscale(expected["x"], fast=False)
+    )
+
+
+def test_tiles_start_on_the_pixel_unshuffle_grid_and_are_seamless():
+    model = import_checkpoint([FIXTURES / "realesrgan_x2.pth"])
+    x = torch.rand(1, 3, 50, 61, generator=torch.Generator().manual_seed(0))
+    whole = model.upscale(x, tile=None, fast=False)
+    assert whole.shape == (1, 3, 100, 122)
+    for tile in (18, 24):  # 18 is rounded up to the network's multiple of 4
+        assert (model.upscale(x, tile=tile, fast=False) - whole).abs().max() <= 1e-5
+
+
+def test_the_bridge_passes_the_conformance_kit():
+    assert "train_step" in check_architecture(Spandrel, Spandrel.small_config)
+
+
+def test_what_is_not_a_known_network_is_refused_by_name(tmp_path):
+    marker = tmp_path / "ran"
+
+    class Evil:
+        def __reduce__(self):
+            return (os.system, (f"touch {marker}",))
+
+    evil = tmp_path / "RealESRGAN_x4plus.pth"
+    torch.save({"params_ema": Evil()}, evil)
+    with pytest.raises(zoo.WeightsError, match="spandrel could not read it .*nothing was run"):
+        import_checkpoint([evil], architecture="spandrel")
+    with pytest.raises(zoo.WeightsError):  # nor does any other reader run it
+        import_checkpoint([evil])
+    assert not marker.exists()
+    unknown = tmp_path / "net.safetensors"
+    save_file({"weight": torch.zeros(3, 3)}, str(unknown))
+    with pytest.raises(zoo.WeightsError, match="no network spandrel knows has these tensors"):
+        import_checkpoint([unknown], architecture="spandrel")
+    script = tmp_path / "net.pt"
+    script.write_bytes(b"")
+    with pytest.raises(zoo.WeightsError, match="a .pt file may be TorchScript"):
+        import_checkpoint([script], architecture="spandrel")
+    with pytest.raises(zoo.ConfigError, match="network='Nope' is not a spandrel architecture"):
+        zoo.create("spandrel", network="Nope")
+
+
+def test_import_and_upscale_commands(zoo_cli, tmp_path):
+    from PIL import Image
+
+    out = zoo_cli(
+        "import-checkpoint", FIXTURES / "realesrgan_compact.pth", "-o", tmp_path / "compact"
+    )
+    assert "imported spandrel" in out.stdout and '"network": "Compact"' in out.stdout
+    Image.new("RGB", (12, 10), (200, 100, 50)).save(tmp_path / "in.png")
+    zoo_cli("upscale", tmp_path / "compact", tmp_path / "in.png", "-o", tmp_path / "out.png")
+    assert Image.open(tmp_path / "out.png").size == (48, 40)
