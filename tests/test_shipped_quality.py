@@ -16,7 +16,9 @@ pytestmark = pytest.mark.slow  # full evaluations of the shipped models
 
 DIGITS = ["vanilla-mnist", "dcgan-mnist", "wgan-gp-mnist"]
 EMOJI = ["dcgan-emoji"]
-SHIPPED = [*DIGITS, *EMOJI]
+#: measured on 26,000 samples, Stacked MNIST's protocol (about 3 minutes)
+STACKED = ["dcgan-stackedmnist"]
+SHIPPED = [*DIGITS, *EMOJI, *STACKED]
 
 
 @pytest.mark.parametrize("name", SHIPPED)
@@ -28,8 +30,8 @@ def test_eval_reproduces_the_catalog_metrics(name):
     )
     verdict = compare_with_catalog(result, entry)
     assert verdict["matches"], verdict["differences"]
-    assert result["class_histogram"] == entry.eval["class_histogram"]
-    if data.endswith(":test"):  # trained on the rest: held-out figures and memorisation
+    assert result.get("class_histogram") == entry.eval.get("class_histogram")
+    if "memorisation" in entry.eval:  # trained on the rest: held-out figures and memorisation
         assert result["memorisation"] == entry.eval["memorisation"]
         for key, value in entry.eval["train_metrics"].items():
             assert result["train_metrics"][key] == pytest.approx(value, rel=0.002, abs=1e-6)

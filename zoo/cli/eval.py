@@ -58,7 +58,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "training image (top row) above those training images",
     )
     p.add_argument(
-        "--samples", type=positive_int, default=1000, help="number of samples (default 1000)"
+        "--samples",
+        type=positive_int,
+        default=None,
+        help="number of samples (default: a catalog model's own protocol, else 1000; "
+        "Stacked MNIST's is 26000)",
     )
     p.add_argument("--seed", type=seed, default=0, help="random seed (default 0)")
     p.add_argument("--device", type=device_name, default="cpu", help="cpu, cuda ... (default cpu)")
@@ -95,6 +99,8 @@ def run(args: argparse.Namespace) -> int:
     model = zoo.load(args.name, device=args.device)
     entry = load_catalog().get(str(args.name))
     data = evaluation_data(model, args.name, entry, args.data)
+    if args.samples is None:
+        args.samples = int(entry.eval.get("samples", 1000)) if entry is not None else 1000
     request = EvalRequest(
         data,
         args.samples,
