@@ -75,7 +75,9 @@ class SpandrelNetwork(nn.Module):
         self.multiple = int(descriptor.size_requirements.multiple_of)
         self.minimum = int(descriptor.size_requirements.minimum)
         self.square = bool(descriptor.size_requirements.square)
-        self._call = descriptor._call_fn  # spandrel's own way of calling it (e.g. [0] of a tuple)
+        # how spandrel calls it (e.g. the first of a tuple); its descriptor's __call__ would
+        # also clamp and run without gradients, and it has no public name for this alone
+        self._call = descriptor._call_fn
         self._radius: int | None = None
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -112,13 +114,18 @@ def probe_radius(net: nn.Module, limit: int) -> int:
     param = next(net.parameters())
     channels = int(getattr(net, "channels", 3))
     side, centre = 2 * limit + 1, limit
-    x = torch.rand(1, channels, side, side, device=param.device, dtype=param.dtype) * 2 - 1
-    x.requires_grad_(True)
     scale = int(getattr(net, "scale", 1))
-    with torch.enable_grad():
-        y = net(x)
-        block = y[..., centre * scale : (centre + 1) * scale, centre * scale : (centre + 1) * scale]
-        (grad,) = torch.autograd.grad(block.sum(), x)
+    training = net.training
+    net.eval()  # no batch statistics updated by the probe
+    try:
+        with torch.inference_mode(False), torch.enable_grad():
+            x = torch.rand(1, channels, side, side, device=param.device, dtype=param.dtype)
+            x = (x * 2 - 1).requires_grad_(True)
+            y = net(x)
+            core = slice(centre * scale, (centre + 1) * scale)
+            (grad,) = torch.autograd.grad(y[..., core, core].sum(), x)
+    finally:
+        net.train(training)
     moved = grad.abs().sum(dim=(0, 1)) > 0
     rows, cols = moved.any(dim=1).nonzero(), moved.any(dim=0).nonzero()
     if not len(rows):
