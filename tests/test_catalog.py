@@ -95,7 +95,7 @@ def foreign_entry() -> dict:
     [
         (
             lambda w: w.update(format="onnx"),
-            "'weights.format' = 'onnx'; valid: zoo, network-pickle",
+            "'weights.format' = 'onnx'; valid: zoo, network-pickle, state-dict",
         ),
         (lambda w: w.update(bundled="pkg:x.pkl"), "never shipped ('bundled')"),
         (lambda w: w.update(url="https://x/y.pkl"), "exactly one source"),

@@ -206,3 +206,39 @@ def test_a_url_pickle_downloads_converts_and_says_how_to_import_offline(http_ser
     r = run_zoo("sample", "r3-url", "-o", tmp_path / "x.png", env=fresh, check=False)
     assert r.returncode == 2 and "HF_HUB_OFFLINE=1 forbids downloading" in r.stderr
     assert "zoo import-checkpoint" in r.stderr and f"{base}/r3gan-test.pkl" in r.stderr
+
+
+def test_a_url_state_dict_converts_through_spandrel(http_server, tmp_path):
+    """Real-ESRGAN's releases as the catalog serves them: a `.pth` state dict from a URL,
+    recognised by spandrel as the entry's network and scale, converted once; a file that is
+    another scale than the entry states is refused by name."""
+    pytest.importorskip("spandrel", reason='pip install "gan-zoo[restore]"')
+    root, base = http_server
+    shutil.copyfile(FIXTURES / "realesrgan_x4.pth", root / "RealESRGAN_x4plus.pth")
+    entry = {
+        "architecture": "spandrel",
+        "description": "BasicSR's RRDBNet at x4, saved as Real-ESRGAN publishes its weights",
+        "config": {"network": "ESRGAN", "scale": 4, "channels": 3},
+        "dataset": "none",
+        "license": "BSD-3-Clause",
+        "weights": {
+            "format": "state-dict", "filename": "RealESRGAN_x4plus.pth",
+            "url": f"{base}/RealESRGAN_x4plus.pth", "unpinned": "the test's reason: none known",
+        },
+        "metrics": {}, "eval": {}, "training": {"command": "scripts/make_restoration_fixtures.py"},
+    }  # fmt: skip
+    home = tmp_path / "home"
+    env = {**os.environ, **env_for(DEAD, home), **catalog_plugin(tmp_path / "c", "resr", entry)}
+    code = (
+        "import torch, zoo\nfrom safetensors.torch import load_file\n"
+        f"t = load_file({str(FIXTURES / 'realesrgan_x4.safetensors')!r})\n"
+        "m = zoo.load('resr')\n"
+        "print(float((m.upscale(t['x'], fast=False) - t['y'].clamp(0, 1)).abs().max()))\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert r.returncode == 0 and float(r.stdout.split()[-1]) <= 1e-4, r.stderr
+    assert list((home / "gan-zoo" / "converted" / "resr").glob("*/model.safetensors"))
+    wrong = {**entry, "config": {**entry["config"], "scale": 2}}
+    env_bad = {**env, **catalog_plugin(tmp_path / "b", "resr-x2", wrong)}
+    r = run_zoo("pull", "resr-x2", env=env_bad, check=False)
+    assert r.returncode == 2 and "ESRGAN with scale=4 (given: 2)" in r.stderr, r.stderr

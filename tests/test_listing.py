@@ -49,7 +49,7 @@ def test_list_models_by_licence():
     unstated = zoo.list_models(license="UNST*")
     assert unstated and all(catalog[n].license == "unstated" for n in unstated)
     assert zoo.list_models("*-mnist", license="unstated") == []
-    with pytest.raises(zoo.UnknownNameError, match=r"unknown license 'gpl-3\.0'.*Known: MIT"):
+    with pytest.raises(zoo.UnknownNameError, match=r"unknown license .gpl-3\.0.\. Known: .*MIT"):
         zoo.list_models(license="gpl-3.0")
     r = zoo_main("list", "--license", "unstated", "--json")
     assert [row["name"] for row in json.loads(r.stdout)] == unstated

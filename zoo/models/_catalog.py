@@ -21,8 +21,9 @@ Schema of one entry (``models: {NAME: {...}}``)::
       revision: 40 hex digits      # the commit (never a branch): `zoo push --catalog` pins it
 
 Weights published elsewhere in another format (``format: network-pickle``: StyleGAN2-ADA,
-StyleGAN3, R3GAN ``.pkl``) are converted by :mod:`zoo.importers` on first load and cached as
-zoo safetensors::
+StyleGAN3, R3GAN ``.pkl``; ``format: state-dict``: a ``.pth``/``.safetensors`` state dict
+that an architecture recognises, such as Real-ESRGAN's through the spandrel bridge) are
+converted by :mod:`zoo.importers` on first load and cached as zoo safetensors::
 
     weights:
       format: network-pickle
@@ -61,7 +62,7 @@ _REPO = re.compile(r"^[A-Za-z0-9][\w.-]*/[\w.-]+$")
 
 
 #: formats of weights published by others that :mod:`zoo.importers` converts on first load
-FOREIGN_FORMATS = ("network-pickle",)
+FOREIGN_FORMATS = ("network-pickle", "state-dict")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -265,7 +265,11 @@ class Spandrel(SuperResolutionLoss, zoo.SuperResolutionGAN):
         found = describe(descriptor)
         clash = {k: v for k, v in (overrides or {}).items() if k in found and found[k] != v}
         if clash:
-            raise zoo.WeightsError(f"{paths[0]}: the file records {found}; given {clash}")
+            raise zoo.WeightsError(
+                f"{paths[0]}: spandrel reads it as {found['network']} with "
+                + ", ".join(f"{k}={found[k]!r} (given: {v!r})" for k, v in clash.items())
+                + "; only values the file does not record can be set"
+            )
         model = cls(SpandrelConfig.from_dict({**found, **(overrides or {})}))
         model.generator.net.load_state_dict(descriptor.model.state_dict())
         return model.eval()
