@@ -105,6 +105,11 @@ def test_interpolate_walks_a_straight_line_in_w(name):
     with torch.no_grad():
         middle = (model.generator.mapping(a, None, 0.7) + model.generator.mapping(b, None, 0.7)) / 2
     assert (walks[1::3] - synthesize(model, middle)).abs().max() < 1e-6
+    # mixed walks: the mixing code's w is truncated like the ends'
+    other = torch.randn(1, model.latent_dim)
+    mixed = model.interpolate(a, b, 3, truncation=0.7, mix=other, fast=False)
+    expected = model.sample(latents=b, truncation=0.7, mix=other, fast=False)
+    assert (mixed[2::3] - expected).abs().max() < 1e-6
 
 
 def test_generators_without_w_refuse_style_options():

@@ -132,7 +132,7 @@ class StyleSampling:
         per walk; ``truncation`` (psi), ``noise`` ... as for ``sample``."""
         n = len(start) * steps
         sample_options = self.sample_options(n, truncation, **options)
-        psi = sample_options.pop("psi")
+        psi = sample_options["psi"]  # for the ends here, and a mixing code's w in generate
         generator = self._fast_module("generator", fast)  # type: ignore[attr-defined]
         device = next(generator.parameters()).device
         y = None if labels is None else labels.to(device)
