@@ -119,7 +119,8 @@ def test_generators_without_w_refuse_style_options():
     # their walks stay spherical in z
     a, b = torch.randn(1, 8), torch.randn(1, 8)
     walk_images = model.interpolate(a, b, 2, fast=False)
-    assert torch.equal(walk_images, model.sample(latents=torch.cat([a, b]), fast=False))
+    ends = model.sample(latents=torch.cat([a, b]), fast=False)
+    assert (walk_images - ends).abs().max() < 1e-6  # slerp's end is b to within rounding
 
 
 def test_the_demo_pictures_take_psi_noise_and_mixing():
