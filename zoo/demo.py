@@ -104,11 +104,7 @@ def _style(model: Generator, truncation: float | None, noise: str) -> dict[str, 
 
     if not isinstance(model, StyleSampling):
         return {"truncation": truncation or None}
-    return (
-        {"truncation": truncation, "noise": noise}
-        if model.noise_inputs
-        else {"truncation": truncation}
-    )
+    return {"truncation": truncation, "noise": noise}  # without noise inputs: const, hidden
 
 
 def apply(model: GAN, image: Image.Image | None) -> Image.Image:

@@ -151,18 +151,12 @@ def style_options(args: argparse.Namespace, model: object) -> dict:
     from zoo.errors import ConfigError
     from zoo.tasks.style import StyleSampling
 
-    given = {
-        flag: value
-        for flag, value in (
-            ("--noise", args.noise),
-            ("--mix", getattr(args, "mix", None)),
-            ("--mix-from", getattr(args, "mix_from", None)),
-        )
-        if value is not None
-    }
+    mix, mix_from = getattr(args, "mix", None), getattr(args, "mix_from", None)  # sample's
+    flags = (("--noise", args.noise), ("--mix", mix), ("--mix-from", mix_from))
+    given = [flag for flag, value in flags if value is not None]
     if not given:
         return {}
-    if getattr(args, "mix_from", None) is not None and getattr(args, "mix", None) is None:
+    if mix_from is not None and mix is None:
         raise ConfigError("--mix-from needs --mix SEED (the code whose styles are mixed in)")
     if not isinstance(model, StyleSampling):
         raise ConfigError(
@@ -173,8 +167,8 @@ def style_options(args: argparse.Namespace, model: object) -> dict:
     if args.noise is not None:
         options["noise"] = args.noise
         torch.manual_seed(args.seed)  # 'random' noise: the same seed, the same images
-    if getattr(args, "mix", None) is not None:
-        options["mix"] = model.latent(1, torch.Generator().manual_seed(args.mix))
-    if getattr(args, "mix_from", None) is not None:
-        options["mix_from"] = args.mix_from
+    if mix is not None:
+        options["mix"] = model.latent(1, torch.Generator().manual_seed(mix))
+    if mix_from is not None:
+        options["mix_from"] = mix_from
     return options
