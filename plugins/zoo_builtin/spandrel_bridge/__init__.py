@@ -171,8 +171,9 @@ def describe(descriptor: Any) -> dict[str, Any]:
     }
 
 
-def read_file(path: str | os.PathLike) -> Any:
-    """The spandrel descriptor of a weights file, or an error naming why not."""
+def detect(path: str | os.PathLike) -> tuple[Any, Any]:
+    """(state dict, spandrel's architecture support) of a weights file spandrel recognises,
+    or an error naming why not; nothing is built yet."""
     path = Path(path)
     if path.suffix.lower() not in SUFFIXES:
         raise zoo.WeightsError(
@@ -188,9 +189,14 @@ def read_file(path: str | os.PathLike) -> Any:
         ) from None
     for support in sp.MAIN_REGISTRY.architectures("detection"):
         if support.detect(state):
-            break
-    else:
-        raise zoo.WeightsError(f"{path}: no network spandrel knows has these tensors")
+            return state, support
+    raise zoo.WeightsError(f"{path}: no network spandrel knows has these tensors")
+
+
+def read_file(path: str | os.PathLike) -> Any:
+    """The spandrel descriptor of a weights file the bridge serves, or an error naming why
+    not (another kind of model than super-resolution or restoration, for one)."""
+    state, support = detect(path)
     descriptor = support.architecture.load(state)
     if descriptor.purpose not in PURPOSES:
         raise zoo.WeightsError(
@@ -249,8 +255,8 @@ class Spandrel(SuperResolutionLoss, zoo.SuperResolutionGAN):
     def reads_checkpoint(cls, paths: list[str | os.PathLike]) -> bool:
         if len(paths) != 1 or Path(paths[0]).suffix.lower() not in SUFFIXES:
             return False
-        try:
-            read_file(paths[0])
+        try:  # recognised, not yet built: one that the bridge cannot serve says why on import
+            detect(paths[0])
         except (zoo.WeightsError, zoo.PluginError):
             return False
         return True
