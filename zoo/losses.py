@@ -10,6 +10,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from zoo.config import bounded, choice
+from zoo.masks import composite, masked_input
 from zoo.models.base import LossOutput, OptimizerSpec
 from zoo.tasks.latent import LatentCodes
 from zoo.train.distributed import sharded
@@ -196,6 +197,90 @@ class SuperResolutionLoss:
         return LossOutput(
             content + c.adversarial_weight * adversarial,
             {"g_content": content.detach(), "g_gan": adversarial.detach()},
+        )
+
+
+def hole_weighted_l1(
+    outputs: torch.Tensor, targets: torch.Tensor, masks: torch.Tensor, hole_weight: float = 6.0
+) -> torch.Tensor:
+    """L1 between ``outputs`` and ``targets`` with the hole's pixels (``masks`` 1) weighted
+    ``hole_weight`` and the kept ones 1 (Liu et al., 2018, partial convolutions: 6 and 1),
+    a mean over all pixels."""
+    weights = 1 + (hole_weight - 1) * masks
+    return ((outputs - targets).abs() * weights).mean()
+
+
+@dataclasses.dataclass(frozen=True)
+class InpaintingLossConfig:
+    """The config fields of :class:`InpaintingLoss` (a mixin before
+    :class:`zoo.InpaintingConfig`: ``class MyConfig(InpaintingLossConfig,
+    zoo.InpaintingConfig)``)."""
+
+    hole_weight: float = bounded(6.0, 1.0, 100.0, "L1 weight of hole pixels (kept: 1)")
+    adversarial_weight: float = bounded(0.01, 0.0, 100.0, "weight of the GAN loss (0: none)")
+    lr: float = bounded(2e-4, 1e-7, 1.0, "Adam learning rate")
+    beta1: float = bounded(0.5, 0.0, 0.999, "Adam beta1")
+
+
+class InpaintingLoss:
+    """An inpainting objective in pix2pix's manner: the generator's loss is L1 with the
+    hole's pixels weighted ``hole_weight`` (:func:`hole_weighted_l1`) plus
+    ``adversarial_weight`` times the GAN loss of a discriminator judging (image, mask) pairs
+    (``discriminator`` takes C + 1 channels: the image, then the mask in [-1, 1]): the real
+    image, or the generator's output pasted into the hole. With ``adversarial_weight=0`` the
+    L1 alone, and the discriminator is never trained. Batches are ``{"A": images, "mask":
+    holes}``. Use as ``class MyInpainter(InpaintingLoss, zoo.InpaintingGAN)`` with a config
+    that has :class:`InpaintingLossConfig`'s fields."""
+
+    config: InpaintingLossConfig
+    generator: nn.Module
+    discriminator: nn.Module
+
+    @property
+    def l1_only(self) -> bool:
+        return self.config.adversarial_weight == 0
+
+    def optimizers(self) -> dict[str, OptimizerSpec]:
+        c = self.config
+        return {
+            "discriminator": OptimizerSpec(("discriminator",), "adam", c.lr, (c.beta1, 0.999)),
+            "generator": OptimizerSpec(("generator",), "adam", c.lr, (c.beta1, 0.999)),
+        }
+
+    def update_schedule(self) -> Iterator[tuple[str, bool]]:
+        if self.l1_only:  # the discriminator plays no part
+            yield "generator", True
+        else:
+            yield from super().update_schedule()  # type: ignore[misc]
+
+    def _fill(self, images: torch.Tensor, masks: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        out = self.generator(masked_input(images, masks))
+        return out, composite(out, images, masks)
+
+    def _judge(self, images: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
+        return self.discriminator(torch.cat([images, masks * 2 - 1], 1))
+
+    def discriminator_loss(self, batch: dict[str, torch.Tensor]) -> LossOutput:
+        images, masks = batch["A"], batch["mask"]
+        with torch.no_grad():
+            filled = self._fill(images, masks)[1]
+        loss_fake = patch_gan_loss(self._judge(filled, masks), False, "vanilla")
+        loss_real = patch_gan_loss(self._judge(images, masks), True, "vanilla")
+        return LossOutput(
+            0.5 * (loss_fake + loss_real),
+            {"d_real": loss_real.detach(), "d_fake": loss_fake.detach()},
+        )
+
+    def generator_loss(self, batch: dict[str, torch.Tensor]) -> LossOutput:
+        c = self.config
+        images, masks = batch["A"], batch["mask"]
+        out, filled = self._fill(images, masks)
+        l1 = hole_weighted_l1(out.float(), images.float(), masks, c.hole_weight)
+        if self.l1_only:
+            return LossOutput(l1, {"g_l1": l1.detach()})
+        gan = patch_gan_loss(self._judge(filled, masks), True, "vanilla")
+        return LossOutput(
+            l1 + c.adversarial_weight * gan, {"g_l1": l1.detach(), "g_gan": gan.detach()}
         )
 
 

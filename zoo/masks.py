@@ -1,4 +1,12 @@
-"""Segmentation masks as pictures: a palette, indexed PNGs and overlays on their images."""
+"""Masks: segmentation masks as pictures (a palette, indexed PNGs, overlays on their images)
+and inpainting holes as an inpainting generator sees them.
+
+An inpainting generator maps (N, C + 1, H, W) to (N, C, H, W), both in [-1, 1]: the image
+with its hole blanked (0, mid-grey) followed by the mask (1 in the hole, 0 elsewhere), to an
+image whose hole pixels are its guess (its other pixels are replaced by the known ones,
+:func:`composite`). The task, the exported graph and the losses all build the input with
+:func:`masked_input`, so a generator never sees what is under its hole.
+"""
 
 from __future__ import annotations
 
@@ -52,3 +60,14 @@ def pil_overlay(image: Image.Image, mask: torch.Tensor, num_classes: int) -> Ima
     x = torch.from_numpy(np.asarray(image.convert("RGB")).copy()).permute(2, 0, 1)[None] / 255
     out = overlay(x, mask[None], num_classes)[0]
     return Image.fromarray(out.mul(255).round().byte().permute(1, 2, 0).numpy())
+
+
+def masked_input(images: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
+    """An inpainting generator's input: ``images`` (N, C, H, W) in [-1, 1] blanked where
+    ``masks`` (N, 1, H, W), 1 = hole) is 1, with the mask as the last channel."""
+    return torch.cat([images * (1 - masks), masks], 1)
+
+
+def composite(outputs: torch.Tensor, images: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
+    """``outputs`` in the hole, ``images`` everywhere else."""
+    return outputs * masks + images * (1 - masks)

@@ -22,6 +22,7 @@ COMMANDS = (
     "translate",
     "upscale",
     "segment",
+    "inpaint",
     "train",
     "eval",
     "pull",

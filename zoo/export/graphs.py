@@ -11,6 +11,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from zoo.masks import composite, masked_input
+
 
 @dataclasses.dataclass
 class ExportSpec:
@@ -91,3 +93,21 @@ class ImageToClasses(nn.Module):
         h, w = images.shape[-2:]
         logits = self.net(_padded(images, self.stride))[..., :h, :w]
         return logits.softmax(1) if self.probabilities else logits.argmax(1)
+
+
+class Inpainter(nn.Module):
+    """Images (N, C, H, W) in [0, 1] and masks (N, 1, H, W) (1 = hole) -> the images with
+    their holes filled, in [0, 1]; pixels outside the hole are the input's."""
+
+    def __init__(self, net: nn.Module, stride: int) -> None:
+        super().__init__()
+        self.net, self.stride = net, stride
+
+    def forward(self, images: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
+        h, w = images.shape[-2:]
+        holes = (masks > 0.5).to(images.dtype)
+        x = masked_input(images * 2 - 1, holes)
+        if self.stride > 1:  # always padded (by zero where it fits): no branch in the graph
+            x = F.pad(x, (0, (-w) % self.stride, 0, (-h) % self.stride), mode="reflect")
+        out = self.net(x)[..., :h, :w]
+        return composite(to_unit(out), images, holes)

@@ -13,7 +13,9 @@
 * :mod:`~zoo.tasks.super_resolution`: upscaling (``upscale``), :class:`SuperResolutionGAN`,
   :class:`SuperResolutionConfig`;
 * :mod:`~zoo.tasks.segmentation`: masks of class indices (``segment``),
-  :class:`SegmentationGAN`, :class:`SegmentationConfig`.
+  :class:`SegmentationGAN`, :class:`SegmentationConfig`;
+* :mod:`~zoo.tasks.inpainting`: filling holes (``inpaint``), :class:`InpaintingGAN`,
+  :class:`InpaintingConfig`.
 
 A new task is a new module here, or in a plugin: a :class:`Task` subclass and the base
 class its architectures extend. The task modules are imported on first use (PEP 562), so
@@ -46,6 +48,9 @@ _SOURCES = {
         ("Segmentation", "SegmentationGAN", "SegmentationConfig", "SEGMENTATION"),
         "segmentation",
     ),
+    **dict.fromkeys(
+        ("Inpainting", "InpaintingGAN", "InpaintingConfig", "INPAINTING"), "inpainting"
+    ),
 }
 
 #: the built-in tasks' names, each with the name of its instance in this package
@@ -55,6 +60,7 @@ BUILTIN_TASK_NAMES = {
     "image-to-image": "IMAGE_TO_IMAGE",
     "super-resolution": "SUPER_RESOLUTION",
     "segmentation": "SEGMENTATION",
+    "inpainting": "INPAINTING",
 }
 
 
@@ -81,6 +87,7 @@ if TYPE_CHECKING:
         ImageToImageConfig,
         ImageToImageGAN,
     )
+    from zoo.tasks.inpainting import INPAINTING, Inpainting, InpaintingConfig, InpaintingGAN
     from zoo.tasks.latent import GeneratorConfig
     from zoo.tasks.segmentation import (
         SEGMENTATION,
@@ -121,6 +128,10 @@ __all__ = [
     "SegmentationGAN",
     "SegmentationConfig",
     "SEGMENTATION",
+    "Inpainting",
+    "InpaintingGAN",
+    "InpaintingConfig",
+    "INPAINTING",
     "BUILTIN_TASK_NAMES",
     "builtin_tasks",
 ]
