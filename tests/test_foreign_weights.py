@@ -242,3 +242,53 @@ def test_a_url_state_dict_converts_through_spandrel(http_server, tmp_path):
     env_bad = {**env, **catalog_plugin(tmp_path / "b", "resr-x2", wrong)}
     r = run_zoo("pull", "resr-x2", env=env_bad, check=False)
     assert r.returncode == 2 and "ESRGAN with scale=4 (given: 2)" in r.stderr, r.stderr
+
+
+def test_a_hub_zip_member_converts_through_spandrel(hub, tmp_path):
+    """big-lama as the catalog serves it: best.ckpt inside big-lama.zip on the Hub, extracted
+    alone, recognised by spandrel as LaMa, converted once; the reference's fill reproduced."""
+    import zipfile
+
+    pytest.importorskip("spandrel", reason='pip install "gan-zoo[restore]"')
+    from .seeded_weights import write_big_lama
+
+    write_big_lama(tmp_path / "best.ckpt")
+    archive = tmp_path / "big-lama.zip"
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("big-lama/config.yaml", "generator:\n  kind: ffc_resnet\n")
+        z.write(tmp_path / "best.ckpt", "big-lama/models/best.ckpt")
+    _upload(hub, "authors/big-lama", {"big-lama.zip": archive.read_bytes()}, tmp_path)
+    entry = {
+        "architecture": "spandrel-inpainting",
+        "description": "big-lama's layout with seeded weights (tests/seeded_weights.py)",
+        "config": {"network": "LaMa", "channels": 3},
+        "dataset": "none",
+        "license": "Apache-2.0",
+        "weights": {
+            "format": "state-dict", "filename": "big-lama.zip",
+            "member": "big-lama/models/best.ckpt", "repo_id": "authors/big-lama",
+            "revision": "main", "unpinned": "the test's reason: none known",
+        },
+        "metrics": {}, "eval": {}, "training": {"command": "scripts/make_lama_fixture.py"},
+    }  # fmt: skip
+    home = tmp_path / "home"
+    env = {
+        **os.environ,
+        **env_for(hub.read_endpoint, home),
+        **catalog_plugin(tmp_path / "c", "lama", entry),
+    }
+    code = (
+        "import zoo\nfrom safetensors.torch import load_file\n"
+        f"t = load_file({str(FIXTURES / 'lama_big.safetensors')!r})\n"
+        "m = zoo.load('lama')\n"
+        "print(float((m.inpaint(t['image'], t['mask'], fast=False) - t['inpainted']).abs().max()))"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert r.returncode == 0 and float(r.stdout.split()[-1]) <= 1e-4, r.stderr
+    converted = list((home / "gan-zoo" / "converted" / "lama").glob("*/*"))
+    assert [p.name for p in converted] == ["model.safetensors"]  # the extracted file is gone
+    missing = {**entry, "weights": {**entry["weights"], "member": "big-lama/best.ckpt"}}
+    env_bad = {**env, **catalog_plugin(tmp_path / "b", "lama-bad", missing)}
+    r = run_zoo("pull", "lama-bad", env=env_bad, check=False)
+    assert r.returncode == 2, r.stderr
+    assert "has no big-lama/best.ckpt; it holds: big-lama/config.yaml" in r.stderr

@@ -59,7 +59,7 @@ def test_list_models_by_licence():
 
 
 def test_list_architectures_pattern():
-    assert zoo.list_architectures("pix2pix*") == ["pix2pix", "pix2pix-seg"]
+    assert zoo.list_architectures("pix2pix*") == ["pix2pix", "pix2pix-inpaint", "pix2pix-seg"]
     assert zoo.list_architectures() == sorted(zoo.list_architectures())
     assert zoo.list_architectures("nothing-*") == []
 

@@ -98,3 +98,68 @@ def test_import_and_upscale_commands(zoo_cli, tmp_path):
     Image.new("RGB", (12, 10), (200, 100, 50)).save(tmp_path / "in.png")
     zoo_cli("upscale", tmp_path / "compact", tmp_path / "in.png", "-o", tmp_path / "out.png")
     assert Image.open(tmp_path / "out.png").size == (48, 40)
+
+
+@pytest.fixture(scope="module")
+def big_lama(tmp_path_factory) -> Path:
+    from .seeded_weights import write_big_lama
+
+    path = tmp_path_factory.mktemp("lama") / "best.ckpt"
+    write_big_lama(path)
+    return path
+
+
+def test_lama_reproduces_the_reference(big_lama, tmp_path):
+    with safe_open(FIXTURES / "lama_big.safetensors", "pt") as f:
+        ref = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118 (safe_open)
+    model = import_checkpoint([big_lama])
+    assert (model.architecture, model.config.network, model.task.name) == (
+        "spandrel-inpainting",
+        "LaMa",
+        "inpainting",
+    )
+    exact = model.inpaint(ref["image"], ref["mask"], fast=False)
+    assert (exact - ref["inpainted"]).abs().max() <= 1e-4
+    fast = model.inpaint(ref["image"], ref["mask"])  # fp32: torch's FFT has no bf16 kernels
+    assert next(model._fast_module("generator").parameters()).dtype == torch.float32
+    assert (fast - exact).abs().max() <= 1e-4
+    odd = torch.rand(1, 3, 13, 21)  # under LaMa's 16 pixels and off its multiple of 8
+    hole = torch.zeros(13, 21)
+    hole[3:9, 5:15] = 1
+    assert model.inpaint(odd, hole).shape == odd.shape
+    model.save_pretrained(tmp_path / "m")
+    again = zoo.load(tmp_path / "m")
+    assert torch.equal(again.inpaint(ref["image"], ref["mask"], fast=False), exact)
+
+
+def test_face_models_spandrel_cannot_build_are_refused_by_name(tmp_path):
+    from spandrel.architectures.RestoreFormer import RestoreFormer
+
+    small = RestoreFormer(
+        n_embed=16, embed_dim=32, ch=32, ch_mult=(1, 2), num_res_blocks=1, resolution=32,
+        z_channels=32, head_size=2,
+    )  # fmt: skip
+    torch.save({"params_ema": small.state_dict()}, tmp_path / "face.pth")
+    with pytest.raises(zoo.WeightsError, match="recognises RestoreFormer but cannot build it"):
+        import_checkpoint([tmp_path / "face.pth"])
+
+
+@pytest.mark.slow
+def test_the_inpainting_bridge_passes_the_conformance_kit():
+    from zoo_builtin.spandrel_bridge import SpandrelInpainting
+
+    passed = check_architecture(SpandrelInpainting, SpandrelInpainting.small_config)
+    assert {"kept_pixels_and_hidden_hole", "train_step", "export_onnx"} <= set(passed)
+
+
+@pytest.mark.slow
+def test_import_and_inpaint_commands(zoo_cli, big_lama, tmp_path):
+    import numpy as np
+    from PIL import Image
+
+    out = zoo_cli("import-checkpoint", big_lama, "-o", tmp_path / "lama")
+    assert "imported spandrel-inpainting" in out.stdout
+    Image.fromarray(np.full((24, 40, 3), 90, np.uint8)).save(tmp_path / "in.png")
+    zoo_cli("inpaint", tmp_path / "lama", tmp_path / "in.png", "--random-mask", "1",
+            "-o", tmp_path / "out.png")  # fmt: skip
+    assert Image.open(tmp_path / "out.png").size == (40, 24)

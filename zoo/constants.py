@@ -62,6 +62,8 @@ HEADLINE_METRICS = (
     "psnr_y",
     "ssim_y",
     "bicubic_psnr_y",
+    "hole_psnr",
+    "diffusion_hole_psnr",
     "fid",
     "psnr",
     "ssim",

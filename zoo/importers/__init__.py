@@ -142,13 +142,20 @@ def import_network_pickle(
     return readers[fitting[0]].from_reference_pickle(contents, overrides or {}, discriminator)
 
 
+def _reads_state_dicts(cls: type[GAN]) -> bool:
+    """Whether ``cls`` (or a base between it and :class:`GAN`) defines
+    ``from_reference_checkpoint``."""
+    below = cls.__mro__[: cls.__mro__.index(GAN)]
+    return any("from_reference_checkpoint" in vars(k) for k in below)
+
+
 def import_state_dicts(
     paths: list[Path],
     architecture: str | None = None,
     overrides: dict[str, Any] | None = None,
 ) -> GAN:
     """A model from state-dict files: one an architecture recognises by its tensors
-    (``reads_checkpoint``: the spandrel bridge's restoration networks), or generators saved
+    (``reads_checkpoint``: the spandrel bridge's networks), or generators saved
     by the reference pix2pix/CycleGAN code: one file (``latest_net_G.pth``, or one CycleGAN
     direction) or two (``latest_net_G_A.pth latest_net_G_B.pth``). ``architecture``: one
     whose class can read them (``from_reference_checkpoint``); by default the one that
@@ -156,21 +163,20 @@ def import_state_dicts(
     one, cyclegan for two)."""
     from zoo.tasks.image_to_image import ImageToImageGAN
 
-    readers = {
-        name: info.cls
-        for name, info in discover().items()
-        if info.cls is not None and issubclass(info.cls, ImageToImageGAN)
-    }
+    classes = {name: info.cls for name, info in discover().items() if info.cls is not None}
     if architecture is None:
-        recognising = [n for n, c in readers.items() if c.reads_checkpoint(list(paths))]
+        recognising = [n for n, c in classes.items() if c.reads_checkpoint(list(paths))]
         if recognising:
-            return readers[recognising[0]].from_reference_checkpoint(list(paths), overrides)
-        fitting = [n for n, c in readers.items() if len(c.directions) == len(paths)]
+            return classes[recognising[0]].from_reference_checkpoint(list(paths), overrides)
+    readers = {n: c for n, c in classes.items() if _reads_state_dicts(c)}
+    if architecture is None:
+        translators = {n: c for n, c in readers.items() if issubclass(c, ImageToImageGAN)}
+        fitting = [n for n, c in translators.items() if len(c.directions) == len(paths)]
         if not fitting:
             raise WeightsError(
                 f"no installed architecture reads {len(paths)} reference generator file(s); "
                 f"give one file (one direction) or two (both directions): "
-                f"{', '.join(f'{n} ({len(c.directions)})' for n, c in readers.items())}"
+                f"{', '.join(f'{n} ({len(c.directions)})' for n, c in translators.items())}"
             )
         fitting.sort(key=lambda n: readers[n].distribution != "gan-zoo")  # built-ins first
         architecture = fitting[0]

@@ -15,6 +15,8 @@ learned about the file (resolution, widths, classes ...); the rest is read off i
 from __future__ import annotations
 
 import json
+import shutil
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -67,17 +69,19 @@ def converted_weights(entry: CatalogEntry, progress: bool = True) -> Path:
         source = source_file(entry, progress)
     except HubError as e:
         page = w.url or f"https://huggingface.co/{w.repo_id}"
+        file = "FILE" if w.member is None else f"{w.member} (inside {w.filename})"
         raise HubError(
             f"{entry.name}: {e}. Its weights are published at {page}; with the file at "
-            f"hand, `zoo import-checkpoint FILE -o DIR` converts it and zoo.load(DIR) loads it"
+            f"hand, `zoo import-checkpoint {file} -o DIR` converts it and zoo.load(DIR) loads it"
         ) from None
     digest = w.sha256 or source_digest(entry, source)
     path = converted_path(entry, digest)
     if path.is_file():
         return path
+    weights = source if w.member is None else extract_member(source, w.member, path.parent)
     # the file's own record of its shape must agree with the entry; the rest (class names,
     # training settings) comes from the entry
-    model = import_checkpoint([source], entry.architecture, entry.config)
+    model = import_checkpoint([weights], entry.architecture, entry.config)
     found = model.config.to_dict()
     differ = stated_differences(entry, found)
     if differ:
@@ -85,11 +89,33 @@ def converted_weights(entry: CatalogEntry, progress: bool = True) -> Path:
             f"{entry.name}: {source} is not the model the catalog describes: {differ}"
         )
     where = w.url or f"hf-hub:{w.repo_id}@{w.revision}"
+    origin = source.name if w.member is None else f"{source.name}/{w.member}"
     save_weights(
         path,
         model.inference_state_dict(),
         entry.architecture,
         found,
-        extra={"converted_from": f"{where} {source.name}", "source_sha256": digest},
+        extra={"converted_from": f"{where} {origin}", "source_sha256": digest},
     )
+    if weights != source:
+        weights.unlink()  # the converted file is what loads from now on
     return path
+
+
+def extract_member(archive: Path, member: str, folder: Path) -> Path:
+    """The file ``member`` of the zip ``archive``, written into ``folder`` under its own
+    name (nothing else is extracted; a name with a path in it stays inside ``folder``)."""
+    try:
+        with zipfile.ZipFile(archive) as z:
+            names = z.namelist()
+            if member not in names:
+                shown = ", ".join(n for n in names if not n.endswith("/"))
+                raise WeightsError(f"{archive} has no {member}; it holds: {shown}")
+            target = folder / Path(member).name
+            folder.mkdir(parents=True, exist_ok=True)
+            partial = target.with_name(target.name + ".partial")
+            with z.open(member) as src, partial.open("wb") as out:
+                shutil.copyfileobj(src, out, 1 << 20)
+    except zipfile.BadZipFile as e:
+        raise WeightsError(f"{archive} is not a zip archive ({e})") from None
+    return partial.replace(target)

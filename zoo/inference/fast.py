@@ -59,7 +59,10 @@ def fast_path_plan(device: torch.device) -> dict[str, str]:
     if device.type == "cpu":
         plan["cpu capability"] = torch.backends.cpu.get_cpu_capability()
     if bf16_is_fast(device):
-        plan["precision"] = "bf16 weights and activations (native bf16 here)"
+        plan["precision"] = (
+            "bf16 weights and activations (native bf16 here); fp32 for networks that say why "
+            "(fp32_only: LaMa, whose Fourier convolutions torch computes in fp32 only)"
+        )
         plan["memory format"] = "channels_last for convolutional networks"
     else:
         plan["precision"] = "fp32 (bf16 is not native here: it would be emulated, slower)"
@@ -393,8 +396,9 @@ def fast_copy(
     threads this runs 2.3x to 3.1x eager fp32 (docs/benchmarks.md). ``compile``: the copy
     under ``torch.compile`` with inductor's freezing instead of the packing (see
     CHANGELOG.md for where it pays); ``mode``: its ``torch.compile`` mode
-    (``"reduce-overhead"``: CUDA graphs on CUDA)."""
-    bf16 = bf16_is_fast(device)
+    (``"reduce-overhead"``: CUDA graphs on CUDA). A network whose ``fp32_only`` attribute
+    gives a reason (LaMa: torch's FFT has no bf16 kernels) stays fp32."""
+    bf16 = bf16_is_fast(device) and not getattr(module, "fp32_only", "")
     fast = copy.deepcopy(module)
     changed = fold_batch_norms(fast) + use_fast_transposed_convs(fast) + use_group_norms(fast)
     if bf16:

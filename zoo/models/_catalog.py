@@ -75,6 +75,9 @@ class WeightsRef:
     format: str = "zoo"
     url: str | None = None
     unpinned: str | None = None
+    #: the file inside a published zip archive that holds the weights (big-lama.zip's
+    #: big-lama/models/best.ckpt); None: the published file is the weights
+    member: str | None = None
 
     @property
     def foreign(self) -> bool:
@@ -98,6 +101,8 @@ class WeightsRef:
             found.append(f"hub {self.repo_id}@{self.revision}")
         if self.url:
             found.append(self.url)
+        if self.member:
+            found.append(f"{self.member} inside {self.filename}")
         if self.foreign:
             found.append(f"{self.format}, converted on first load")
         return found
@@ -140,6 +145,7 @@ _OPTIONAL_WEIGHT_FIELDS = {
     "format": str,
     "url": str,
     "unpinned": str,
+    "member": str,
 }
 
 
@@ -243,6 +249,8 @@ def _check_foreign_weights(where: str, weights: dict, fmt: str) -> None:
             )
     elif revision is not None:
         raise CatalogError(f"{where}: 'weights.revision' belongs to a Hub 'repo_id', not a url")
+    if "member" in weights and not weights["filename"].endswith(".zip"):
+        raise CatalogError(f"{where}: 'weights.member' names a file inside a .zip 'filename'")
     if any(c in weights["filename"] for c in "*?[") and repo is None:
         raise CatalogError(f"{where}: a glob 'weights.filename' needs a Hub repo to list")
 

@@ -133,6 +133,15 @@ class GAN(nn.Module):
         return False
 
     @classmethod
+    def from_reference_checkpoint(
+        cls, paths: list[str | os.PathLike], overrides: dict[str, Any] | None = None
+    ) -> GAN:
+        """A model (eval mode) from the weights files ``paths`` this architecture
+        :meth:`reads_checkpoint` (translators: the reference pix2pix/CycleGAN generators);
+        ``overrides``: config values the files do not record."""
+        raise NotImplementedError(f"{cls.__name__} imports no state-dict files")
+
+    @classmethod
     def from_reference_pickle(
         cls, contents: Any, overrides: dict[str, Any], discriminator: bool = False
     ) -> GAN:

@@ -93,7 +93,7 @@ class Inpainting(Task["InpaintingGAN"]):
     inference_method = "inpaint"
     command = "inpaint"
     default_batch = 1
-    headline_metrics = ("hole_psnr", "ssim", "diffusion_hole_psnr")
+    headline_metrics = ("hole_psnr", "diffusion_hole_psnr", "fid", "ssim")
     evaluates_training_folder = True
     data_help = (
         "inpainters: 'photos' (the colour photographs scikit-image and scikit-learn ship; "

@@ -1,19 +1,22 @@
-"""Restoration networks that spandrel recognises (Real-ESRGAN's RRDBNet and SRVGGNetCompact,
-ESRGAN, SwinIR, HAT, SPAN, ...) as zoo upscalers: ``zoo import-checkpoint FILE -o DIR``
-reads the file through spandrel (its restricted unpickler for ``.pth``/``.ckpt``, or
-safetensors), which names the network and reads its hyper-parameters off the tensors; the
-zoo model keeps both in its config and rebuilds the network from them on ``zoo.load``.
-Upscaling, tiling, the fast path, export and metrics are the super-resolution task's.
+"""Networks that spandrel recognises as zoo models: restoration networks (Real-ESRGAN's
+RRDBNet and SRVGGNetCompact, ESRGAN, SwinIR, HAT, SPAN, ...) as upscalers (architecture
+``spandrel``), inpainting networks (LaMa) as inpainters (``spandrel-inpainting``).
+``zoo import-checkpoint FILE -o DIR`` reads the file through spandrel (its restricted
+unpickler for ``.pth``/``.ckpt``, or safetensors), which names the network and reads its
+hyper-parameters off the tensors; the zoo model keeps both in its config and rebuilds the
+network from them on ``zoo.load``. Upscaling, tiling, inpainting, the fast path, export and
+metrics are the tasks'.
 
 spandrel (MIT, chaiNNer's and ComfyUI's loader) is an optional dependency:
-``pip install "gan-zoo[restore]"``. Face restoration (GFPGAN, RestoreFormer) and inpainting
-(LaMa) models are recognised and refused by name: their tasks are not bridged yet.
+``pip install "gan-zoo[restore]"``. Face restoration models (GFPGAN, RestoreFormer) are
+recognised and refused by name: their task is not bridged yet.
 
-The networks train on the common trainer with SRGAN's objective
+The networks train on the common trainer: upscalers with SRGAN's objective
 (:class:`zoo.losses.SuperResolutionLoss`: a content loss plus ``adversarial_weight`` times
 the GAN loss, 0.1 as Real-ESRGAN weighs it, against ``zoo.nn.SRDiscriminator`` rather than
-Real-ESRGAN's U-Net discriminator), so an imported network can be fine-tuned on your own
-photographs.
+Real-ESRGAN's U-Net discriminator), inpainters with :class:`zoo.losses.InpaintingLoss`
+against a PatchGAN (not LaMa's perceptual and feature-matching losses), so an imported
+network can be fine-tuned on your own images.
 """
 
 from __future__ import annotations
@@ -30,12 +33,19 @@ import torch.nn.functional as F
 from torch import nn
 
 import zoo
-from zoo.losses import SuperResolutionLoss, SuperResolutionLossConfig
-from zoo.nn import SRDiscriminator, init_normal
+from zoo.losses import (
+    InpaintingLoss,
+    InpaintingLossConfig,
+    SuperResolutionLoss,
+    SuperResolutionLossConfig,
+)
+from zoo.nn import NLayerDiscriminator, SRDiscriminator, init_normal
 
 EXTRA = 'pip install "gan-zoo[restore]"'
 #: spandrel's purposes the super-resolution task serves
 PURPOSES = ("SR", "Restoration")
+#: spandrel's architectures that inpaint (the ``spandrel-inpainting`` architecture's)
+INPAINTERS = ("LaMa",)
 #: the farthest (input pixels) the receptive-radius probe looks; a network that sees
 #: farther (attention over windows, global pooling) is tiled with this much overlap
 MAX_RADIUS = 64
@@ -61,6 +71,18 @@ class SpandrelConfig(SuperResolutionLossConfig, zoo.SuperResolutionConfig):
     )
     image_size: int = zoo.bounded(128, 8, 1024, "high-resolution training crop side")
     adversarial_weight: float = zoo.bounded(0.1, 0.0, 10.0, "weight of the GAN loss (0: none)")
+
+
+@dataclasses.dataclass(frozen=True)
+class SpandrelInpaintingConfig(InpaintingLossConfig, zoo.InpaintingConfig):
+    network: str = zoo.bounded("LaMa", doc="spandrel's architecture id")
+    network_class: str = zoo.bounded("LaMa", doc="the network class spandrel builds")
+    hyperparameters: str = zoo.bounded(
+        '{"in_nc": 4, "out_nc": 3}',
+        doc="its constructor arguments (JSON), as spandrel read them off the tensors",
+    )
+    image_size: int = zoo.bounded(256, 16, 2048, "training crop side")
+    ndf: int = zoo.bounded(64, 4, 512, "PatchGAN discriminator channels of the first layer")
 
 
 class SpandrelNetwork(nn.Module):
@@ -105,6 +127,33 @@ class SpandrelNetwork(nn.Module):
         if self._radius is None:
             self._radius = _round_up(probe_radius(self, MAX_RADIUS), self.multiple)
         return self._radius
+
+
+class SpandrelInpainter(nn.Module):
+    """spandrel's inpainting network as a zoo inpainting generator: it takes
+    ``zoo.masks.masked_input`` in [-1, 1] and gives images in [-1, 1] (spandrel's
+    network takes the image and the mask in [0, 1] and pastes its guess into the hole itself).
+    The task pads inputs to ``stride`` and ``min_side``."""
+
+    def __init__(self, descriptor: Any) -> None:
+        super().__init__()
+        self.net = descriptor.model
+        self.channels = int(descriptor.input_channels)
+        self.stride = int(descriptor.size_requirements.multiple_of)
+        self.min_side = _round_up(int(descriptor.size_requirements.minimum), self.stride)
+        self._call = descriptor._call_fn
+        if any(_uses_fft(m) for m in self.net.modules()):
+            #: the fast path keeps it fp32 (zoo.inference.fast.fast_copy)
+            self.fp32_only = "torch's FFT (Fourier convolutions) has no bf16 kernels"
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        c = self.channels
+        return self._call(self.net, x[:, :c] * 0.5 + 0.5, x[:, c:]) * 2 - 1
+
+
+def _uses_fft(module: nn.Module) -> bool:
+    """A Fourier unit (LaMa's ``FourierUnit``): spandrel names them so."""
+    return type(module).__name__ == "FourierUnit"
 
 
 def probe_radius(net: nn.Module, limit: int) -> int:
@@ -193,44 +242,50 @@ def detect(path: str | os.PathLike) -> tuple[Any, Any]:
     raise zoo.WeightsError(f"{path}: no network spandrel knows has these tensors")
 
 
-def read_file(path: str | os.PathLike) -> Any:
-    """The spandrel descriptor of a weights file the bridge serves, or an error naming why
-    not (another kind of model than super-resolution or restoration, for one)."""
+def read_file(path: str | os.PathLike, purposes: tuple[str, ...] = PURPOSES) -> Any:
+    """The spandrel descriptor of a weights file of one of ``purposes``, or an error naming
+    why not (a face restoration model, for one)."""
     state, support = detect(path)
-    descriptor = support.architecture.load(state)
-    if descriptor.purpose not in PURPOSES:
+    try:
+        descriptor = support.architecture.load(state)
+    except (RuntimeError, ValueError, KeyError) as e:  # its tensors do not fit spandrel's net
+        first = str(e).strip().splitlines()[0]
+        raise zoo.WeightsError(
+            f"{path}: spandrel recognises {support.architecture.name} but cannot build it from "
+            f"these tensors ({first})"
+        ) from None
+    if descriptor.purpose not in purposes:
         raise zoo.WeightsError(
             f"{path}: spandrel reads it as {support.architecture.name}, a {descriptor.purpose} "
-            "model; the zoo bridges super-resolution and restoration networks only so far"
+            "model; the zoo bridges super-resolution, restoration and inpainting networks "
+            "only so far"
         )
     if descriptor.input_channels != descriptor.output_channels:
         raise zoo.WeightsError(
             f"{path}: {descriptor.input_channels} channels in, {descriptor.output_channels} "
-            "out; the zoo's upscalers keep the channels"
+            "out; the zoo's upscalers and inpainters keep the channels"
         )
     return descriptor
 
 
-class Spandrel(SuperResolutionLoss, zoo.SuperResolutionGAN):
-    """A network spandrel recognises, as a zoo upscaler (scale 1: restoration)."""
+class SpandrelBridge:
+    """What the two bridged architectures share: building spandrel's network from the
+    config, recognising files, importing one. Subclasses set ``purposes`` (spandrel's) and
+    ``wrap`` (the zoo generator around spandrel's descriptor)."""
 
-    Config = SpandrelConfig
-    small_config = {
-        "hyperparameters": json.dumps(
-            {"num_in_ch": 3, "num_out_ch": 3, "num_feat": 8, "num_conv": 2, "upscale": 4,
-             "act_type": "prelu"}
-        ),
-        "image_size": 32,
-        "ndf": 4,
-    }  # fmt: skip
+    config: Any
+    purposes: tuple[str, ...] = PURPOSES
 
-    def __init__(self, config: SpandrelConfig | None = None, **overrides: Any) -> None:
-        super().__init__(config, **overrides)
-        self.generator = self.build_generator()
-        self.discriminator = SRDiscriminator(self.config.channels, self.config.ndf)
-        init_normal(self.discriminator)
+    @staticmethod
+    def wrap(descriptor: Any) -> nn.Module:
+        raise NotImplementedError
 
-    def build_generator(self) -> SpandrelNetwork:
+    @classmethod
+    def serves(cls, network: str) -> bool:
+        """Whether files spandrel reads as ``network`` are this architecture's to import."""
+        raise NotImplementedError
+
+    def build_generator(self) -> nn.Module:
         """spandrel's network ``network_class(**hyperparameters)`` at random init, with what
         spandrel knows about calling it."""
         c = self.config
@@ -243,32 +298,36 @@ class Spandrel(SuperResolutionLoss, zoo.SuperResolutionGAN):
         support = spandrel().MAIN_REGISTRY[c.network]
         descriptor = support.architecture.load(skeleton.state_dict())
         found = describe(descriptor)
-        if (found["scale"], found["channels"]) != (c.scale, c.channels):
+        stated = {k: getattr(c, k) for k in ("scale", "channels") if hasattr(c, k)}
+        clash = {k: (found[k], v) for k, v in stated.items() if found[k] != v}
+        if clash or descriptor.purpose not in self.purposes:
             raise zoo.ConfigError(
-                f"{c.network} with these hyperparameters upscales by {found['scale']} with "
-                f"{found['channels']} channels; the config says scale={c.scale}, "
-                f"channels={c.channels}"
+                f"{c.network} with these hyperparameters is a {descriptor.purpose} network"
+                + "".join(f", {k}={f}" for k, (f, _) in clash.items())
+                + f"; the config says {stated}"
             )
-        return SpandrelNetwork(descriptor)
+        return self.wrap(descriptor)
 
     @classmethod
     def reads_checkpoint(cls, paths: list[str | os.PathLike]) -> bool:
         if len(paths) != 1 or Path(paths[0]).suffix.lower() not in SUFFIXES:
             return False
         try:  # recognised, not yet built: one that the bridge cannot serve says why on import
-            detect(paths[0])
+            _, support = detect(paths[0])
         except (zoo.WeightsError, zoo.PluginError):
             return False
-        return True
+        return cls.serves(str(support.architecture.id))
 
     @classmethod
     def from_reference_checkpoint(
         cls, paths: list[str | os.PathLike], overrides: dict[str, Any] | None = None
-    ) -> Spandrel:
+    ) -> Any:
         if len(paths) != 1:
             raise zoo.WeightsError(f"spandrel reads one weights file; got {len(paths)}")
-        descriptor = read_file(paths[0])
+        descriptor = read_file(paths[0], cls.purposes)
         found = describe(descriptor)
+        if "scale" not in {f.name for f in dataclasses.fields(cls.Config)}:  # type: ignore
+            del found["scale"]  # inpainters keep the size
         clash = {k: v for k, v in (overrides or {}).items() if k in found and found[k] != v}
         if clash:
             raise zoo.WeightsError(
@@ -276,6 +335,51 @@ class Spandrel(SuperResolutionLoss, zoo.SuperResolutionGAN):
                 + ", ".join(f"{k}={found[k]!r} (given: {v!r})" for k, v in clash.items())
                 + "; only values the file does not record can be set"
             )
-        model = cls(SpandrelConfig.from_dict({**found, **(overrides or {})}))
+        model = cls(cls.Config.from_dict({**found, **(overrides or {})}))  # type: ignore
         model.generator.net.load_state_dict(descriptor.model.state_dict())
         return model.eval()
+
+
+class Spandrel(SpandrelBridge, SuperResolutionLoss, zoo.SuperResolutionGAN):
+    """A network spandrel recognises, as a zoo upscaler (scale 1: restoration)."""
+
+    Config = SpandrelConfig
+    small_config = {
+        "hyperparameters": json.dumps(
+            {"num_in_ch": 3, "num_out_ch": 3, "num_feat": 8, "num_conv": 2, "upscale": 4,
+             "act_type": "prelu"}
+        ),
+        "image_size": 32,
+        "ndf": 4,
+    }  # fmt: skip
+    wrap = SpandrelNetwork
+
+    def __init__(self, config: SpandrelConfig | None = None, **overrides: Any) -> None:
+        super().__init__(config, **overrides)
+        self.generator = self.build_generator()
+        self.discriminator = SRDiscriminator(self.config.channels, self.config.ndf)
+        init_normal(self.discriminator)
+
+    @classmethod
+    def serves(cls, network: str) -> bool:
+        return network not in INPAINTERS  # face restoration: refused by name on import
+
+
+class SpandrelInpainting(SpandrelBridge, InpaintingLoss, zoo.InpaintingGAN):
+    """An inpainting network spandrel recognises (LaMa), as a zoo inpainter."""
+
+    Config = SpandrelInpaintingConfig
+    small_config = {"image_size": 32, "ndf": 4}
+    purposes = ("Inpainting",)
+    wrap = SpandrelInpainter
+
+    def __init__(self, config: SpandrelInpaintingConfig | None = None, **overrides: Any) -> None:
+        super().__init__(config, **overrides)
+        c = self.config
+        self.generator = self.build_generator()
+        self.discriminator = NLayerDiscriminator(c.channels + 1, c.ndf, 3, "batch")
+        init_normal(self.discriminator)
+
+    @classmethod
+    def serves(cls, network: str) -> bool:
+        return network in INPAINTERS
