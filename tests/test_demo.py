@@ -213,3 +213,26 @@ def test_demo_pictures_without_a_browser():
         apply(seg, None)
     with pytest.raises(zoo.ConfigError, match="the image is 5000x4000; the demo takes at most"):
         apply(seg, Image.new("RGB", (5000, 4000)))  # refused before any model call
+
+
+def test_inpainting_pictures_without_a_browser():
+    from zoo.demo import fill
+
+    model = zoo.create("pix2pix-inpaint", ngf=4, ndf=4, image_size=32, generator="unet_32")
+    photo = Image.new("RGB", (40, 30), (20, 120, 200))
+    mask = Image.new("L", (40, 30), 0)
+    mask.paste(255, (10, 5, 30, 20))
+    shown = fill(model.eval(), photo, mask)
+    assert shown.width % (2 * 40 + 2) == 0  # hole | filled, enlarged by a whole factor
+    factor = shown.width // (2 * 40 + 2)
+    assert shown.getpixel((15 * factor, 10 * factor)) == (255, 255, 255)  # the hole, white
+    assert shown.getpixel((2 * factor, 2 * factor)) == (20, 120, 200)
+    assert fill(model, photo, None, seed=3) == fill(model, photo, None, seed=3)
+    assert fill(model, photo, None, seed=3) != fill(model, photo, None, seed=4)
+    with pytest.raises(zoo.ConfigError, match="do not inpaint"):
+        fill(zoo.load("dcgan-mnist"), photo, None)
+    from zoo.demo import build
+
+    page = build(["inpainter"], models={"inpainter": model})
+    ids = {getattr(b, "elem_id", None) for b in page.blocks.values()}
+    assert {"inpainter-input", "inpainter-mask", "inpainter-run"} <= ids

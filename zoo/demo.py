@@ -2,12 +2,13 @@
 
 One tab per model: generators get seed, class and truncation controls (StyleGAN models: psi,
 noise and style mixing), a sample grid and a latent walk between two seeds; translators,
-upscalers and segmenters take an uploaded image. Every result has Gradio's download button.
+upscalers and segmenters take an uploaded image; inpainters an image and a mask of its hole
+(or a random hole drawn from a seed). Every result has Gradio's download button.
 The page is served on 127.0.0.1 by default and loads nothing from outside it (system fonts,
 analytics off). ``pip install "gan-zoo[demo]"``.
 
-The functions that make the pictures (:func:`generate`, :func:`walk`, :func:`apply`) are
-plain Python, usable and tested without a browser.
+The functions that make the pictures (:func:`generate`, :func:`walk`, :func:`apply`,
+:func:`fill`) are plain Python, usable and tested without a browser.
 """
 
 from __future__ import annotations
@@ -115,11 +116,7 @@ def apply(model: GAN, image: Image.Image | None) -> Image.Image:
     from zoo.tasks.image_to_image import ImageToImageGAN
     from zoo.tasks.segmentation import SegmentationGAN
 
-    if image.width * image.height > MAX_PIXELS:
-        raise ConfigError(
-            f"the image is {image.width}x{image.height}; the demo takes at most "
-            f"{MAX_PIXELS:,} pixels (use `zoo {model.task.command}` for larger ones)"
-        )
+    _check_size(model, image)
     image = as_channels(image, input_channels(model))
     if isinstance(model, SegmentationGAN):
         from zoo.images import from_pil
@@ -130,6 +127,40 @@ def apply(model: GAN, image: Image.Image | None) -> Image.Image:
     if isinstance(model, ImageToImageGAN):  # translators and upscalers
         return enlarge(getattr(model, model.task.inference_method)(image))
     raise ConfigError(f"{model.architecture}: no demo for task {model.task.name!r}")
+
+
+def fill(
+    model: GAN, image: Image.Image | None, mask: Image.Image | None, seed: int = 0
+) -> Image.Image:
+    """An uploaded image with its hole (``mask``: white = hole; None: a random free-form hole
+    drawn from ``seed``) shown, beside the inpainter's fill."""
+    from zoo.data.inpainting import free_form_mask
+    from zoo.images import from_pil, side_by_side, to_pil_list
+    from zoo.tasks.inpainting import InpaintingGAN, mask_batch, show_holes
+
+    if image is None:
+        raise ConfigError("upload an image first")
+    if not isinstance(model, InpaintingGAN):
+        raise ConfigError(f"{model.architecture}: {model.task.name} models do not inpaint")
+    _check_size(model, image)
+    x = from_pil(as_channels(image, model.config.channels), model.config.channels)
+    h, w = x.shape[-2:]
+    if mask is None:
+        hole = free_form_mask(h, w, int(seed))[None, None]
+    else:
+        if mask.size != image.size:  # a mask drawn at another size: fitted to the image
+            mask = mask.resize(image.size, Image.Resampling.NEAREST)
+        hole = mask_batch(mask, 1, h, w)
+    filled = model.inpaint(x, hole)
+    return enlarge(side_by_side(to_pil_list(torch.cat([show_holes(x, hole), filled.cpu()]))))
+
+
+def _check_size(model: GAN, image: Image.Image) -> None:
+    if image.width * image.height > MAX_PIXELS:
+        raise ConfigError(
+            f"the image is {image.width}x{image.height}; the demo takes at most "
+            f"{MAX_PIXELS:,} pixels (use `zoo {model.task.command}` for larger ones)"
+        )
 
 
 def input_channels(model: GAN) -> int:
@@ -257,6 +288,7 @@ def build(
     ``worker`` runs its model calls (none: in this process, without a time limit)."""
     import zoo
     from zoo.tasks.conditional import ConditionalGAN
+    from zoo.tasks.inpainting import InpaintingGAN
     from zoo.tasks.unconditional import UnconditionalGAN
 
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
@@ -278,6 +310,8 @@ def build(
                 with gr.Tab(name, id=name):
                     if isinstance(model, (UnconditionalGAN, ConditionalGAN)):
                         _generator_tab(gr, name, model, call)
+                    elif isinstance(model, InpaintingGAN):
+                        _inpainting_tab(gr, name, call)
                     else:
                         _image_tab(gr, name, model, call)
     return page
@@ -343,6 +377,22 @@ def _image_tab(gr: Any, name: str, model: GAN, call: Callable[..., Any]) -> None
         )
     button = gr.Button(verb, variant="primary", elem_id=f"{name}-run")
     button.click(lambda image: call(apply, name, image), source, result)
+
+
+def _inpainting_tab(gr: Any, name: str, call: Callable[..., Any]) -> None:
+    gr.Markdown(
+        f"**{name}**: inpainting. Upload an image, and a mask of the same size (white = hole) "
+        "or none for a random hole drawn from the seed."
+    )
+    with gr.Row():
+        source = gr.Image(type="pil", label="image", elem_id=f"{name}-input", height=300)
+        mask = gr.Image(type="pil", label="mask (white = hole)", elem_id=f"{name}-mask", height=300)
+    seed = gr.Number(value=0, precision=0, minimum=0, label="random hole seed (no mask)")
+    button = gr.Button("Inpaint", variant="primary", elem_id=f"{name}-run")
+    result = gr.Image(
+        type="pil", label="hole | filled", elem_id=f"{name}-result", format="png", height=360
+    )
+    button.click(lambda i, m, s: call(fill, name, i, m, s), [source, mask, seed], result)
 
 
 def serve(
