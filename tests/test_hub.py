@@ -388,6 +388,7 @@ def test_a_conditional_model_round_trips_with_its_classes(hub, tmp_path):
     [
         ("srresnet-photos-x4", "image-to-image", "upscaled.png"),
         ("pix2pix-emoji-seg", "image-segmentation", "segmented.png"),
+        ("pix2pix-inpaint-photos", "image-to-image", "inpainted.png"),
     ],
 )
 def test_photo_models_round_trip_with_their_task(hub, tmp_path, name, tag, picture):
@@ -415,16 +416,43 @@ def test_photo_models_round_trip_with_their_task(hub, tmp_path, name, tag, pictu
     x = torch.rand(1, 3, 37, 29, generator=torch.Generator().manual_seed(0))
     torch.save(x, tmp_path / "x.pt")
     method = zoo.load(name).task.inference_method
+    hole = ", x[0, 0] > 0.7" if method == "inpaint" else ""  # inpainters: a mask too
     code = (
         "import zoo, torch\n"
         f"m = zoo.load('hf-hub:{repo_id}@{sha}')\n"
         f"x = torch.load({str(tmp_path / 'x.pt')!r})\n"
-        f"torch.save(m.{method}(x, fast=False), {str(tmp_path / 'out.pt')!r})\n"
+        f"torch.save(m.{method}(x{hole}, fast=False), {str(tmp_path / 'out.pt')!r})\n"
     )
     python(code, env_for(hub.read_endpoint, tmp_path / "fresh"))
     got = torch.load(tmp_path / "out.pt", weights_only=True)
     local = zoo.load(name)
-    assert torch.equal(got, getattr(local, method)(x, fast=False))
+    args = (x, x[0, 0] > 0.7) if method == "inpaint" else (x,)
+    assert torch.equal(got, getattr(local, method)(*args, fast=False))
+
+
+def test_a_bridged_restoration_network_round_trips(hub, tmp_path):
+    """A network imported through spandrel (Real-ESRGAN's SRVGGNetCompact, written by its
+    reference code), pushed from its folder: a fresh cache rebuilds it from the config on the
+    Hub and upscales as the folder does."""
+    pytest.importorskip("spandrel", reason='pip install "gan-zoo[restore]"')
+    from .conftest import zoo_main
+
+    folder = tmp_path / "compact"
+    pth = REPO / "tests" / "fixtures" / "reference" / "realesrgan_compact.pth"
+    zoo_main("import-checkpoint", pth, "-o", folder, "--license", "BSD-3-Clause")
+    sha = push(hub, str(folder), "zoo-test/compact", home=tmp_path / "pusher")
+    x = torch.rand(1, 3, 21, 18, generator=torch.Generator().manual_seed(0))
+    torch.save(x, tmp_path / "x.pt")
+    code = (
+        "import zoo, torch\n"
+        f"m = zoo.load('hf-hub:zoo-test/compact@{sha}')\n"
+        "assert (m.architecture, m.config.network) == ('spandrel', 'Compact')\n"
+        f"x = torch.load({str(tmp_path / 'x.pt')!r})\n"
+        f"torch.save(m.upscale(x, fast=False), {str(tmp_path / 'out.pt')!r})\n"
+    )
+    python(code, env_for(hub.read_endpoint, tmp_path / "fresh"))
+    got = torch.load(tmp_path / "out.pt", weights_only=True)
+    assert torch.equal(got, zoo.load(folder).upscale(x, fast=False))
 
 
 def test_an_imported_stylegan_round_trips_with_its_licence(hub, tmp_path):
