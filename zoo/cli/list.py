@@ -106,7 +106,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _source_kind(source: str) -> str:
     """bundled, hub, url, or the foreign format (``WeightsRef.sources``)."""
-    first = source.split(" ")[0].rstrip(",")
+    first = source.split(" ")[0].rstrip(",:")
     return "url" if first.startswith(("http://", "https://")) else first
 
 

@@ -102,7 +102,7 @@ class WeightsRef:
         if self.url:
             found.append(self.url)
         if self.member:
-            found.append(f"{self.member} inside {self.filename}")
+            found.append(f"zip: {self.member} inside {self.filename}")
         if self.foreign:
             found.append(f"{self.format}, converted on first load")
         return found
