@@ -42,6 +42,21 @@ def test_fast_samples_match_fp32_within_tolerance(name):
     assert torch.equal(fast, model.sample(256, seed=0))  # still deterministic
 
 
+@pytest.mark.parametrize("name", _models("inpainting"))
+def test_fast_fills_match_fp32_within_tolerance(name):
+    from zoo.data.inpainting import free_form_mask
+
+    model = zoo.load(name)
+    images = torch.rand(
+        4, model.config.channels, 96, 80, generator=torch.Generator().manual_seed(0)
+    )
+    holes = torch.stack([free_form_mask(96, 80, seed) for seed in range(4)])
+    exact = model.inpaint(images, holes, fast=False)
+    fast = model.inpaint(images, holes)
+    assert within_fast_tolerance(fast, exact)
+    assert torch.equal(fast, model.inpaint(images, holes))  # still deterministic
+
+
 @pytest.mark.parametrize("name", large_models_slow(_models("image-to-image")))
 def test_fast_translations_match_fp32_within_tolerance(name):
     from zoo.data.translation import Preprocess, load_translation_data
@@ -323,7 +338,14 @@ def test_the_fast_copy_packs_every_convolution_on_the_cpu():
 
 @pytest.mark.parametrize(
     "name",
-    ["dcgan-mnist", "cgan-mnist", "pix2pix-mnist-repair", "srgan-photos-x4", "pix2pix-emoji-seg"],
+    [
+        "dcgan-mnist",
+        "cgan-mnist",
+        "pix2pix-mnist-repair",
+        "srgan-photos-x4",
+        "pix2pix-emoji-seg",
+        "pix2pix-inpaint-photos",
+    ],
 )
 def test_latency_calls_are_the_public_inference_of_each_task(name):
     """What `zoo bench --latency` times: the model's own inference call, at the batch asked."""

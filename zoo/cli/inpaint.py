@@ -95,7 +95,8 @@ def run(args: argparse.Namespace) -> int:
 
     from zoo.data.inpainting import free_form_mask, read_mask_file
     from zoo.images import from_pil, read_image, side_by_side, to_pil_list
-    from zoo.metrics.inpainting import diffusion_fill, hole_metrics
+    from zoo.masks import diffusion_fill
+    from zoo.metrics.inpainting import hole_metrics
     from zoo.metrics.super_resolution import quantise
     from zoo.tasks.inpainting import InpaintingGAN, show_holes
 

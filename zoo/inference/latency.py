@@ -52,9 +52,15 @@ def public_call(model: GAN, batch: int, seed: int = 0) -> Callable[[], Any]:
     if isinstance(model, (UnconditionalGAN, ConditionalGAN)):
         generator = model
         return lambda: generator.sample(batch, seed=seed)
+    from zoo.tasks.inpainting import InpaintingGAN
+
     method = model.task.inference_method
     _, x = model.task.benchmark_input(model, batch, model.device)
     images = (x.float() * 0.5 + 0.5).clamp(0, 1)  # the network's [-1, 1] input as images
+    if isinstance(model, InpaintingGAN):  # its input: the blanked image, then the mask
+        c = model.config.channels
+        holes = x[:, c:] > 0
+        return lambda: model.inpaint(images[:, :c], holes)
     run = getattr(model, method)
     return lambda: run(images)
 

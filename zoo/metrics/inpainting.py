@@ -14,7 +14,8 @@ both are quantised to 8 bits, as saved files are. Then:
   extractor (``emoji``: ``zoo-emoji``), or with ``--features inception`` where its weights
   are cached; absent when no extractor knows the images (``fid_features`` says which);
 * ``diffusion_hole_psnr``, ``diffusion_hole_l1``, ``diffusion_ssim``, ``diffusion_fid``: the
-  same for the diffusion fill; ``hole_ratio``: the mean share of a crop in the hole.
+  same for the diffusion fill (:func:`zoo.masks.diffusion_fill`); ``hole_ratio``: the mean
+  share of a crop in the hole.
 """
 
 from __future__ import annotations
@@ -22,9 +23,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import torch
-import torch.nn.functional as F
 
 from zoo.data.inpainting import PHOTOS, load_inpainting_data
+from zoo.masks import diffusion_fill
 from zoo.metrics.super_resolution import quantise
 from zoo.metrics.translation import ssim
 
@@ -33,33 +34,6 @@ if TYPE_CHECKING:
 
 #: side of the test crops
 EVAL_SIDE = 128
-#: Jacobi sweeps of the diffusion fill at each level of its pyramid
-DIFFUSION_SWEEPS = 40
-
-
-def diffusion_fill(images: torch.Tensor, masks: torch.Tensor) -> torch.Tensor:
-    """``images`` (N, C, H, W) in [0, 1] with each hole pixel the average of its neighbours
-    (the discrete Laplace equation, the hole's border fixed), solved coarse to fine: the
-    holes of a half-size copy are filled first and enlarged as the starting guess. Kept
-    pixels are unchanged."""
-    known = 1 - masks
-    if min(images.shape[-2:]) > 4 and bool((masks > 0).any()):
-        weight = F.avg_pool2d(known, 2, ceil_mode=True)
-        coarse = F.avg_pool2d(images * known, 2, ceil_mode=True) / weight.clamp_min(1e-6)
-        coarse = diffusion_fill(coarse, (weight == 0).to(images.dtype))
-        guess = F.interpolate(coarse, size=images.shape[-2:], mode="bilinear")
-    else:
-        mean = (images * known).sum((2, 3), keepdim=True) / known.sum((2, 3), True).clamp_min(1)
-        guess = mean.expand_as(images)
-    kept = images * known
-    x = kept + guess * masks
-    for _ in range(DIFFUSION_SWEEPS):
-        p = F.pad(x, (1, 1, 1, 1), mode="replicate")
-        up, down = p[..., :-2, 1:-1], p[..., 2:, 1:-1]
-        left, right = p[..., 1:-1, :-2], p[..., 1:-1, 2:]
-        neighbours = (up + down + left + right) / 4
-        x = kept + neighbours * masks
-    return x
 
 
 def hole_metrics(filled: torch.Tensor, real: torch.Tensor, masks: torch.Tensor) -> dict:
