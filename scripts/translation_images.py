@@ -5,7 +5,8 @@ python scripts/translation_images.py   # writes docs/img/pix2pix-mnist-repair.pn
     # cyclegan-mnist2digits.png, srgan-photos-x4.png (bicubic | SRResNet | SRGAN | original)
     # pix2pix-emoji-seg.png (image | prediction | truth, six scenes a row) and
     # cyclegan-twemoji2noto.png (rows: Twemoji, to Noto, true Noto, Noto, to Twemoji, true
-    # Twemoji; one held-out emoji per Unicode category)
+    # Twemoji; one held-out emoji per Unicode category) and pix2pix-inpaint-photos.png
+    # (hole | diffusion fill | model | original, six held-out crops)
 """
 
 from __future__ import annotations
@@ -57,7 +58,22 @@ def main() -> None:
     seg = zoo.load("pix2pix-emoji-seg")
     save_grid(seg.task.comparison(seg, 12), OUT / "pix2pix-emoji-seg.png", nrow=6)
     save_grid(twemoji2noto_rows(), OUT / "cyclegan-twemoji2noto.png", nrow=9)
-    print(f"wrote pictures of six models into {OUT}")
+    save_grid(inpainting_rows(), OUT / "pix2pix-inpaint-photos.png", nrow=4)
+    print(f"wrote pictures of seven models into {OUT}")
+
+
+def inpainting_rows() -> torch.Tensor:
+    """Six held-out crops with their holes: hole | diffusion fill | model | original."""
+    from zoo.data.inpainting import PHOTOS, load_inpainting_data
+    from zoo.masks import diffusion_fill
+
+    model = zoo.load("pix2pix-inpaint-photos")
+    crops = load_inpainting_data(PHOTOS, 128, split="test").crops(128)
+    pick = torch.linspace(0, len(crops["A"]) - 1, 6).round().long()
+    images, masks = crops["A"][pick], crops["mask"][pick]
+    rows = model.task.comparison(model).view(6, 3, *images.shape[1:])  # hole, fill, original
+    diffused = diffusion_fill(images, masks)[:, None]
+    return torch.cat([rows[:, :1], diffused, rows[:, 1:]], 1).flatten(0, 1)
 
 
 if __name__ == "__main__":
