@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from zoo.cli._util import is_image_file, refuse_existing
+from zoo.cli._util import existing_path, is_image_file, refuse_existing, writable_path
 from zoo.constants import IMAGE_SUFFIXES
 from zoo.errors import ConfigError, DataError
 
@@ -37,6 +37,19 @@ def load_for(args: argparse.Namespace, command: str, cls: type[M]) -> M:
             f"not serve; use `zoo {model.task.command}`"
         )
     return model
+
+
+def add_image_arguments(
+    p: argparse.ArgumentParser,
+    output: str = "output image (one input file) or folder (several files, or a folder)",
+) -> None:
+    """The arguments every command over image files takes: the model ``name``, the
+    ``INPUT`` files or folders and ``-o/--output`` (``output``: its help)."""
+    p.add_argument("name", help="catalog name, run folder, hf-hub:org/name or .safetensors")
+    p.add_argument(
+        "inputs", nargs="+", type=existing_path, metavar="INPUT", help="image file or folder"
+    )
+    p.add_argument("-o", "--output", type=writable_path, required=True, help=output)
 
 
 @dataclasses.dataclass

@@ -6,13 +6,12 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from zoo.cli._inference import image_jobs, load_for
+from zoo.cli._inference import add_image_arguments, image_jobs, load_for
 from zoo.cli._util import (
     add_overwrite,
     device_name,
     existing_path,
     non_negative_int,
-    writable_path,
 )
 
 if TYPE_CHECKING:
@@ -30,17 +29,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "are written as they came in. Grey images are widened to RGB, transparency is "
         "composited onto white.",
     )
-    p.add_argument("name", help="catalog name, run folder, hf-hub:org/name or .safetensors")
-    p.add_argument(
-        "inputs", nargs="+", type=existing_path, metavar="INPUT", help="image file or folder"
-    )
-    p.add_argument(
-        "-o",
-        "--output",
-        type=writable_path,
-        required=True,
-        help="output image (one input file) or folder (several files, or a folder)",
-    )
+    add_image_arguments(p)
     holes = p.add_mutually_exclusive_group(required=True)
     holes.add_argument(
         "--mask",

@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from zoo.cli._inference import image_jobs, load_for
-from zoo.cli._util import add_overwrite, device_name, existing_path, writable_path
+from zoo.cli._inference import add_image_arguments, image_jobs, load_for
+from zoo.cli._util import add_overwrite, device_name
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -23,16 +23,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "lists them), coloured for viewing. Grey images are widened to RGB, transparency is "
         "composited onto white, 16-bit images are scaled to 8 bits.",
     )
-    p.add_argument("name", help="catalog name, run folder, hf-hub:org/name or .safetensors")
-    p.add_argument(
-        "inputs", nargs="+", type=existing_path, metavar="INPUT", help="image file or folder"
-    )
-    p.add_argument(
-        "-o",
-        "--output",
-        type=writable_path,
-        required=True,
-        help="output mask (.png, one input file) or folder (several files, or a folder)",
+    add_image_arguments(
+        p, "output mask (.png, one input file) or folder (several files, or a folder)"
     )
     p.add_argument(
         "--overlay",

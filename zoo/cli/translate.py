@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from zoo.cli._inference import image_jobs, load_for
-from zoo.cli._util import add_overwrite, device_name, existing_path, writable_path
+from zoo.cli._inference import add_image_arguments, image_jobs, load_for
+from zoo.cli._util import add_overwrite, device_name
 from zoo.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -23,17 +23,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "channels (grayscale or RGB); any size goes in and comes out at its size (padded to "
         "the generator's stride and cropped back).",
     )
-    p.add_argument("name", help="catalog name, run folder, hf-hub:org/name or .safetensors")
-    p.add_argument(
-        "inputs", nargs="+", type=existing_path, metavar="INPUT", help="image file or folder"
-    )
-    p.add_argument(
-        "-o",
-        "--output",
-        type=writable_path,
-        required=True,
-        help="output image (one input file) or folder (several files, or a folder)",
-    )
+    add_image_arguments(p)
     p.add_argument("--direction", default="AtoB", help="AtoB (default) or BtoA (CycleGAN models)")
     p.add_argument("--compare", action="store_true", help="write input and output side by side")
     p.add_argument("--exact", action="store_true", help="exact fp32 instead of the fast path")

@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from zoo.cli._inference import image_jobs, load_for
-from zoo.cli._util import add_overwrite, device_name, existing_path, positive_int, writable_path
+from zoo.cli._inference import add_image_arguments, image_jobs, load_for
+from zoo.cli._util import add_overwrite, device_name, positive_int
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -23,17 +23,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "8 bits. Large images run in overlapping tiles, so memory stays bounded and the "
         "result is seamless.",
     )
-    p.add_argument("name", help="catalog name, run folder, hf-hub:org/name or .safetensors")
-    p.add_argument(
-        "inputs", nargs="+", type=existing_path, metavar="INPUT", help="image file or folder"
-    )
-    p.add_argument(
-        "-o",
-        "--output",
-        type=writable_path,
-        required=True,
-        help="output image (one input file) or folder (several files, or a folder)",
-    )
+    add_image_arguments(p)
     p.add_argument(
         "--tile",
         type=positive_int,

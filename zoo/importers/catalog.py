@@ -79,9 +79,13 @@ def converted_weights(entry: CatalogEntry, progress: bool = True) -> Path:
     if path.is_file():
         return path
     weights = source if w.member is None else extract_member(source, w.member, path.parent)
-    # the file's own record of its shape must agree with the entry; the rest (class names,
-    # training settings) comes from the entry
-    model = import_checkpoint([weights], entry.architecture, entry.config)
+    try:
+        # the file's own record of its shape must agree with the entry; the rest (class
+        # names, training settings) comes from the entry
+        model = import_checkpoint([weights], entry.architecture, entry.config)
+    finally:
+        if weights != source:
+            weights.unlink()  # an extracted member: the converted file is what loads
     found = model.config.to_dict()
     differ = stated_differences(entry, found)
     if differ:
@@ -97,8 +101,6 @@ def converted_weights(entry: CatalogEntry, progress: bool = True) -> Path:
         found,
         extra={"converted_from": f"{where} {origin}", "source_sha256": digest},
     )
-    if weights != source:
-        weights.unlink()  # the converted file is what loads from now on
     return path
 
 
