@@ -104,7 +104,12 @@ SMALL = {
 
 #: shipped models whose whole-model checks take many seconds (their networks at 64x64 in
 #: colour, or two directions): those checks run in the slow tier
-LARGE_MODELS = ("cyclegan-mnist2digits", "cyclegan-twemoji2noto", "pix2pix-emoji-seg")
+LARGE_MODELS = (
+    "cyclegan-mnist2digits",
+    "cyclegan-twemoji2noto",
+    "pix2pix-emoji-seg",
+    "pix2pix-inpaint-photos",
+)
 
 
 def large_models_slow(names: list[str]) -> list:
@@ -142,12 +147,14 @@ def reference(model, inputs):
             return model.sample(latents=inputs[0], labels=inputs[1], fast=False)
         if task == "segmentation":
             return model.segment(inputs[0], probabilities=True, fast=False)
+        if task == "inpainting":
+            return model.inpaint(inputs[0], inputs[1], fast=False)
         return model.translate(inputs[0], fast=False)
 
 
 def inputs_for(model, side: int | None = None) -> tuple[torch.Tensor, ...]:
     """A batch of 3 (exports trace with 2): latent codes (and labels), or images of an odd
-    size (``side`` high, ``side`` + 7 wide)."""
+    size (``side`` high, ``side`` + 7 wide), with masks of holes for inpainters."""
     gen = torch.Generator().manual_seed(1)
     if model.task.name in ("unconditional", "conditional"):
         z = torch.randn(3, model.latent_dim, generator=gen)
@@ -159,4 +166,10 @@ def inputs_for(model, side: int | None = None) -> tuple[torch.Tensor, ...]:
     c = model.config
     channels = getattr(c, "input_nc", getattr(c, "channels", 3))
     side = side or max(c.image_size // getattr(c, "scale", 1), 16) + 5
-    return (torch.rand(3, channels, side, side + 7, generator=gen),)
+    images = torch.rand(3, channels, side, side + 7, generator=gen)
+    if model.task.name == "inpainting":
+        from zoo.data.inpainting import free_form_mask
+
+        holes = torch.stack([free_form_mask(side, side + 7, seed) for seed in range(3)])
+        return images, holes[:, None]
+    return (images,)

@@ -16,6 +16,7 @@ PUBLIC = {
     "zoo.nn.dcgan",
     "zoo.nn.stylegan",
     "zoo.losses",
+    "zoo.masks",
     "zoo.testing",
     "zoo.tasks",
     "zoo.data",
