@@ -13,7 +13,14 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from zoo.cli._util import existing_path, is_image_file, refuse_existing, writable_path
+from zoo.cli._util import (
+    add_overwrite,
+    device_name,
+    existing_path,
+    is_image_file,
+    refuse_existing,
+    writable_path,
+)
 from zoo.constants import IMAGE_SUFFIXES
 from zoo.errors import ConfigError, DataError
 
@@ -50,6 +57,16 @@ def add_image_arguments(
         "inputs", nargs="+", type=existing_path, metavar="INPUT", help="image file or folder"
     )
     p.add_argument("-o", "--output", type=writable_path, required=True, help=output)
+
+
+def add_run_options(p: argparse.ArgumentParser) -> None:
+    """What else every command over image files takes: ``--exact``, ``--device`` and
+    ``-f/--overwrite``."""
+    p.add_argument("--exact", action="store_true", help="exact fp32 instead of the fast path")
+    p.add_argument(
+        "--device", type=device_name, default="cpu", help="cpu, cuda, cuda:1 ... (default cpu)"
+    )
+    add_overwrite(p)
 
 
 @dataclasses.dataclass

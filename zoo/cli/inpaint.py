@@ -6,10 +6,8 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from zoo.cli._inference import add_image_arguments, image_jobs, load_for
+from zoo.cli._inference import add_image_arguments, add_run_options, image_jobs, load_for
 from zoo.cli._util import (
-    add_overwrite,
-    device_name,
     existing_path,
     non_negative_int,
 )
@@ -50,33 +48,17 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "| original side by side, printing the PSNR inside the hole of the model and of the "
         "diffusion fill",
     )
-    p.add_argument("--exact", action="store_true", help="exact fp32 instead of the fast path")
-    p.add_argument(
-        "--device", type=device_name, default="cpu", help="cpu, cuda, cuda:1 ... (default cpu)"
-    )
-    add_overwrite(p)
+    add_run_options(p)
     p.set_defaults(func=run)
 
 
 def _mask_files(mask: Path, inputs: list[Path]) -> dict[Path, Path]:
     """Each input's mask file: ``mask`` itself, or the file of its stem in the folder."""
-    from zoo.errors import DataError
-    from zoo.images import image_files
+    from zoo.data.inpainting import masks_by_stem
 
     if not mask.is_dir():
         return dict.fromkeys(inputs, mask)
-    by_stem: dict[str, Path] = {}
-    for f in image_files(mask):
-        if f.stem in by_stem:
-            raise DataError(f"--mask {mask}: two masks named {f.stem} ({by_stem[f.stem]}, {f})")
-        by_stem[f.stem] = f
-    missing = [p for p in inputs if p.stem not in by_stem]
-    if missing:
-        raise DataError(
-            f"--mask {mask} has no mask named {missing[0].stem} (for {missing[0]}); "
-            f"{len(missing)} input(s) lack one"
-        )
-    return {p: by_stem[p.stem] for p in inputs}
+    return masks_by_stem(mask, inputs, f"--mask {mask}", "give each input a mask of its name")
 
 
 def run(args: argparse.Namespace) -> int:

@@ -6,8 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from zoo.cli._inference import add_image_arguments, image_jobs, load_for
-from zoo.cli._util import add_overwrite, device_name
+from zoo.cli._inference import add_image_arguments, add_run_options, image_jobs, load_for
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -31,11 +30,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="also write each image with its mask over it, as NAME.overlay.png",
     )
-    p.add_argument("--exact", action="store_true", help="exact fp32 instead of the fast path")
-    p.add_argument(
-        "--device", type=device_name, default="cpu", help="cpu, cuda, cuda:1 ... (default cpu)"
-    )
-    add_overwrite(p)
+    add_run_options(p)
     p.set_defaults(func=run)
 
 

@@ -6,8 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from zoo.cli._inference import add_image_arguments, image_jobs, load_for
-from zoo.cli._util import add_overwrite, device_name
+from zoo.cli._inference import add_image_arguments, add_run_options, image_jobs, load_for
 from zoo.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -26,17 +25,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     add_image_arguments(p)
     p.add_argument("--direction", default="AtoB", help="AtoB (default) or BtoA (CycleGAN models)")
     p.add_argument("--compare", action="store_true", help="write input and output side by side")
-    p.add_argument("--exact", action="store_true", help="exact fp32 instead of the fast path")
     p.add_argument(
         "--compile",
         action="store_true",
         help="torch.compile the fast path (pays off for large folders: compiling takes "
         "seconds to a minute)",
     )
-    p.add_argument(
-        "--device", type=device_name, default="cpu", help="cpu, cuda, cuda:1 ... (default cpu)"
-    )
-    add_overwrite(p)
+    add_run_options(p)
     p.set_defaults(func=run)
 
 

@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from zoo.cli._inference import add_image_arguments, image_jobs, load_for
-from zoo.cli._util import add_overwrite, device_name, positive_int
+from zoo.cli._inference import add_image_arguments, add_run_options, image_jobs, load_for
+from zoo.cli._util import positive_int
 
 if TYPE_CHECKING:
     from PIL import Image
@@ -37,11 +37,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "bicubic), upscale that with bicubic and with the model, and write bicubic | model | "
         "original side by side, printing each one's PSNR on the Y channel",
     )
-    p.add_argument("--exact", action="store_true", help="exact fp32 instead of the fast path")
-    p.add_argument(
-        "--device", type=device_name, default="cpu", help="cpu, cuda, cuda:1 ... (default cpu)"
-    )
-    add_overwrite(p)
+    add_run_options(p)
     p.set_defaults(func=run)
 
 

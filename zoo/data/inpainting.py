@@ -26,7 +26,7 @@ from PIL import Image, ImageDraw
 
 from zoo.data.images import split_source
 from zoo.data.photos import photos
-from zoo.data.translation import _batch_generator, _spread, _to_float
+from zoo.data.translation import ImagePatches, _batch_generator, _spread, _to_float
 from zoo.errors import DataError
 from zoo.images import as_channels, image_files, pil_to_uint8, read_image
 
@@ -71,17 +71,39 @@ def free_form_mask(height: int, width: int, seed: int) -> torch.Tensor:
     return mask  # a crop too small to land in the range: the last draw
 
 
+def mask_from_pil(img: Image.Image, name: str = "the mask") -> torch.Tensor:
+    """A mask picture as float 0/1 (H, W): any value above 127 of its grey reading is the
+    hole (``name``: the picture, for errors)."""
+    return torch.from_numpy(np.asarray(as_channels(img, 1, name=name)) > 127).float()
+
+
 def read_mask_file(path: str | Path, size: tuple[int, int] | None = None) -> torch.Tensor:
-    """A mask file as float 0/1 (H, W): any value above 127 (of its grey reading) is the
-    hole. ``size``: the (width, height) of its image, which the mask must have."""
+    """A mask file as :func:`mask_from_pil` reads it. ``size``: the (width, height) of its
+    image, which the mask must have."""
     with Image.open(path) as opened:
-        grey = as_channels(opened.copy(), 1, name=str(path))
-    if size is not None and grey.size != size:
+        img = opened.copy()
+    if size is not None and img.size != size:
         raise DataError(
-            f"mask {path} is {grey.size[0]}x{grey.size[1]} but its image is "
+            f"mask {path} is {img.size[0]}x{img.size[1]} but its image is "
             f"{size[0]}x{size[1]}; a mask must have its image's size"
         )
-    return torch.from_numpy(np.asarray(grey) > 127).float()
+    return mask_from_pil(img, str(path))
+
+
+def masks_by_stem(folder: Path, images: list[Path], where: str, remedy: str) -> dict[Path, Path]:
+    """Each of ``images``' mask in ``folder``: the image file of its stem. ``where`` names
+    the folder in errors, ``remedy`` says what to do about a missing mask."""
+    by_stem: dict[str, Path] = {}
+    for f in image_files(folder):
+        if f.stem in by_stem:
+            raise DataError(f"{where}: two masks named {f.stem} ({by_stem[f.stem]}, {f})")
+        by_stem[f.stem] = f
+    missing = [p for p in images if p.stem not in by_stem]
+    if missing:
+        raise DataError(
+            f"{where} has no mask for {len(missing)} image(s), e.g. {missing[0]}; {remedy}"
+        )
+    return {p: by_stem[p.stem] for p in images}
 
 
 @dataclasses.dataclass
@@ -98,12 +120,10 @@ class InpaintingData:
     augment: bool = True
 
     def __post_init__(self) -> None:
-        areas = torch.tensor([t.shape[-1] * t.shape[-2] for t in self.images], dtype=torch.float64)
-        self._counts = (areas / self.patch**2).ceil().long().clamp_min(1)
-        self._starts = torch.cumsum(self._counts, 0) - self._counts
+        self._patches = ImagePatches(self.images, self.patch)
 
     def __len__(self) -> int:
-        return int(self._counts.sum())
+        return len(self._patches)
 
     def _crop(self, j: int, top: int, left: int, seed: int) -> tuple[torch.Tensor, torch.Tensor]:
         p = self.patch
@@ -116,8 +136,7 @@ class InpaintingData:
         gen = _batch_generator(index)
         p = self.patch
         images, masks = [], []
-        photo = torch.searchsorted(self._starts, index % len(self), right=True) - 1
-        for j in photo.tolist():
+        for j in self._patches.image_of(index).tolist():
             h, w = self.images[j].shape[-2:]
             top = int(torch.randint(0, h - p + 1, (1,), generator=gen))
             left = int(torch.randint(0, w - p + 1, (1,), generator=gen))
@@ -191,16 +210,9 @@ def _folder(root: Path, split: str, channels: int) -> tuple[list, list | None, l
     mask_dir = folder / MASKS
     if not mask_dir.is_dir():
         return images, None, [str(f) for f in files]
-    by_stem = {m.stem: m for m in image_files(mask_dir)}
-    missing = [str(f) for f in files if f.stem not in by_stem]
-    if missing:
-        raise DataError(
-            f"{mask_dir} has no mask for {len(missing)} image(s), e.g. {missing[0]}; give "
-            "every image a mask of the same stem, or remove masks/ to draw random holes"
-        )
-    masks = [
-        read_mask_file(by_stem[f.stem], (t.shape[-1], t.shape[-2])) for f, t in zip(files, images)
-    ]
+    remedy = "give every image a mask of the same stem, or remove masks/ to draw random holes"
+    found = masks_by_stem(mask_dir, files, str(mask_dir), remedy)
+    masks = [read_mask_file(found[f], (t.shape[-1], t.shape[-2])) for f, t in zip(files, images)]
     return images, masks, [str(f) for f in files]
 
 

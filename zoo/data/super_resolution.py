@@ -20,7 +20,7 @@ import torch.nn.functional as F
 
 from zoo.constants import IMAGE_SUFFIXES
 from zoo.data.photos import photos
-from zoo.data.translation import _batch_generator, _spread, _to_float
+from zoo.data.translation import ImagePatches, _batch_generator, _spread, _to_float
 from zoo.errors import DataError
 from zoo.images import image_files, pil_to_uint8, read_image
 
@@ -65,16 +65,10 @@ class SRData:
     augment: bool = True
 
     def __post_init__(self) -> None:
-        areas = torch.tensor([h.shape[-1] * h.shape[-2] for h in self.hr], dtype=torch.float64)
-        #: patches per photograph in an epoch: its area in patches, at least one
-        self._counts = (areas / self.patch**2).ceil().long().clamp_min(1)
-        self._starts = torch.cumsum(self._counts, 0) - self._counts
+        self._patches = ImagePatches(self.hr, self.patch)
 
     def __len__(self) -> int:
-        return int(self._counts.sum())
-
-    def _photo_of(self, index: torch.Tensor) -> torch.Tensor:
-        return torch.searchsorted(self._starts, index % len(self), right=True) - 1
+        return len(self._patches)
 
     def _crop(self, j: int, top: int, left: int) -> tuple[torch.Tensor, torch.Tensor]:
         s, p = self.scale, self.patch // self.scale
@@ -86,7 +80,7 @@ class SRData:
         gen = _batch_generator(index)
         p = self.patch // self.scale
         lrs, hrs = [], []
-        for j in self._photo_of(index).tolist():
+        for j in self._patches.image_of(index).tolist():
             h, w = self.lr[j].shape[-2:]
             top = int(torch.randint(0, h - p + 1, (1,), generator=gen))
             left = int(torch.randint(0, w - p + 1, (1,), generator=gen))

@@ -105,6 +105,24 @@ def _to_float(x: torch.Tensor) -> torch.Tensor:
     return x.float().div_(127.5).sub_(1.0)
 
 
+class ImagePatches:
+    """Which image each index of an epoch crops, for images of any sizes: each image once per
+    ``patch``-square of its area (at least once), so large photographs are seen more often."""
+
+    def __init__(self, images: list[torch.Tensor], patch: int) -> None:
+        areas = torch.tensor([t.shape[-1] * t.shape[-2] for t in images], dtype=torch.float64)
+        counts = (areas / patch**2).ceil().long().clamp_min(1)
+        self._total = int(counts.sum())
+        self._starts = torch.cumsum(counts, 0) - counts
+
+    def __len__(self) -> int:
+        return self._total
+
+    def image_of(self, index: torch.Tensor) -> torch.Tensor:
+        """The image of each index (indices past the epoch wrap around)."""
+        return torch.searchsorted(self._starts, index % self._total, right=True) - 1
+
+
 def _batch_generator(index: torch.Tensor) -> torch.Generator:
     """Randomness for one batch derived from its indices: reproducible, the same after a
     resume, and different on each torchrun rank (each holds other indices)."""

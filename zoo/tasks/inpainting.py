@@ -16,15 +16,14 @@ import dataclasses
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
-import numpy as np
 import torch
 from PIL import Image
 
 from zoo.config import ArchConfig, ImageConfig, bounded
 from zoo.data.images import random_data
-from zoo.data.inpainting import PHOTOS, InpaintingData, load_inpainting_data
+from zoo.data.inpainting import PHOTOS, InpaintingData, load_inpainting_data, mask_from_pil
 from zoo.errors import ConfigError, DataError
-from zoo.images import as_channels, save_grid
+from zoo.images import save_grid
 from zoo.inference.tiling import pad_to_multiple
 from zoo.masks import composite, masked_input
 from zoo.models.base import GAN
@@ -53,10 +52,10 @@ def mask_batch(masks: Any, n: int, height: int, width: int) -> torch.Tensor:
     if isinstance(masks, Image.Image):
         masks = [masks]
     if isinstance(masks, (list, tuple)) and masks and isinstance(masks[0], Image.Image):
-        grey = [np.asarray(as_channels(m, 1, name="the mask")) for m in masks]
-        if len({g.shape for g in grey}) > 1:
+        read = [mask_from_pil(m) for m in masks]
+        if len({m.shape for m in read}) > 1:
             raise DataError("inpaint: the masks have different sizes")
-        masks = torch.from_numpy(np.stack(grey))
+        masks = torch.stack(read)
     if not isinstance(masks, torch.Tensor):
         raise TypeError(f"inpaint: masks must be a tensor or PIL image(s), not {type(masks)}")
     m = masks.detach().cpu()
