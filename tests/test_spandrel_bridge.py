@@ -27,15 +27,16 @@ FIXTURES = Path(__file__).parent / "fixtures" / "reference"
 CASES = {"x4": ("ESRGAN", 4, 19), "x2": ("ESRGAN", 2, 40), "compact": ("Compact", 4, 6)}
 
 
-def outputs(case: str) -> dict[str, torch.Tensor]:
-    with safe_open(FIXTURES / f"realesrgan_{case}.safetensors", "pt") as f:
+def outputs(stem: str) -> dict[str, torch.Tensor]:
+    """The reference's inputs and outputs in ``FIXTURES/STEM.safetensors``."""
+    with safe_open(FIXTURES / f"{stem}.safetensors", "pt") as f:
         return {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118 (safe_open)
 
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_reference_weights_reproduce_the_reference(case, tmp_path):
     network, scale, radius = CASES[case]
-    expected = outputs(case)
+    expected = outputs(f"realesrgan_{case}")
     model = import_checkpoint([FIXTURES / f"realesrgan_{case}.pth"])
     assert (model.architecture, model.config.network, model.scale) == ("spandrel", network, scale)
     reference = expected["y"].clamp(0, 1)
@@ -110,8 +111,7 @@ def big_lama(tmp_path_factory) -> Path:
 
 
 def test_lama_reproduces_the_reference(big_lama, tmp_path):
-    with safe_open(FIXTURES / "lama_big.safetensors", "pt") as f:
-        ref = {k: f.get_tensor(k) for k in f.keys()}  # noqa: SIM118 (safe_open)
+    ref = outputs("lama_big")
     model = import_checkpoint([big_lama])
     assert (model.architecture, model.config.network, model.task.name) == (
         "spandrel-inpainting",
