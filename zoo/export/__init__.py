@@ -1,9 +1,11 @@
 """Export a model's inference call to ONNX, TorchScript or a ``torch.export`` program.
 
-Every file takes and gives plain tensors with a dynamic batch axis: latent codes ``z`` (and
-int64 ``labels``) -> images in [0, 1] for generators; images in [0, 1] -> images in [0, 1] for
-translators and upscalers (height and width dynamic too where the network allows; sides are
-padded to the generator's stride inside the graph); images -> class indices (or
+Every file takes and gives plain tensors, with a dynamic batch axis but for face restorers
+(batch 1: GFPGAN's modulated convolutions group by the batch, which ONNX cannot leave open):
+latent codes ``z`` (and int64 ``labels``) -> images in [0, 1] for generators; images in
+[0, 1] -> images in [0, 1] for translators, upscalers and face restorers (height and width
+dynamic too where the network allows; sides are padded to the generator's stride inside the
+graph); images and masks -> images for inpainters; images -> class indices (or
 probabilities) for segmenters. What each task exports is its ``export_spec``
 (:mod:`zoo.export.graphs`). The file carries the architecture, config, zoo version and source
 sha256 (ONNX ``metadata_props``; a ``zoo_metadata.json`` extra file in the two torch formats).
@@ -151,7 +153,8 @@ def _traced_program(spec: ExportSpec) -> tuple[torch.export.ExportedProgram, boo
 
 
 def _export(spec: ExportSpec, sizes: bool) -> torch.export.ExportedProgram:
-    return torch.export.export(spec.module, spec.inputs, dynamic_shapes=_dims(spec, sizes))
+    dims = _dims(spec, sizes) if spec.dynamic_axes else None  # None: every size fixed
+    return torch.export.export(spec.module, spec.inputs, dynamic_shapes=dims)
 
 
 def _reason(exc: BaseException) -> str:

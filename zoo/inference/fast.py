@@ -14,6 +14,7 @@ rewrite against the module it replaces and every shipped model against ``FAST_TO
 from __future__ import annotations
 
 import copy
+import itertools
 from collections.abc import Callable
 from typing import Any, TypeGuard
 
@@ -386,6 +387,14 @@ def _as_group_norm(child: nn.Module) -> nn.GroupNorm | None:
     return norm
 
 
+def to_channels_last(module: nn.Module) -> None:
+    """``module``'s 4-D parameters and buffers as channels_last, in place (``Module.to``
+    refuses a module that also holds 5-D ones, as GFPGAN's modulated convolutions)."""
+    for t in itertools.chain(module.parameters(), module.buffers()):
+        if t.dim() == 4:
+            t.data = t.data.contiguous(memory_format=torch.channels_last)
+
+
 def fast_copy(
     module: nn.Module, device: torch.device, compile: bool = False, mode: str | None = None
 ) -> nn.Module:
@@ -397,20 +406,24 @@ def fast_copy(
     under ``torch.compile`` with inductor's freezing instead of the packing (see
     CHANGELOG.md for where it pays); ``mode``: its ``torch.compile`` mode
     (``"reduce-overhead"``: CUDA graphs on CUDA). A network whose ``fp32_only`` attribute
-    gives a reason (LaMa: torch's FFT has no bf16 kernels) stays fp32."""
+    gives a reason (LaMa: torch's FFT has no bf16 kernels) stays fp32; one whose
+    ``contiguous_only`` gives one (GFPGAN reshapes features with ``view``) stays in the
+    default memory format, unpacked."""
     bf16 = bf16_is_fast(device) and not getattr(module, "fp32_only", "")
+    contiguous = bool(getattr(module, "contiguous_only", ""))
     fast = copy.deepcopy(module)
     changed = fold_batch_norms(fast) + use_fast_transposed_convs(fast) + use_group_norms(fast)
     if bf16:
         fast = fast.to(torch.bfloat16)
-        if any(isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)) for m in fast.modules()):
-            fast = fast.to(memory_format=torch.channels_last)
+        convolutions = any(isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)) for m in fast.modules())
+        if convolutions and not contiguous:
+            to_channels_last(fast)
             for m in fast.modules():
                 if isinstance(m, FastConvTranspose2d):
                     m.channels_last = True
     if compile:
         return _FrozenCompiled(fast, mode)
-    if device.type == "cpu":
+    if device.type == "cpu" and not contiguous:  # packed convolutions give channels_last
         changed += pack_conv_weights(fast)
     return fast if bf16 or changed else module
 
