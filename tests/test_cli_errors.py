@@ -53,6 +53,8 @@ BAD = [
     (["inpaint", "srgan-photos-x4", "notes.txt", "--random-mask", "0", "-o", "m.png"], "upscale`"),
     (["inpaint", "srgan-photos-x4", "notes.txt", "--random-mask", "-2", "-o", "m.png"], "-2 is"),
     (["inpaint", "srgan-photos-x4", "notes.txt", "--mask", "nope.png", "-o", "m.png"], "nope.png"),
+    (["restore", "srgan-photos-x4", "notes.txt", "-o", "f.png"], "use `zoo upscale`"),
+    (["restore", "srgan-photos-x4", "notes.txt", "--compare", "-1", "-o", "f.png"], "-1 is"),
     (["train", "pix2pix-seg", "--data", "emoji-scenes:all", "--out", "r"], "train and test"),
     (["train", "srgan", "--data", "photos", "--out", "r", "--set", "image_size=30"], "scale 4"),
     (["train", "dcgan", "--data", "mnist", "--out", "r", "--steps", "0"], "0 is not a positive"),

@@ -67,6 +67,7 @@ HEADLINE_METRICS = (
     "fid",
     "psnr",
     "ssim",
+    "degraded_psnr",
     "label_kept_ab",
     "label_kept_ba",
     "precision",

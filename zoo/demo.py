@@ -109,8 +109,8 @@ def _style(model: Generator, truncation: float | None, noise: str) -> dict[str, 
 
 
 def apply(model: GAN, image: Image.Image | None) -> Image.Image:
-    """An uploaded image through an image model: translated, repaired or upscaled; for a
-    segmenter, the image with its segmentation laid over it."""
+    """An uploaded image through an image model: translated, repaired, upscaled or (a face)
+    restored; for a segmenter, the image with its segmentation laid over it."""
     if image is None:
         raise ConfigError("upload an image first")
     from zoo.tasks.image_to_image import ImageToImageGAN
@@ -124,7 +124,7 @@ def apply(model: GAN, image: Image.Image | None) -> Image.Image:
 
         classes = model.segment(from_pil(image, 3))[0].cpu()
         return enlarge(pil_overlay(image, classes, model.config.num_classes))
-    if isinstance(model, ImageToImageGAN):  # translators and upscalers
+    if isinstance(model, ImageToImageGAN):  # translators, upscalers, face restorers
         return enlarge(getattr(model, model.task.inference_method)(image))
     raise ConfigError(f"{model.architecture}: no demo for task {model.task.name!r}")
 
@@ -366,10 +366,15 @@ def _generator_tab(gr: Any, name: str, model: Generator, call: Callable[..., Any
 
 
 def _image_tab(gr: Any, name: str, model: GAN, call: Callable[..., Any]) -> None:
-    verb = {"translate": "Translate", "upscale": "Upscale", "segment": "Segment"}.get(
-        model.task.inference_method, "Run"
-    )
-    gr.Markdown(f"**{name}**: {model.architecture}, {model.task.name}. Upload an image.")
+    method = model.task.inference_method
+    verb = {
+        "translate": "Translate",
+        "upscale": "Upscale",
+        "segment": "Segment",
+        "restore": "Restore",
+    }.get(method, "Run")
+    what = "an aligned face crop" if method == "restore" else "an image"
+    gr.Markdown(f"**{name}**: {model.architecture}, {model.task.name}. Upload {what}.")
     with gr.Row():
         source = gr.Image(type="pil", label="input", elem_id=f"{name}-input", height=360)
         result = gr.Image(

@@ -23,6 +23,7 @@ COMMANDS = (
     "upscale",
     "segment",
     "inpaint",
+    "restore",
     "train",
     "eval",
     "pull",

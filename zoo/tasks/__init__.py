@@ -15,7 +15,9 @@
 * :mod:`~zoo.tasks.segmentation`: masks of class indices (``segment``),
   :class:`SegmentationGAN`, :class:`SegmentationConfig`;
 * :mod:`~zoo.tasks.inpainting`: filling holes (``inpaint``), :class:`InpaintingGAN`,
-  :class:`InpaintingConfig`.
+  :class:`InpaintingConfig`;
+* :mod:`~zoo.tasks.face_restoration`: restoring aligned face crops (``restore``),
+  :class:`FaceRestorationGAN`, :class:`FaceRestorationConfig`.
 
 A new task is a new module here, or in a plugin: a :class:`Task` subclass and the base
 class its architectures extend. The task modules are imported on first use (PEP 562), so
@@ -51,6 +53,15 @@ _SOURCES = {
     **dict.fromkeys(
         ("Inpainting", "InpaintingGAN", "InpaintingConfig", "INPAINTING"), "inpainting"
     ),
+    **dict.fromkeys(
+        (
+            "FaceRestoration",
+            "FaceRestorationGAN",
+            "FaceRestorationConfig",
+            "FACE_RESTORATION",
+        ),
+        "face_restoration",
+    ),
 }
 
 #: the built-in tasks' names, each with the name of its instance in this package
@@ -61,6 +72,7 @@ BUILTIN_TASK_NAMES = {
     "super-resolution": "SUPER_RESOLUTION",
     "segmentation": "SEGMENTATION",
     "inpainting": "INPAINTING",
+    "face-restoration": "FACE_RESTORATION",
 }
 
 
@@ -81,6 +93,12 @@ def __getattr__(name: str) -> Any:
 if TYPE_CHECKING:
     from zoo.tasks.base import EvalRequest, Task
     from zoo.tasks.conditional import CONDITIONAL, Conditional, ConditionalConfig, ConditionalGAN
+    from zoo.tasks.face_restoration import (
+        FACE_RESTORATION,
+        FaceRestoration,
+        FaceRestorationConfig,
+        FaceRestorationGAN,
+    )
     from zoo.tasks.image_to_image import (
         IMAGE_TO_IMAGE,
         ImageToImage,
@@ -132,6 +150,10 @@ __all__ = [
     "InpaintingGAN",
     "InpaintingConfig",
     "INPAINTING",
+    "FaceRestoration",
+    "FaceRestorationGAN",
+    "FaceRestorationConfig",
+    "FACE_RESTORATION",
     "BUILTIN_TASK_NAMES",
     "builtin_tasks",
 ]

@@ -1,6 +1,7 @@
 """Networks that spandrel recognises as zoo models: restoration networks (Real-ESRGAN's
 RRDBNet and SRVGGNetCompact, ESRGAN, SwinIR, HAT, SPAN, ...) as upscalers (architecture
-``spandrel``), inpainting networks (LaMa) as inpainters (``spandrel-inpainting``).
+``spandrel``), inpainting networks (LaMa) as inpainters (``spandrel-inpainting``), face
+restoration networks (GFPGAN, RestoreFormer) as face restorers (``spandrel-face``).
 ``zoo import-checkpoint FILE -o DIR`` reads the file through spandrel (its restricted
 unpickler for ``.pth``/``.ckpt``, or safetensors), which names the network and reads its
 hyper-parameters off the tensors; the zoo model keeps both in its config and rebuilds the
@@ -8,15 +9,15 @@ network from them on ``zoo.load``. Upscaling, tiling, inpainting, the fast path,
 metrics are the tasks'.
 
 spandrel (MIT, chaiNNer's and ComfyUI's loader) is an optional dependency:
-``pip install "gan-zoo[restore]"``. Face restoration models (GFPGAN, RestoreFormer) are
-recognised and refused by name: their task is not bridged yet.
+``pip install "gan-zoo[restore]"``.
 
 The networks train on the common trainer: upscalers with SRGAN's objective
 (:class:`zoo.losses.SuperResolutionLoss`: a content loss plus ``adversarial_weight`` times
 the GAN loss, 0.1 as Real-ESRGAN weighs it, against ``zoo.nn.SRDiscriminator`` rather than
 Real-ESRGAN's U-Net discriminator), inpainters with :class:`zoo.losses.InpaintingLoss`
-against a PatchGAN (not LaMa's perceptual and feature-matching losses), so an imported
-network can be fine-tuned on your own images.
+against a PatchGAN (not LaMa's perceptual and feature-matching losses), face restorers with
+SRGAN's objective at scale 1 (not GFPGAN's facial-component and identity losses), so an
+imported network can be fine-tuned on your own images.
 """
 
 from __future__ import annotations
@@ -46,6 +47,9 @@ EXTRA = 'pip install "gan-zoo[restore]"'
 PURPOSES = ("SR", "Restoration")
 #: spandrel's architectures that inpaint (the ``spandrel-inpainting`` architecture's)
 INPAINTERS = ("LaMa",)
+#: spandrel's face restoration architectures (``spandrel-face``), each with the constructor
+#: argument that is its face side
+FACE_RESTORERS = {"GFPGAN": "out_size", "RestoreFormer": "resolution"}
 #: the farthest (input pixels) the receptive-radius probe looks; a network that sees
 #: farther (attention over windows, global pooling) is tiled with this much overlap
 MAX_RADIUS = 64
@@ -127,6 +131,28 @@ class SpandrelNetwork(nn.Module):
         if self._radius is None:
             self._radius = _round_up(probe_radius(self, MAX_RADIUS), self.multiple)
         return self._radius
+
+
+class SpandrelFaceRestorer(nn.Module):
+    """spandrel's face restoration network on faces in [-1, 1], the range GFPGAN and
+    RestoreFormer were trained on and their reference inference feeds them (spandrel's own
+    GFPGAN call hands it [0, 1] and returns its [-1, 1] output as if it were [0, 1]).
+    GFPGAN's StyleGAN2 decoder adds its stored noise maps (``randomize_noise=False``): the
+    reference draws fresh noise on every call, so its outputs differ from call to call."""
+
+    def __init__(self, net: nn.Module, network: str) -> None:
+        super().__init__()
+        self.net, self.network = net, network
+        if network == "GFPGAN":
+            #: the fast path keeps the default memory format (zoo.inference.fast.fast_copy)
+            self.contiguous_only = (
+                "GFPGAN reshapes features with view(), which channels_last breaks"
+            )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.network == "GFPGAN":
+            return self.net(x, return_rgb=False, randomize_noise=False)[0]
+        return self.net(x)[0]
 
 
 class SpandrelInpainter(nn.Module):
@@ -362,7 +388,7 @@ class Spandrel(SpandrelBridge, SuperResolutionLoss, zoo.SuperResolutionGAN):
 
     @classmethod
     def serves(cls, network: str) -> bool:
-        return network not in INPAINTERS  # face restoration: refused by name on import
+        return network not in INPAINTERS and network not in FACE_RESTORERS
 
 
 class SpandrelInpainting(SpandrelBridge, InpaintingLoss, zoo.InpaintingGAN):
@@ -383,3 +409,77 @@ class SpandrelInpainting(SpandrelBridge, InpaintingLoss, zoo.InpaintingGAN):
     @classmethod
     def serves(cls, network: str) -> bool:
         return network in INPAINTERS
+
+
+@dataclasses.dataclass(frozen=True)
+class SpandrelFaceConfig(SuperResolutionLossConfig, zoo.FaceRestorationConfig):
+    network: str = zoo.bounded("GFPGAN", doc="spandrel's architecture id (GFPGAN, RestoreFormer)")
+    network_class: str = zoo.bounded("GFPGAN", doc="the network class spandrel builds")
+    hyperparameters: str = zoo.bounded(
+        '{"channel_multiplier": 2, "decoder_load_path": null, "different_w": true, '
+        '"fix_decoder": false, "input_is_latent": true, "narrow": 1, "num_mlp": 8, '
+        '"num_style_feat": 512, "out_size": 512, "sft_half": true}',
+        doc="its constructor arguments (JSON), as spandrel read them off the tensors",
+    )
+    image_size: int = zoo.bounded(512, 16, 2048, "the face side (the network's out_size)")
+    adversarial_weight: float = zoo.bounded(0.1, 0.0, 10.0, "weight of the GAN loss (0: none)")
+
+
+class SpandrelFace(SpandrelBridge, SuperResolutionLoss, zoo.FaceRestorationGAN):
+    """A face restoration network spandrel recognises (GFPGAN v1.3/v1.4's clean
+    architecture, RestoreFormer), as a zoo face restorer. spandrel builds these networks at
+    one fixed size whatever the tensors say, so the zoo builds them from the config's
+    hyperparameters itself."""
+
+    Config = SpandrelFaceConfig
+    small_config = {
+        "hyperparameters": json.dumps(
+            {"out_size": 32, "num_style_feat": 32, "channel_multiplier": 1, "num_mlp": 2,
+             "narrow": 0.5, "decoder_load_path": None, "fix_decoder": False,
+             "input_is_latent": True, "different_w": True, "sft_half": True}
+        ),
+        "image_size": 32,
+        "ndf": 4,
+    }  # fmt: skip
+    purposes = ("FaceSR",)
+
+    def __init__(self, config: SpandrelFaceConfig | None = None, **overrides: Any) -> None:
+        super().__init__(config, **overrides)
+        self.generator = self.build_generator()
+        self.discriminator = SRDiscriminator(self.config.channels, self.config.ndf)
+        init_normal(self.discriminator)
+
+    @classmethod
+    def serves(cls, network: str) -> bool:
+        return network in FACE_RESTORERS
+
+    def build_generator(self) -> nn.Module:
+        c = self.config
+        if c.network not in FACE_RESTORERS:
+            raise zoo.ConfigError(
+                f"network={c.network!r}: spandrel-face builds {', '.join(FACE_RESTORERS)}"
+            )
+        cls = network_class(c.network, c.network_class)
+        try:
+            hyperparameters = json.loads(c.hyperparameters)
+            net = cls(**hyperparameters)
+        except (TypeError, ValueError, KeyError) as e:
+            raise zoo.ConfigError(f"hyperparameters={c.hyperparameters!r}: {e}") from None
+        side = hyperparameters.get(FACE_RESTORERS[c.network], 512)
+        if side != c.image_size:
+            raise zoo.ConfigError(
+                f"image_size={c.image_size}, but this {c.network} restores faces of {side} "
+                f"pixels ({FACE_RESTORERS[c.network]} in its hyperparameters)"
+            )
+        return SpandrelFaceRestorer(net, c.network)
+
+    @classmethod
+    def from_reference_checkpoint(
+        cls, paths: list[str | os.PathLike], overrides: dict[str, Any] | None = None
+    ) -> Any:
+        descriptor = read_file(paths[0], cls.purposes) if len(paths) == 1 else None
+        given = dict(overrides or {})
+        if descriptor is not None and "image_size" not in given:
+            network = str(descriptor.architecture.id)
+            given["image_size"] = descriptor.model.hyperparameters[FACE_RESTORERS[network]]
+        return super().from_reference_checkpoint(paths, given)
