@@ -50,6 +50,26 @@ def test_reference_weights_reproduce_the_reference(case, tmp_path):
     )
 
 
+def test_swinir_reproduces_its_authors_test_script(tmp_path):
+    """A SwinIR of the real-world x4 GAN models' kind (scripts/make_swinir_fixture.py): padded
+    as main_test_swinir.py pads (a side that is a multiple of the window gains a whole
+    mirrored window), so the output equals the reference's; its config records every
+    constructor argument but norm_layer (a class: the constructor's default rebuilds it)."""
+    expected = outputs("swinir_realsr")
+    model = import_checkpoint([FIXTURES / "swinir_realsr.pth"])
+    assert (model.config.network, model.scale) == ("SwinIR", 4)
+    assert "norm_layer" not in model.config.hyperparameters
+    for i in (0, 1):  # 20x28, and 24x16 whose sides are multiples of the window
+        got = model.upscale(expected[f"x{i}"], fast=False)
+        assert (got - expected[f"y{i}"]).abs().max() <= 1e-4, i
+    assert model.generator.fp32_only  # bf16 attention fails against its fp32 masks
+    fast = model.upscale(expected["x0"])  # fp32, packed convolutions
+    assert (fast - model.upscale(expected["x0"], fast=False)).abs().max() <= 1e-5
+    x = torch.rand(1, 3, 80, 72, generator=torch.Generator().manual_seed(0))
+    whole = model.upscale(x, tile=None, fast=False)  # tiles start on the window grid
+    assert (model.upscale(x, tile=16, fast=False) - whole).abs().max() <= 1e-5
+
+
 def test_tiles_start_on_the_pixel_unshuffle_grid_and_are_seamless():
     model = import_checkpoint([FIXTURES / "realesrgan_x2.pth"])
     x = torch.rand(1, 3, 50, 61, generator=torch.Generator().manual_seed(0))

@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import inspect
 import json
+import math
 import os
 from pathlib import Path
 from typing import Any
@@ -50,6 +52,11 @@ INPAINTERS = ("LaMa",)
 #: spandrel's face restoration architectures (``spandrel-face``), each with the constructor
 #: argument that is its face side
 FACE_RESTORERS = {"GFPGAN": "out_size", "RestoreFormer": "resolution"}
+#: spandrel's networks that fail in bf16 though spandrel allows it, with the reason
+FP32_ONLY = {
+    "SwinIR": "its attention masks for a new image size are computed in fp32, and fp32 "
+    "masks with bf16 attention fail in the matrix product",
+}
 #: the farthest (input pixels) the receptive-radius probe looks; a network that sees
 #: farther (attention over windows, global pooling) is tiled with this much overlap
 MAX_RADIUS = 64
@@ -91,31 +98,46 @@ class SpandrelInpaintingConfig(InpaintingLossConfig, zoo.InpaintingConfig):
 
 class SpandrelNetwork(nn.Module):
     """spandrel's network on the zoo's images in [-1, 1] (it takes and gives [0, 1]):
-    inputs padded to the sides it requires, the output cropped back."""
+    inputs padded to the sides it requires, the output cropped back. SwinIR's window
+    attention makes its output depend on the padding, so it is padded as its authors'
+    ``main_test_swinir.py`` pads (:func:`mirror_to_next_window`), not as spandrel's copy of
+    the network pads itself (reflection, up to a multiple)."""
 
     def __init__(self, descriptor: Any) -> None:
         super().__init__()
         self.net = descriptor.model
+        self.network = str(descriptor.architecture.id)
         self.scale = int(descriptor.scale)
         self.channels = int(descriptor.input_channels)
-        self.multiple = int(descriptor.size_requirements.multiple_of)
+        #: the sides spandrel's network takes
+        self.pad_multiple = int(descriptor.size_requirements.multiple_of)
+        #: the grid tiles start on: the padding's, and SwinIR's attention windows
+        self.multiple = self.pad_multiple
+        if self.network == "SwinIR":
+            self.multiple = math.lcm(self.pad_multiple, int(self.net.window_size))
         self.minimum = int(descriptor.size_requirements.minimum)
         self.square = bool(descriptor.size_requirements.square)
         # how spandrel calls it (e.g. the first of a tuple); its descriptor's __call__ would
         # also clamp and run without gradients, and it has no public name for this alone
         self._call = descriptor._call_fn
         self._radius: int | None = None
+        if self.network in FP32_ONLY or not descriptor.supports_bfloat16:
+            #: the fast path keeps it fp32 (zoo.inference.fast.fast_copy)
+            self.fp32_only = FP32_ONLY.get(self.network, "spandrel marks it as fp32 only")
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h, w = x.shape[-2:]
-        y = self._call(self.net, self._pad(x * 0.5 + 0.5))
+        x = self._pad(x * 0.5 + 0.5)
+        if self.network == "SwinIR":
+            x = mirror_to_next_window(x, int(self.net.window_size))
+        y = self._call(self.net, x)
         return y[..., : h * self.scale, : w * self.scale] * 2 - 1
 
     def _pad(self, x: torch.Tensor) -> torch.Tensor:
         """Padded at the bottom and right to the sides the network takes (reflected where
         the image is large enough, else repeated)."""
         h, w = x.shape[-2:]
-        sides = [_round_up(max(side, self.minimum), self.multiple) for side in (h, w)]
+        sides = [_round_up(max(side, self.minimum), self.pad_multiple) for side in (h, w)]
         if self.square:
             sides = [max(sides)] * 2
         ph, pw = sides[0] - h, sides[1] - w
@@ -126,8 +148,8 @@ class SpandrelNetwork(nn.Module):
     @property
     def receptive_radius(self) -> int:
         """Input pixels each output pixel depends on, each side, measured once by a gradient
-        probe (at most :data:`MAX_RADIUS`), rounded up to the sides the network requires
-        (tiles then start on its pixel-unshuffle grid)."""
+        probe (at most :data:`MAX_RADIUS`), rounded up to :attr:`multiple` (tiles then start
+        on the network's pixel-unshuffle grid and SwinIR's window grid)."""
         if self._radius is None:
             self._radius = _round_up(probe_radius(self, MAX_RADIUS), self.multiple)
         return self._radius
@@ -175,6 +197,19 @@ class SpandrelInpainter(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         c = self.channels
         return self._call(self.net, x[:, :c] * 0.5 + 0.5, x[:, c:]) * 2 - 1
+
+
+def mirror_to_next_window(x: torch.Tensor, window: int) -> torch.Tensor:
+    """``x`` extended at the bottom and right by its mirror image (edge row included) to the
+    next multiple of ``window`` above each side, as SwinIR's authors test their models: a
+    side that is already a multiple gains a whole window."""
+    h, w = x.shape[-2:]
+    for dim, side in ((-2, h), (-1, w)):
+        target = (side // window + 1) * window
+        while x.shape[dim] < target:  # one mirror copy suffices unless the side is tiny
+            x = torch.cat([x, x.flip(dim)], dim)
+        x = x.narrow(dim, 0, target)
+    return x
 
 
 def _uses_fft(module: nn.Module) -> bool:
@@ -240,10 +275,30 @@ def describe(descriptor: Any) -> dict[str, Any]:
     return {
         "network": network,
         "network_class": names[0],
-        "hyperparameters": json.dumps(model.hyperparameters, sort_keys=True),
+        "hyperparameters": config_hyperparameters(model, network),
         "scale": int(descriptor.scale),
         "channels": int(descriptor.input_channels),
     }
+
+
+def config_hyperparameters(model: nn.Module, network: str) -> str:
+    """The constructor arguments of spandrel's ``model`` as the JSON a config records. A value
+    JSON cannot hold (SwinIR's ``norm_layer=nn.LayerNorm``) is left out where it is the
+    constructor's default, which rebuilds it; otherwise the network cannot be a zoo model."""
+    defaults = inspect.signature(type(model)).parameters
+    values = {}
+    for key, value in model.hyperparameters.items():
+        try:
+            json.dumps(value)
+        except TypeError:
+            if key in defaults and value is defaults[key].default:
+                continue
+            raise zoo.WeightsError(
+                f"spandrel's {network} network has {key}={value!r}, which a config cannot "
+                "record, so the zoo cannot rebuild it"
+            ) from None
+        values[key] = value
+    return json.dumps(values, sort_keys=True)
 
 
 def detect(path: str | os.PathLike) -> tuple[Any, Any]:
