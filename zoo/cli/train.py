@@ -49,9 +49,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "--init-from",
         metavar="MODEL",
         help="start from the inference weights of MODEL (a run folder, catalog name, "
-        "hf-hub:org/name or .safetensors of the same architecture), e.g. SRGAN's adversarial "
-        "stage from its content-only SRResNet run, and from its discriminator.safetensors "
-        "where the folder has one (zoo import-checkpoint --discriminator); ignored by --resume",
+        "hf-hub:org/name or .safetensors of the same architecture, or one the architecture "
+        "starts from: realesrgan from a spandrel upscaler, taking its network's shape), e.g. "
+        "SRGAN's adversarial stage from its content-only SRResNet run, and from its "
+        "discriminator.safetensors where the folder has one (zoo import-checkpoint "
+        "--discriminator); with --resume only the config values it gives are used",
     )
     add_train_config_arguments(p.add_argument_group("training (zoo.train.TrainConfig)"))
     for task in tasks.values():
@@ -129,20 +131,29 @@ def train_config_from(args: argparse.Namespace):
     return config
 
 
-def init_from(model, source: str) -> None:
-    """Load the inference weights of ``source`` into ``model`` (same architecture), and its
-    discriminator where ``source`` is a folder holding one."""
+def start_model(cls, source: str) -> tuple[typing.Any, dict[str, typing.Any]]:
+    """The model ``--init-from source`` names, and the config values a run of ``cls`` takes
+    from it (:meth:`zoo.GAN.config_from`); an error if ``cls`` cannot start from it."""
+    import zoo
+
+    start = zoo.load(source)
+    taken = cls.config_from(start)
+    if taken is None:
+        raise zoo.ConfigError(
+            f"--init-from {source} is a {start.architecture} model; this run trains "
+            f"{cls.architecture}"
+        )
+    return start, taken
+
+
+def init_from(model, start, source: str) -> None:
+    """Load the inference weights of ``start`` (the model of ``source``) into ``model``, and
+    its discriminator where ``source`` is a folder holding one."""
     from pathlib import Path
 
     import zoo
     from zoo.constants import DISCRIMINATOR_NAME
 
-    start = zoo.load(source)
-    if start.architecture != model.architecture:
-        raise zoo.ConfigError(
-            f"--init-from {source} is a {start.architecture} model; this run trains "
-            f"{model.architecture}"
-        )
     model.load_inference_state_dict(start.inference_state_dict())
     discriminator = Path(source) / DISCRIMINATOR_NAME
     if discriminator.is_file():  # zoo import-checkpoint --discriminator
@@ -166,7 +177,9 @@ def run(args: argparse.Namespace) -> int:
 
     cls = get_architecture(args.architecture)
     given = dict(args.set or [])
-    config = cls.task.configure(cls.Config.from_dict(given), args.data, set(given))
+    start, taken = start_model(cls, args.init_from) if args.init_from else (None, {})
+    values = {**taken, **given}  # a resumed run rebuilds the same config
+    config = cls.task.configure(cls.Config.from_dict(values), args.data, set(values))
     train_cfg = train_config_from(args)
     shard = distributed.setup_from_env()  # a no-op unless launched by torchrun
     seed_everything(train_cfg.seed)
@@ -174,8 +187,8 @@ def run(args: argparse.Namespace) -> int:
     if train_cfg.eval_every:
         evaluator = cls.task.evaluator(args.data, train_cfg.eval_samples)
     model = cls(config)
-    if args.init_from and not args.resume:
-        init_from(model, args.init_from)
+    if start is not None and not args.resume:
+        init_from(model, start, args.init_from)
     data = cls.task.training_data(model, args.data, vars(args), train_cfg.progress)
     command = "zoo " + " ".join(shlex.quote(a) for a in args.argv)
     info = {"command": command, "data_source": args.data}

@@ -13,6 +13,7 @@ upscaling of its low-resolution crop.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
@@ -54,7 +55,8 @@ def crop_to_scale(image: torch.Tensor, scale: int) -> torch.Tensor:
 
 @dataclasses.dataclass
 class SRData:
-    """High-resolution images (uint8 (3, H, W), any sizes) and their downscalings."""
+    """High-resolution images (uint8 (3, H, W), any sizes) and their downscalings (or, with
+    ``degradation``, low-resolution inputs made from each training crop on the fly)."""
 
     hr: list[torch.Tensor]
     lr: list[torch.Tensor]
@@ -63,6 +65,10 @@ class SRData:
     patch: int
     scale: int
     augment: bool = True
+    #: makes training inputs from high-res crops (float (N, C, H, W) in [0, 1], scale, a
+    #: generator) instead of the bicubic downscalings, e.g. Real-ESRGAN's degradations
+    #: (:func:`zoo.data.degradations.second_order`)
+    degradation: Callable[[torch.Tensor, int, torch.Generator], torch.Tensor] | None = None
 
     def __post_init__(self) -> None:
         self._patches = ImagePatches(self.hr, self.patch)
@@ -92,7 +98,11 @@ class SRData:
                     lr, hr = lr.flip(-1), hr.flip(-1)
             lrs.append(lr)
             hrs.append(hr)
-        return {"A": _to_float(torch.stack(lrs)), "B": _to_float(torch.stack(hrs))}
+        hr = torch.stack(hrs)
+        if self.degradation is not None:  # the low-res crops made from the high-res ones
+            lr = self.degradation(hr.float() / 255, self.scale, gen)
+            return {"A": lr * 2 - 1, "B": _to_float(hr)}
+        return {"A": _to_float(torch.stack(lrs)), "B": _to_float(hr)}
 
     def examples(self, n: int) -> dict[str, torch.Tensor]:
         """Centre crops of ``n`` photographs spread over the set (previews)."""

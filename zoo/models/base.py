@@ -118,6 +118,15 @@ class GAN(nn.Module):
         #: (0 outside training): for losses with schedules, such as R3GAN's falling gamma
         self.training_progress = 0.0
 
+    # -- starting from another model (zoo train --init-from) ----------------------------------
+    @classmethod
+    def config_from(cls, start: GAN) -> dict[str, Any] | None:
+        """The config values a run that starts from the trained model ``start`` takes from
+        it (``zoo train --init-from``; ``--set`` overrides them), or None where this
+        architecture cannot start from it. By default: none taken, and only a model of this
+        architecture."""
+        return {} if start.architecture == cls.architecture else None
+
     # -- importing foreign checkpoints -------------------------------------------------------
     @classmethod
     def reads_pickle(cls, contents: Any) -> bool:

@@ -6,7 +6,8 @@
   layout of the reference pix2pix/CycleGAN code, and the import of its checkpoints;
 * :mod:`~zoo.nn.conditional`: class-conditional generator, projection and auxiliary-classifier
   discriminators, spectral normalisation;
-* :mod:`~zoo.nn.super_resolution`: SRGAN's SRResNet generator and discriminator;
+* :mod:`~zoo.nn.super_resolution`: SRGAN's SRResNet generator and discriminator,
+  Real-ESRGAN's U-Net discriminator;
 * :mod:`~zoo.nn.image_pool`: CycleGAN's pool of past fakes;
 * :mod:`~zoo.nn.init`: weight initialisation.
 """
@@ -23,7 +24,13 @@ from zoo.nn.dcgan import base_size, conv_discriminator, conv_generator
 from zoo.nn.image_pool import ImagePool
 from zoo.nn.init import init_dcgan_weights, init_normal
 from zoo.nn.resnet import DownBlock, UpBlock, resnet_discriminator, resnet_generator
-from zoo.nn.super_resolution import SCALES, SR_NORMS, SRDiscriminator, SRResNet
+from zoo.nn.super_resolution import (
+    SCALES,
+    SR_NORMS,
+    SRDiscriminator,
+    SRResNet,
+    UNetDiscriminator,
+)
 from zoo.nn.translation import (
     NLayerDiscriminator,
     ResnetGenerator,
@@ -54,6 +61,7 @@ __all__ = [
     "build_generator",
     "SRResNet",
     "SRDiscriminator",
+    "UNetDiscriminator",
     "SCALES",
     "SR_NORMS",
 ]

@@ -10,6 +10,10 @@
 * :class:`SRDiscriminator`: SRGAN's VGG-style discriminator on high-resolution patches (eight
   3x3 convs, channels doubling every second one, stride 2 on alternate ones, LeakyReLU 0.2,
   BatchNorm after the first), global pooling and a two-layer head to one logit per image.
+* :class:`UNetDiscriminator`: Real-ESRGAN's U-Net discriminator with spectral norm (Wang
+  et al., 2021): three stride-2 4x4 convolutions down, three bilinear 2x upsamplings with
+  3x3 convolutions and skip connections up, two more 3x3 convolutions and one logit per
+  pixel, so it judges local texture and global structure at once.
 """
 
 from __future__ import annotations
@@ -113,3 +117,41 @@ class SRDiscriminator(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(x))
+
+
+class UNetDiscriminator(nn.Module):
+    """Image in [-1, 1] (N, C, H, W; sides multiples of 8) -> a logit per pixel (N, 1, H, W).
+    Every convolution but the first and the last is spectrally normalised and has no bias."""
+
+    def __init__(self, channels: int = 3, width: int = 64) -> None:
+        super().__init__()
+        sn = nn.utils.parametrizations.spectral_norm
+
+        def conv(c_in: int, c_out: int, k: int = 3, stride: int = 1) -> nn.Module:
+            return sn(nn.Conv2d(c_in, c_out, k, stride, (k - 1) // 2 if k == 3 else 1, bias=False))
+
+        w = width
+        self.stem = nn.Conv2d(channels, w, 3, 1, 1)
+        self.down = nn.ModuleList(
+            [conv(w, 2 * w, 4, 2), conv(2 * w, 4 * w, 4, 2), conv(4 * w, 8 * w, 4, 2)]
+        )
+        self.up = nn.ModuleList([conv(8 * w, 4 * w), conv(4 * w, 2 * w), conv(2 * w, w)])
+        self.refine = nn.Sequential(
+            conv(w, w), nn.LeakyReLU(0.2, True), conv(w, w), nn.LeakyReLU(0.2, True)
+        )
+        self.head = nn.Conv2d(w, 1, 3, 1, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.shape[-1] % 8 or x.shape[-2] % 8:
+            raise ConfigError(
+                f"UNetDiscriminator: {x.shape[-1]}x{x.shape[-2]} images; give sides that are "
+                "multiples of 8"
+            )
+        skips = [F.leaky_relu(self.stem(x), 0.2)]
+        for layer in self.down:
+            skips.append(F.leaky_relu(layer(skips[-1]), 0.2))
+        y = skips.pop()
+        for layer in self.up:
+            y = F.interpolate(y, scale_factor=2, mode="bilinear", align_corners=False)
+            y = F.leaky_relu(layer(y), 0.2) + skips.pop()
+        return self.head(self.refine(y))

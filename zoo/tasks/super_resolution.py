@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -76,15 +77,18 @@ class SuperResolution(ImageToImage["SuperResolutionGAN"]):
     ) -> SRData:
         name, split = split_source(source, (PHOTOS,))
         c = model.config
-        return load_sr_data(name, c.image_size, c.scale, split or "train")
+        data = load_sr_data(name, c.image_size, c.scale, split or "train")
+        data.degradation = type(model).training_degradation  # a staticmethod or None
+        return data
 
     def random_training_data(self, model: SuperResolutionGAN, n: int) -> SRData:
         c = model.config
         hr = list(random_data(n, c.channels, c.image_size, seed=1).images)
         lr = [downscale(t[None], c.scale)[0] for t in hr]
-        return SRData(
-            hr, lr, [f"random {i}" for i in range(n)], "random images", c.image_size, c.scale
-        )
+        names = [f"random {i}" for i in range(n)]
+        data = SRData(hr, lr, names, "random images", c.image_size, c.scale)
+        data.degradation = type(model).training_degradation
+        return data
 
     def default_eval_data(self) -> str | None:
         return PHOTOS
@@ -199,6 +203,12 @@ class SuperResolutionGAN(ImageToImageGAN):
     config: SuperResolutionConfig
     directions: ClassVar[dict[str, str]] = {"AtoB": "generator"}
     generator: torch.nn.Module
+    #: how training inputs are made from high-resolution crops (float (N, C, H, W) in
+    #: [0, 1], the scale, a generator for the draws); None: antialiased bicubic downscaling.
+    #: Real-ESRGAN's: :func:`zoo.data.degradations.second_order`
+    training_degradation: ClassVar[
+        Callable[[torch.Tensor, int, torch.Generator], torch.Tensor] | None
+    ] = None
 
     @property
     def scale(self) -> int:

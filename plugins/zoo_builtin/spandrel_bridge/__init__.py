@@ -438,8 +438,13 @@ class Spandrel(SpandrelBridge, SuperResolutionLoss, zoo.SuperResolutionGAN):
     def __init__(self, config: SpandrelConfig | None = None, **overrides: Any) -> None:
         super().__init__(config, **overrides)
         self.generator = self.build_generator()
-        self.discriminator = SRDiscriminator(self.config.channels, self.config.ndf)
-        init_normal(self.discriminator)
+        self.discriminator = self.build_discriminator()
+
+    def build_discriminator(self) -> nn.Module:
+        """SRGAN's VGG-style discriminator, initialised N(0, 0.02)."""
+        discriminator = SRDiscriminator(self.config.channels, self.config.ndf)
+        init_normal(discriminator)
+        return discriminator
 
     @classmethod
     def serves(cls, network: str) -> bool:
