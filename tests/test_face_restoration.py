@@ -119,6 +119,7 @@ def test_gfpgan_reproduces_the_reference(tmp_path):
     from spandrel.architectures.GFPGAN import GFPGAN
 
     from zoo.importers import import_checkpoint
+    from zoo_builtin.spandrel_bridge import SpandrelFace
 
     torch.save({"params_ema": seeded_state(GFPGAN().state_dict())}, tmp_path / "GFPGANv1.4.pth")
     entry = {"network": "GFPGAN", "channels": 3, "image_size": 512}  # as the catalog imports
@@ -134,8 +135,10 @@ def test_gfpgan_reproduces_the_reference(tmp_path):
     assert (flipped - want["pooled"]).abs().max() > 1e-2  # the output depends on the face
     fast = model.restore(face[None])  # bf16 where native: within bf16's precision
     assert (fast - out).abs().mean() < 5e-3
-    with pytest.raises(ConfigError, match="restores faces of 512 pixels"):
+    with pytest.raises(zoo.WeightsError, match=r"GFPGAN with image_size=512 \(given: 256\)"):
         import_checkpoint([tmp_path / "GFPGANv1.4.pth"], "spandrel-face", {"image_size": 256})
+    with pytest.raises(ConfigError, match="restores faces of 32 pixels"):
+        SpandrelFace(SpandrelFace.Config.from_dict({**SpandrelFace.small_config, "image_size": 64}))
 
 
 def test_restore_command(zoo_cli, tmp_path):

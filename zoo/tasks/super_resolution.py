@@ -241,10 +241,12 @@ class SuperResolutionGAN(ImageToImageGAN):
             raise ConfigError(f"upscale: tile={tile}; give at least {MIN_SIDE} pixels, or None")
         net = self._fast_module("generator", fast)
         dtype = next(net.parameters()).dtype
-        overlap = int(getattr(self.generator, "receptive_radius", 32))
         multiple = int(getattr(self.generator, "multiple", 1))  # a pixel-unshuffle's grid
         if tile is not None and tile % multiple:
             tile += multiple - tile % multiple
+        overlap = 0  # asked of the generator only where there are tiles (it may be measured)
+        if tile is not None and max(x.shape[-2:]) > tile:
+            overlap = int(getattr(self.generator, "receptive_radius", 32))
 
         def run(chunk: torch.Tensor) -> torch.Tensor:
             out = net(chunk.to(self.device, dtype) * 2 - 1).float()
