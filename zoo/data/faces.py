@@ -16,12 +16,12 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from zoo.constants import IMAGE_SUFFIXES
 from zoo.data.degradations import degrade
 from zoo.data.photos import photo
+from zoo.data.super_resolution import folder_images
 from zoo.data.translation import _batch_generator, _spread
 from zoo.errors import DataError
-from zoo.images import image_files, luma, pil_to_uint8, read_image
+from zoo.images import luma
 
 #: the registered source of held-out faces
 FACES = "faces"
@@ -54,18 +54,6 @@ def held_out_faces(channels: int = 3) -> list[tuple[str, torch.Tensor]]:
     if channels == 1:
         face = luma(face[None].float())[0].round().to(torch.uint8)
     return [("astronaut", face)]
-
-
-def _folder_faces(root: Path, split: str, channels: int) -> list[tuple[str, torch.Tensor]]:
-    """``root/split/`` if it exists, else every image under ``root``."""
-    folder = root / split if (root / split).is_dir() else root
-    files = image_files(folder)
-    if not files:
-        raise DataError(
-            f"{folder} holds no images (expected files ending in "
-            f"{', '.join(sorted(IMAGE_SUFFIXES))})"
-        )
-    return [(str(f), pil_to_uint8(read_image(f, channels))) for f in files]
 
 
 @dataclasses.dataclass
@@ -112,7 +100,7 @@ def load_face_data(source: str, size: int, channels: int = 3, split: str = "trai
                 f"data source {source!r} is neither {FACES!r} (the held-out face of the "
                 "offline photographs) nor a folder of aligned face crops"
             )
-        named = _folder_faces(root, split, channels)
+        named = list(zip(*folder_images(root, split, channels)))
         description = f"folder {root} ({len(named)} faces)"
     faces = [_square(t, size) for _, t in named]
     return FaceData(faces, [n for n, _ in named], description, size)

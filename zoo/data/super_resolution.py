@@ -116,8 +116,11 @@ class SRData:
         return {"A": _to_float(torch.stack(lrs)), "B": _to_float(torch.stack(hrs))}
 
 
-def _folder_images(root: Path, split: str) -> tuple[list[str], list[torch.Tensor]]:
-    """``root/split/`` if it exists, else every image under ``root``."""
+def folder_images(
+    root: Path, split: str, channels: int = 3
+) -> tuple[list[str], list[torch.Tensor]]:
+    """The images of ``root/split/`` if it exists, else of all ``root`` (recursively): their
+    paths, and uint8 (``channels``, H, W) tensors of their own sizes."""
     folder = root / split if (root / split).is_dir() else root
     files = image_files(folder)
     if not files:
@@ -125,7 +128,7 @@ def _folder_images(root: Path, split: str) -> tuple[list[str], list[torch.Tensor
             f"{folder} holds no images (expected files ending in "
             f"{', '.join(sorted(IMAGE_SUFFIXES))})"
         )
-    return [str(f) for f in files], [pil_to_uint8(read_image(f)) for f in files]
+    return [str(f) for f in files], [pil_to_uint8(read_image(f, channels)) for f in files]
 
 
 def load_sr_data(source: str, patch: int, scale: int, split: str = "train") -> SRData:
@@ -144,7 +147,7 @@ def load_sr_data(source: str, patch: int, scale: int, split: str = "train") -> S
                 f"data source {source!r} is neither {PHOTOS!r} (the photographs scikit-image "
                 "and scikit-learn ship) nor a folder of high-resolution images"
             )
-        names, images = _folder_images(root, split)
+        names, images = folder_images(root, split)
         description = f"folder {root} ({len(images)} images)"
     hr = [crop_to_scale(t, scale) for t in images]
     for name, t in zip(names, hr):
