@@ -160,3 +160,23 @@ def test_restore_command(zoo_cli, tmp_path):
     assert Image.open(tmp_path / "b.png").size == (24, 30)
     bad = zoo_cli("restore", "dcgan-mnist", faces, "-o", tmp_path / "x", check=False)
     assert bad.returncode == 2 and "use `zoo sample`" in bad.stderr
+
+
+def test_training_on_a_face_folder_and_the_layout_gfpgan_refuses(zoo_cli, tmp_path):
+    """A face restorer trains on a folder of faces; --channels-last is refused with GFPGAN's
+    reason (its view() calls break on channels_last activations)."""
+    pytest.importorskip("spandrel", reason='pip install "gan-zoo[restore]"')
+    from zoo_builtin.spandrel_bridge import SpandrelFace
+
+    rng = np.random.default_rng(0)
+    for i in range(3):
+        Image.fromarray(rng.integers(0, 255, (40, 40, 3), dtype=np.uint8)).save(
+            tmp_path / f"{i}.png"
+        )
+    small = [a for k, v in SpandrelFace.small_config.items() for a in ("--set", f"{k}={v}")]
+    common = ("train", "spandrel-face", "--data", tmp_path, *small, "--batch-size", "2",
+              "--steps", "1", "--sample-every", "1000", "--no-progress")  # fmt: skip
+    zoo_cli(*common, "--out", tmp_path / "run")
+    assert zoo.load(tmp_path / "run").face_size == 32
+    bad = zoo_cli(*common, "--channels-last", "--out", tmp_path / "cl", check=False)
+    assert bad.returncode == 2 and "GFPGAN reshapes features with view()" in bad.stderr

@@ -17,6 +17,7 @@ PUBLIC = {
     "zoo.nn.stylegan",
     "zoo.losses",
     "zoo.masks",
+    "zoo.data.degradations",
     "zoo.testing",
     "zoo.tasks",
     "zoo.data",

@@ -45,7 +45,7 @@ def test_the_unet_discriminator_judges_every_pixel():
 
 def test_training_inputs_are_degraded_from_each_crop():
     pytest.importorskip("spandrel", reason='pip install "gan-zoo[restore]"')
-    from zoo_builtin.realesrgan import RealESRGAN
+    from zoo_builtin.spandrel_bridge.realesrgan import RealESRGAN
 
     model = RealESRGAN(RealESRGAN.Config.from_dict(RealESRGAN.small_config))
     data = model.task.training_data(model, "photos", {})
@@ -59,7 +59,7 @@ def test_training_inputs_are_degraded_from_each_crop():
 @pytest.mark.slow
 def test_realesrgan_passes_the_conformance_kit():
     pytest.importorskip("spandrel", reason='pip install "gan-zoo[restore]"')
-    from zoo_builtin.realesrgan import RealESRGAN
+    from zoo_builtin.spandrel_bridge.realesrgan import RealESRGAN
 
     passed = check_architecture(RealESRGAN, RealESRGAN.small_config)
     assert {"tiled_equals_whole", "train_step", "export_onnx"} <= set(passed)

@@ -77,7 +77,7 @@ def test_the_receptive_radius_probe_of_realesrgan_x4plus_stays_small():
     held every activation of RealESRGAN_x4plus at 129x129 (3.8 GB); two forward passes
     without autograd take a few hundred MB (266 MB measured)."""
     from zoo.inference.memory import peak_memory
-    from zoo_builtin.realesrgan import X4PLUS
+    from zoo_builtin.spandrel_bridge.realesrgan import X4PLUS
 
     model = zoo.create("spandrel", network="ESRGAN", network_class="ESRGAN",
                        hyperparameters=json.dumps(X4PLUS)).eval()  # fmt: skip

@@ -146,14 +146,16 @@ def start_model(cls, source: str) -> tuple[typing.Any, dict[str, typing.Any]]:
     return start, taken
 
 
-def init_from(model, start, source: str) -> None:
-    """Load the inference weights of ``start`` (the model of ``source``) into ``model``, and
-    its discriminator where ``source`` is a folder holding one."""
+def init_from(model, source: str, start=None) -> None:
+    """Load the inference weights of ``source`` (``start``: its model, if loaded already)
+    into ``model``, and its discriminator where ``source`` is a folder holding one."""
     from pathlib import Path
 
     import zoo
     from zoo.constants import DISCRIMINATOR_NAME
 
+    if start is None:
+        start, _ = start_model(type(model), source)
     model.load_inference_state_dict(start.inference_state_dict())
     discriminator = Path(source) / DISCRIMINATOR_NAME
     if discriminator.is_file():  # zoo import-checkpoint --discriminator
@@ -188,7 +190,7 @@ def run(args: argparse.Namespace) -> int:
         evaluator = cls.task.evaluator(args.data, train_cfg.eval_samples)
     model = cls(config)
     if start is not None and not args.resume:
-        init_from(model, start, args.init_from)
+        init_from(model, args.init_from, start)
     data = cls.task.training_data(model, args.data, vars(args), train_cfg.progress)
     command = "zoo " + " ".join(shlex.quote(a) for a in args.argv)
     info = {"command": command, "data_source": args.data}

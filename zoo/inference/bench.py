@@ -27,7 +27,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from zoo.data.images import ImageData
 from zoo.errors import ConfigError
-from zoo.inference.fast import bf16_is_fast, fast_copy
+from zoo.inference.fast import bf16_is_fast, channels_last_refusal, fast_copy
 from zoo.inference.memory import peak_memory
 from zoo.models._factory import create
 from zoo.models._registry import get_architecture
@@ -254,6 +254,9 @@ def _prepare_inference(architecture, config, batch, variant, device) -> Prepared
 
         return Prepared(fast_call, batch, flops)
     if channels_last:
+        refusal = channels_last_refusal(generator)
+        if refusal:
+            raise ConfigError(f"{architecture} cannot run channels_last: {refusal}")
         generator = generator.to(memory_format=torch.channels_last)
         if z.ndim == 4:
             z = z.contiguous(memory_format=torch.channels_last)

@@ -387,6 +387,14 @@ def _as_group_norm(child: nn.Module) -> nn.GroupNorm | None:
     return norm
 
 
+def channels_last_refusal(module: nn.Module) -> str:
+    """Why ``module`` (or a sub-module) cannot run channels_last: its ``contiguous_only``
+    reason, or "" where it can."""
+    return next(
+        (str(m.contiguous_only) for m in module.modules() if getattr(m, "contiguous_only", "")), ""
+    )
+
+
 def to_channels_last(module: nn.Module) -> None:
     """``module``'s 4-D parameters and buffers as channels_last, in place (``Module.to``
     refuses a module that also holds 5-D ones, as GFPGAN's modulated convolutions)."""

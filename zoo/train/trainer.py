@@ -38,7 +38,7 @@ from zoo.data.images import ImageData
 from zoo.data.stream import BatchStream
 from zoo.errors import CheckpointError, ConfigError, TrainingDivergedError
 from zoo.images import save_grid
-from zoo.inference.fast import bf16_is_fast
+from zoo.inference.fast import bf16_is_fast, channels_last_refusal
 from zoo.models._publish import plugin_extra
 from zoo.models._weights import save_weights
 from zoo.models.base import GAN, LossOutput, with_handover
@@ -166,6 +166,12 @@ class Trainer:
             model = nn.SyncBatchNorm.convert_sync_batchnorm(model)
         model = model.to(self.device).train()
         if self.config.channels_last:
+            refusal = channels_last_refusal(model)
+            if refusal:
+                raise ConfigError(
+                    f"--channels-last: {model.architecture or type(model).__name__} cannot "
+                    f"run channels_last ({refusal})"
+                )
             model = model.to(memory_format=torch.channels_last)
         distributed.broadcast_module(model)
         return model

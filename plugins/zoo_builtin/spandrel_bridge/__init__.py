@@ -17,7 +17,8 @@ the GAN loss, 0.1 as Real-ESRGAN weighs it, against ``zoo.nn.SRDiscriminator`` r
 Real-ESRGAN's U-Net discriminator), inpainters with :class:`zoo.losses.InpaintingLoss`
 against a PatchGAN (not LaMa's perceptual and feature-matching losses), face restorers with
 SRGAN's objective at scale 1 (not GFPGAN's facial-component and identity losses), so an
-imported network can be fine-tuned on your own images.
+imported network can be fine-tuned on your own images; :mod:`.realesrgan` (architecture
+``realesrgan``) trains upscalers as Real-ESRGAN does.
 """
 
 from __future__ import annotations
