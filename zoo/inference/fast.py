@@ -418,7 +418,7 @@ def fast_copy(
     ``contiguous_only`` gives one (GFPGAN reshapes features with ``view``) stays in the
     default memory format, unpacked."""
     bf16 = bf16_is_fast(device) and not getattr(module, "fp32_only", "")
-    contiguous = bool(getattr(module, "contiguous_only", ""))
+    contiguous = bool(channels_last_refusal(module))
     fast = copy.deepcopy(module)
     changed = fold_batch_norms(fast) + use_fast_transposed_convs(fast) + use_group_norms(fast)
     if bf16:

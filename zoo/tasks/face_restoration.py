@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import torch
 
 from zoo.config import ArchConfig, ImageConfig, bounded
+from zoo.data.degradations import degrade
 from zoo.data.faces import FACES, FaceData, load_face_data, resize
 from zoo.data.images import random_data
 from zoo.errors import ConfigError, DataError
@@ -96,8 +97,6 @@ class FaceRestoration(ImageToImage["FaceRestorationGAN"]):
         c = model.config
         face = load_face_data(FACES, c.image_size, c.channels, "test").faces[0]
         clean = face[None].expand(n, -1, -1, -1)
-        from zoo.data.degradations import degrade
-
         degraded = degrade(clean, torch.Generator().manual_seed(0))
         restored = model.restore(degraded, fast=False).cpu()
         return torch.stack([degraded, restored, clean], 1).flatten(0, 1)

@@ -353,12 +353,21 @@ def read_file(path: str | os.PathLike, purposes: tuple[str, ...] = PURPOSES) -> 
 
 
 class SpandrelBridge:
-    """What the two bridged architectures share: building spandrel's network from the
-    config, recognising files, importing one. Subclasses set ``purposes`` (spandrel's) and
-    ``wrap`` (the zoo generator around spandrel's descriptor)."""
+    """What the bridged architectures share: building the generator (spandrel's network)
+    and the discriminator from the config, recognising files, importing one. Subclasses set
+    ``purposes`` (spandrel's) and ``wrap`` (the zoo generator around spandrel's descriptor),
+    and give :meth:`build_discriminator`."""
 
     config: Any
     purposes: tuple[str, ...] = PURPOSES
+
+    def __init__(self, config: Any = None, **overrides: Any) -> None:
+        super().__init__(config, **overrides)  # type: ignore[call-arg]
+        self.generator = self.build_generator()
+        self.discriminator = self.build_discriminator()
+
+    def build_discriminator(self) -> nn.Module:
+        raise NotImplementedError
 
     @staticmethod
     def wrap(descriptor: Any) -> nn.Module:
@@ -452,11 +461,6 @@ class Spandrel(SpandrelBridge, SuperResolutionLoss, zoo.SuperResolutionGAN):
     }  # fmt: skip
     wrap = SpandrelNetwork
 
-    def __init__(self, config: SpandrelConfig | None = None, **overrides: Any) -> None:
-        super().__init__(config, **overrides)
-        self.generator = self.build_generator()
-        self.discriminator = self.build_discriminator()
-
     def build_discriminator(self) -> nn.Module:
         return sr_discriminator(self.config)
 
@@ -473,12 +477,12 @@ class SpandrelInpainting(SpandrelBridge, InpaintingLoss, zoo.InpaintingGAN):
     purposes = ("Inpainting",)
     wrap = SpandrelInpainter
 
-    def __init__(self, config: SpandrelInpaintingConfig | None = None, **overrides: Any) -> None:
-        super().__init__(config, **overrides)
+    def build_discriminator(self) -> nn.Module:
+        """A PatchGAN on (image, mask), initialised N(0, 0.02)."""
         c = self.config
-        self.generator = self.build_generator()
-        self.discriminator = NLayerDiscriminator(c.channels + 1, c.ndf, 3, "batch")
-        init_normal(self.discriminator)
+        discriminator = NLayerDiscriminator(c.channels + 1, c.ndf, 3, "batch")
+        init_normal(discriminator)
+        return discriminator
 
     @classmethod
     def serves(cls, network: str) -> bool:
@@ -517,10 +521,8 @@ class SpandrelFace(SpandrelBridge, SuperResolutionLoss, zoo.FaceRestorationGAN):
     }  # fmt: skip
     purposes = ("FaceSR",)
 
-    def __init__(self, config: SpandrelFaceConfig | None = None, **overrides: Any) -> None:
-        super().__init__(config, **overrides)
-        self.generator = self.build_generator()
-        self.discriminator = sr_discriminator(self.config)
+    def build_discriminator(self) -> nn.Module:
+        return sr_discriminator(self.config)
 
     @classmethod
     def serves(cls, network: str) -> bool:
