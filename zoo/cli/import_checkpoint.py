@@ -1,5 +1,6 @@
 """`zoo import-checkpoint`: foreign checkpoints (StyleGAN2-ADA, StyleGAN3 and R3GAN network
-pickles, reference pix2pix/CycleGAN generators) into a zoo model folder."""
+pickles, restoration networks spandrel knows, ncnn models of Real-ESRGAN's networks,
+reference pix2pix/CycleGAN generators) into a zoo model folder."""
 
 from __future__ import annotations
 
@@ -20,16 +21,23 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
         "NVIDIA's stylegan2-*.pkl and stylegan3-*.pkl: its G_ema, and with --discriminator its "
         "D); a super-resolution or restoration network that spandrel recognises (.pth, "
         ".ckpt or .safetensors: Real-ESRGAN's RealESRGAN_x4plus.pth, ESRGAN, SwinIR, HAT, "
-        '...; pip install "gan-zoo[restore]"); or '
+        '...; pip install "gan-zoo[restore]"); an ncnn model of Real-ESRGAN\'s RRDBNet or '
+        "SRVGGNetCompact (realesrgan-x4plus.param, with its .bin beside it or given too), "
+        "checked to compute what its ncnn graph computes; or "
         "latest_net_G.pth (pix2pix, or one CycleGAN direction) or latest_net_G_A.pth "
         "latest_net_G_B.pth (CycleGAN, both ways) from junyanz/pytorch-CycleGAN-and-pix2pix. "
         "No code inside a file runs: pickles are read as data (tensors, plain values and "
         "the reference's classes as records; any other global is refused by name, embedded "
         "source is never executed), state dicts with torch.load(weights_only=True) or "
-        "spandrel's restricted unpickler. The architecture config is read off the file.",
+        "spandrel's restricted unpickler, ncnn models as text and numbers. The architecture "
+        "config is read off the file.",
     )
     p.add_argument(
-        "files", nargs="+", type=existing_file, metavar="FILE", help="a .pkl, or .pth state dict(s)"
+        "files",
+        nargs="+",
+        type=existing_file,
+        metavar="FILE",
+        help="a .pkl, .pth state dict(s), or an ncnn .param (and .bin)",
     )
     p.add_argument("-o", "--output", type=writable_path, required=True, help="output folder")
     p.add_argument(

@@ -6,7 +6,9 @@ image-to-image architectures (``from_reference_checkpoint``). Plain pickles of w
 (StyleGAN2-ADA, StyleGAN3 and R3GAN ``.pkl``) are read as data by :mod:`.pickles`, which runs
 nothing inside them, and handed to the installed architecture that recognises them
 (``reads_pickle`` / ``from_reference_pickle``, with the reference modules it declares in
-``pickle_modules``).
+``pickle_modules``). ncnn models (a ``.param`` graph and its ``.bin`` weights) are read as
+data by :mod:`.ncnn`, for the architecture that names their layers (the spandrel bridge:
+Real-ESRGAN's networks).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 import torch
 
 from zoo.errors import WeightsError
+from zoo.importers.ncnn import NcnnLayer, ncnn_pair, read_ncnn, run_ncnn
 from zoo.importers.pickles import (
     Record,
     describe,
@@ -32,10 +35,14 @@ from zoo.models._registry import discover, get_architecture
 from zoo.models.base import GAN
 
 __all__ = [
+    "NcnnLayer",
     "Record",
     "build_model",
     "import_checkpoint",
     "module_state",
+    "ncnn_pair",
+    "read_ncnn",
+    "run_ncnn",
     "plain_value",
     "read_pickle",
     "snapshot_networks",

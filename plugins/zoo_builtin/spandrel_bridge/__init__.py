@@ -37,6 +37,7 @@ import torch.nn.functional as F
 from torch import nn
 
 import zoo
+from zoo.importers import ncnn_pair, read_ncnn, run_ncnn
 from zoo.losses import (
     InpaintingLoss,
     InpaintingLossConfig,
@@ -44,6 +45,7 @@ from zoo.losses import (
     SuperResolutionLossConfig,
 )
 from zoo.nn import NLayerDiscriminator, SRDiscriminator, init_normal
+from zoo_builtin.spandrel_bridge.ncnn import candidates as ncnn_candidates
 
 EXTRA = 'pip install "gan-zoo[restore]"'
 #: spandrel's purposes the super-resolution task serves
@@ -304,14 +306,24 @@ def config_hyperparameters(model: nn.Module, network: str) -> str:
     return json.dumps(values, sort_keys=True)
 
 
-def detect(path: str | os.PathLike) -> tuple[Any, Any]:
-    """(state dict, spandrel's architecture support) of a weights file spandrel recognises,
-    or an error naming why not; nothing is built yet."""
-    path = Path(path)
+def detect(paths: list[str | os.PathLike], check: bool = True) -> tuple[Any, Any]:
+    """(state dict, spandrel's architecture support) of weights spandrel recognises: one
+    ``.pth``/``.ckpt``/``.safetensors`` file, or an ncnn model of one of Real-ESRGAN's
+    networks (``.param`` and ``.bin``; with ``check``, it must compute what its graph does);
+    or an error naming why not. Nothing is built yet."""
+    pair = ncnn_pair(paths)
+    if pair is not None:
+        return detect_ncnn(*pair, check=check)
+    if len(paths) != 1:
+        raise zoo.WeightsError(
+            f"spandrel reads one weights file (or an ncnn .param and .bin); got {len(paths)}"
+        )
+    path = Path(paths[0])
     if path.suffix.lower() not in SUFFIXES:
         raise zoo.WeightsError(
             f"{path}: spandrel files are {', '.join(SUFFIXES)} (a .pt file may be TorchScript, "
-            "whose code the zoo does not run; rename a plain state dict to .pth)"
+            "whose code the zoo does not run; rename a plain state dict to .pth), and ncnn "
+            "models .param with .bin"
         )
     sp = spandrel()
     try:
@@ -320,16 +332,71 @@ def detect(path: str | os.PathLike) -> tuple[Any, Any]:
         raise zoo.WeightsError(
             f"{path}: spandrel could not read it ({e}); nothing was run"
         ) from None
-    for support in sp.MAIN_REGISTRY.architectures("detection"):
+    support = _support(state)
+    if support is None:
+        raise zoo.WeightsError(f"{path}: no network spandrel knows has these tensors")
+    return state, support
+
+
+def _support(state: dict[str, torch.Tensor]) -> Any:
+    """spandrel's support of the architecture that recognises ``state``, or None."""
+    for support in spandrel().MAIN_REGISTRY.architectures("detection"):
         if support.detect(state):
+            return support
+    return None
+
+
+def detect_ncnn(param: Path, bin: Path, check: bool = True) -> tuple[Any, Any]:
+    """(state dict, support) of an ncnn model of Real-ESRGAN's networks, named as their
+    PyTorch releases name it; with ``check``, spandrel's network holding it must compute what
+    the ncnn graph computes on a random 16x16 image (to 1e-4), which catches a graph that does
+    more than the network (realesr-animevideov3-x2 is the x4 network with a bicubic
+    half-size resize after it)."""
+    layers = read_ncnn(param, bin)
+    tried = []
+    for network, state in ncnn_candidates(layers):
+        support = _support(state)
+        if support is None:
+            tried.append(f"{network}: spandrel does not recognise its tensors")
+            continue
+        if not check:
             return state, support
-    raise zoo.WeightsError(f"{path}: no network spandrel knows has these tensors")
+        try:
+            descriptor = support.architecture.load(state)
+            generator = torch.Generator().manual_seed(0)
+            x = torch.rand(1, descriptor.input_channels, 16, 16, generator=generator)
+            want = run_ncnn(layers, x)
+            with torch.no_grad():
+                got = descriptor.model.eval()(x)
+        except (RuntimeError, ValueError, KeyError) as e:
+            tried.append(f"{network}: {str(e).strip().splitlines()[0]}")
+            continue
+        if got.shape == want.shape and (got - want).abs().max() <= 1e-4 * max(
+            1.0, want.abs().max()
+        ):
+            return state, support
+        difference = (
+            f"max difference {(got - want).abs().max():.3g}"
+            if got.shape == want.shape
+            else f"shape {tuple(got.shape)} against {tuple(want.shape)}"
+        )
+        tried.append(f"{network} holds its weights but computes something else ({difference})")
+    raise zoo.WeightsError(
+        f"{param}: not an ncnn model of Real-ESRGAN's RRDBNet or SRVGGNetCompact, the networks "
+        "the zoo reads from ncnn"
+        + (
+            f" ({'; '.join(tried)})"
+            if tried
+            else f" ({sum(bool(la.weights) for la in layers)} weighted layers fit neither)"
+        )
+    )
 
 
-def read_file(path: str | os.PathLike, purposes: tuple[str, ...] = PURPOSES) -> Any:
-    """The spandrel descriptor of a weights file of one of ``purposes``, or an error naming
-    why not (a face restoration model, for one)."""
-    state, support = detect(path)
+def read_file(paths: list[str | os.PathLike], purposes: tuple[str, ...] = PURPOSES) -> Any:
+    """The spandrel descriptor of weights (:func:`detect`) of one of ``purposes``, or an
+    error naming why not (a face restoration model, for one)."""
+    state, support = detect(paths)
+    path = paths[0]
     try:
         descriptor = support.architecture.load(state)
     except (RuntimeError, ValueError, KeyError) as e:  # its tensors do not fit spandrel's net
@@ -409,10 +476,11 @@ class SpandrelBridge:
 
     @classmethod
     def reads_checkpoint(cls, paths: list[str | os.PathLike]) -> bool:
-        if len(paths) != 1 or Path(paths[0]).suffix.lower() not in SUFFIXES:
+        single = len(paths) == 1 and Path(paths[0]).suffix.lower() in SUFFIXES
+        if not (single or ncnn_pair(paths)):
             return False
         try:  # recognised, not yet built: one that the bridge cannot serve says why on import
-            _, support = detect(paths[0])
+            _, support = detect(paths, check=False)
         except (zoo.WeightsError, zoo.PluginError):
             return False
         return cls.serves(str(support.architecture.id))
@@ -421,9 +489,7 @@ class SpandrelBridge:
     def from_reference_checkpoint(
         cls, paths: list[str | os.PathLike], overrides: dict[str, Any] | None = None
     ) -> Any:
-        if len(paths) != 1:
-            raise zoo.WeightsError(f"spandrel reads one weights file; got {len(paths)}")
-        descriptor = read_file(paths[0], cls.purposes)
+        descriptor = read_file(paths, cls.purposes)
         found = {**describe(descriptor), **cls.described_size(descriptor)}
         if "scale" not in {f.name for f in dataclasses.fields(cls.Config)}:  # type: ignore
             del found["scale"]  # inpainters and face restorers keep the size
