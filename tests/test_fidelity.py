@@ -32,8 +32,8 @@ def test_real_digits_score_as_real_and_noise_as_noise(halves):
 
 def test_precomputed_features_give_torch_fidelitys_figures_bit_for_bit(halves, monkeypatch):
     """zoo eval embeds each image set once and hands the features to torch-fidelity's metric
-    functions; the figures are those of torch_fidelity.calculate_metrics on the images
-    (precision/recall computed in blocks of rows, here 64, as the full matrices give them)."""
+    functions (precision/recall to the zoo's, which computes each distance once, in blocks of
+    rows, here 64); the figures are those of torch_fidelity.calculate_metrics on the images."""
     import torch_fidelity
 
     from zoo.metrics import fidelity

@@ -10,8 +10,9 @@ times the GAN loss (:class:`zoo.losses.SuperResolutionLoss`)::
     zoo train realesrgan --init-from realesrgan-x4plus --data photos --out runs/ft
 
 Real-ESRGAN's own recipe adds a VGG19 perceptual loss (its ImageNet weights are not
-available offline here), sharpened (USM) targets and an exponential moving average of the
-generator; those are not part of this one. The trained model is a ``realesrgan`` model: it
+available offline here) and sharpened (USM) targets; those are not part of this one. Its
+exponential moving average of the generator (decay 0.999) is the trainer's default
+(``--ema-decay``). The trained model is a ``realesrgan`` model: it
 loads, upscales, tiles, exports and benchmarks as the ``spandrel`` one does.
 """
 
