@@ -71,6 +71,9 @@ def test_a_graph_that_does_more_than_the_network_is_refused(tmp_path):
     shutil.copyfile(bin, tmp_path / "x2.bin")
     with pytest.raises(WeightsError, match=r"SRVGGNetCompact holds its weights but computes"):
         import_checkpoint([tmp_path / "x2.param"])
+    (tmp_path / "x2.bin").write_bytes(bin.read_bytes()[:-8])  # says why, not "not PyTorch"
+    with pytest.raises(WeightsError, match=r"x2.bin: ends at byte"):
+        import_checkpoint([tmp_path / "x2.param", tmp_path / "x2.bin"])
 
 
 def _edit(tmp_path: Path, param_text: str | None = None, data: bytes | None = None):
@@ -88,7 +91,7 @@ def test_the_reader_refuses_what_it_cannot_account_for(tmp_path):
         "ends at byte": (None, data[:-8]),
         "bytes left over": (None, data + b"\0" * 8),
         r"stored quantised \(int8": (None, (0x000D4B38).to_bytes(4, "little") + data[4:]),
-        "layers of type Deconvolution": (text.replace("\nPReLU ", "\nDeconvolution ", 1), None),
+        "type Deconvolution, which": (text.replace("\nPReLU ", "\nDeconvolution ", 1), None),
         "not an ncnn .param text file": ("7767518\n" + text.split("\n", 1)[1], None),
         "its header says": (text.replace(text.splitlines()[1], "99 99", 1), None),
     }

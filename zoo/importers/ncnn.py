@@ -8,9 +8,11 @@ the weights of the layers that have them. :func:`read_ncnn` reads both into
 ``(out, in, kh, kw)``); which network the layers form is for the reader of the records to
 decide (the spandrel bridge names them after Real-ESRGAN's networks).
 
-Weights of ``Convolution`` and ``PReLU`` layers are read, stored as float32 or float16; a
-layer of another type that carries weights, or weights stored quantised (int8, a 256-value
-table), is refused by name, and the ``.bin`` must be consumed exactly.
+Weights of ``Convolution`` and ``PReLU`` layers are read, stored as float32 or float16;
+weights stored quantised (int8, a 256-value table) and layer types the reader does not know
+are refused by name, and the ``.bin`` must be consumed exactly. :func:`run_ncnn` computes the
+graph with the PyTorch operation each layer type names: the reference an import is checked
+against.
 """
 
 from __future__ import annotations
@@ -209,8 +211,8 @@ def read_ncnn(param: str | os.PathLike, bin: str | os.PathLike) -> list[NcnnLaye
     unknown = sorted({la.type for la in layers} - {*WEIGHTLESS, *WEIGHTED})
     if unknown:
         raise WeightsError(
-            f"{param}: layers of type {', '.join(unknown)}, whose weights this reader does not "
-            f"know; it reads {', '.join(WEIGHTED)} and layers without weights"
+            f"{param}: layers of type {', '.join(unknown)}, which this reader does not know; "
+            f"it knows {', '.join((*WEIGHTED, *WEIGHTLESS))}"
         )
     weights = _Weights(bin)
     for layer in layers:

@@ -306,14 +306,14 @@ def config_hyperparameters(model: nn.Module, network: str) -> str:
     return json.dumps(values, sort_keys=True)
 
 
-def detect(paths: list[str | os.PathLike], check: bool = True) -> tuple[Any, Any]:
+def detect(paths: list[str | os.PathLike]) -> tuple[Any, Any]:
     """(state dict, spandrel's architecture support) of weights spandrel recognises: one
-    ``.pth``/``.ckpt``/``.safetensors`` file, or an ncnn model of one of Real-ESRGAN's
-    networks (``.param`` and ``.bin``; with ``check``, it must compute what its graph does);
-    or an error naming why not. Nothing is built yet."""
+    ``.pth``/``.ckpt``/``.safetensors`` file (nothing is built yet), or an ncnn model of one
+    of Real-ESRGAN's networks (``.param`` and ``.bin``: :func:`detect_ncnn`); or an error
+    naming why not."""
     pair = ncnn_pair(paths)
     if pair is not None:
-        return detect_ncnn(*pair, check=check)
+        return detect_ncnn(*pair)
     if len(paths) != 1:
         raise zoo.WeightsError(
             f"spandrel reads one weights file (or an ncnn .param and .bin); got {len(paths)}"
@@ -346,12 +346,12 @@ def _support(state: dict[str, torch.Tensor]) -> Any:
     return None
 
 
-def detect_ncnn(param: Path, bin: Path, check: bool = True) -> tuple[Any, Any]:
+def detect_ncnn(param: Path, bin: Path) -> tuple[Any, Any]:
     """(state dict, support) of an ncnn model of Real-ESRGAN's networks, named as their
-    PyTorch releases name it; with ``check``, spandrel's network holding it must compute what
-    the ncnn graph computes on a random 16x16 image (to 1e-4), which catches a graph that does
-    more than the network (realesr-animevideov3-x2 is the x4 network with a bicubic
-    half-size resize after it)."""
+    PyTorch releases name it. spandrel's network holding it must compute what the ncnn graph
+    computes on a random 16x16 image (to 1e-4), which catches a graph that does more than the
+    network (realesr-animevideov3-x2 is the x4 network with a bicubic half-size resize after
+    it)."""
     layers = read_ncnn(param, bin)
     tried = []
     for network, state in ncnn_candidates(layers):
@@ -359,8 +359,6 @@ def detect_ncnn(param: Path, bin: Path, check: bool = True) -> tuple[Any, Any]:
         if support is None:
             tried.append(f"{network}: spandrel does not recognise its tensors")
             continue
-        if not check:
-            return state, support
         try:
             descriptor = support.architecture.load(state)
             generator = torch.Generator().manual_seed(0)
@@ -476,11 +474,12 @@ class SpandrelBridge:
 
     @classmethod
     def reads_checkpoint(cls, paths: list[str | os.PathLike]) -> bool:
-        single = len(paths) == 1 and Path(paths[0]).suffix.lower() in SUFFIXES
-        if not (single or ncnn_pair(paths)):
+        if ncnn_pair(paths):  # Real-ESRGAN's networks: upscalers; a bad file says why on import
+            return cls.serves("ESRGAN")
+        if len(paths) != 1 or Path(paths[0]).suffix.lower() not in SUFFIXES:
             return False
         try:  # recognised, not yet built: one that the bridge cannot serve says why on import
-            _, support = detect(paths, check=False)
+            _, support = detect(paths)
         except (zoo.WeightsError, zoo.PluginError):
             return False
         return cls.serves(str(support.architecture.id))
