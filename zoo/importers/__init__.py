@@ -22,7 +22,7 @@ from typing import Any
 import torch
 
 from zoo.errors import WeightsError
-from zoo.importers.ncnn import NcnnLayer, ncnn_pair, read_ncnn, run_ncnn
+from zoo.importers.ncnn import NcnnLayer, endpoints, ncnn_pair, read_ncnn, run_ncnn
 from zoo.importers.pickles import (
     Record,
     describe,
@@ -38,6 +38,7 @@ __all__ = [
     "NcnnLayer",
     "Record",
     "build_model",
+    "endpoints",
     "import_checkpoint",
     "module_state",
     "ncnn_pair",

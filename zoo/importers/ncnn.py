@@ -312,17 +312,30 @@ def _layer(layer: NcnnLayer, xs: list[torch.Tensor]) -> torch.Tensor:
     raise WeightsError(f"ncnn layer {layer.name}: type {kind} is not computed")
 
 
+def endpoints(layers: list[NcnnLayer]) -> tuple[str, str]:
+    """(input blob, output blob) of a graph with one of each: the ``Input`` layer's blob and
+    the blob no layer reads."""
+    inputs = [layer.outputs[0] for layer in layers if layer.type == "Input"]
+    if len(inputs) != 1:
+        raise WeightsError(f"the ncnn graph has {len(inputs)} inputs; one is read")
+    read = {b for layer in layers for b in layer.inputs}
+    outputs = [b for layer in layers for b in layer.outputs if b not in read]
+    if len(outputs) != 1:
+        raise WeightsError(
+            f"the ncnn graph has {len(outputs)} outputs ({', '.join(outputs)}); one is read"
+        )
+    return inputs[0], outputs[0]
+
+
 @torch.no_grad()
 def run_ncnn(layers: list[NcnnLayer], x: torch.Tensor) -> torch.Tensor:
     """What the graph computes on a batch ``x`` (NCHW), by PyTorch operations chosen from
     the layer types (nothing of the file runs): the reference an import is checked against.
-    The graph has one input and one output (the blob no layer reads)."""
-    blobs: dict[str, torch.Tensor] = {}
+    The graph has one input and one output (:func:`endpoints`)."""
+    source, sink = endpoints(layers)
+    blobs = {source: x}
     for layer in layers:
         if layer.type == "Input":
-            if blobs:
-                raise WeightsError("the ncnn graph has more than one input")
-            blobs[layer.outputs[0]] = x
             continue
         missing = [b for b in layer.inputs if b not in blobs]
         if missing:
@@ -332,10 +345,4 @@ def run_ncnn(layers: list[NcnnLayer], x: torch.Tensor) -> torch.Tensor:
         y = _layer(layer, [blobs[b] for b in layer.inputs])
         for name in layer.outputs:
             blobs[name] = y
-    read = {b for layer in layers for b in layer.inputs}
-    outputs = [b for layer in layers for b in layer.outputs if b not in read]
-    if len(outputs) != 1:
-        raise WeightsError(
-            f"the ncnn graph has {len(outputs)} outputs ({', '.join(outputs)}); one is read"
-        )
-    return blobs[outputs[0]]
+    return blobs[sink]

@@ -306,19 +306,10 @@ def config_hyperparameters(model: nn.Module, network: str) -> str:
     return json.dumps(values, sort_keys=True)
 
 
-def detect(paths: list[str | os.PathLike]) -> tuple[Any, Any]:
-    """(state dict, spandrel's architecture support) of weights spandrel recognises: one
-    ``.pth``/``.ckpt``/``.safetensors`` file (nothing is built yet), or an ncnn model of one
-    of Real-ESRGAN's networks (``.param`` and ``.bin``: :func:`detect_ncnn`); or an error
-    naming why not."""
-    pair = ncnn_pair(paths)
-    if pair is not None:
-        return detect_ncnn(*pair)
-    if len(paths) != 1:
-        raise zoo.WeightsError(
-            f"spandrel reads one weights file (or an ncnn .param and .bin); got {len(paths)}"
-        )
-    path = Path(paths[0])
+def detect(path: str | os.PathLike) -> tuple[Any, Any]:
+    """(state dict, spandrel's architecture support) of a weights file spandrel recognises,
+    or an error naming why not; nothing is built yet."""
+    path = Path(path)
     if path.suffix.lower() not in SUFFIXES:
         raise zoo.WeightsError(
             f"{path}: spandrel files are {', '.join(SUFFIXES)} (a .pt file may be TorchScript, "
@@ -346,12 +337,11 @@ def _support(state: dict[str, torch.Tensor]) -> Any:
     return None
 
 
-def detect_ncnn(param: Path, bin: Path) -> tuple[Any, Any]:
-    """(state dict, support) of an ncnn model of Real-ESRGAN's networks, named as their
-    PyTorch releases name it. spandrel's network holding it must compute what the ncnn graph
-    computes on a random 16x16 image (to 1e-4), which catches a graph that does more than the
-    network (realesr-animevideov3-x2 is the x4 network with a bicubic half-size resize after
-    it)."""
+def load_ncnn(param: Path, bin: Path) -> Any:
+    """spandrel's descriptor of an ncnn model of Real-ESRGAN's networks, its layers named as
+    their PyTorch releases name them. The network must compute what the ncnn graph computes
+    on a random 16x16 image (to 1e-4), which catches a graph that does more than the network
+    (realesr-animevideov3-x2 is the x4 network with a bicubic half-size resize after it)."""
     layers = read_ncnn(param, bin)
     tried = []
     for network, state in ncnn_candidates(layers):
@@ -372,7 +362,7 @@ def detect_ncnn(param: Path, bin: Path) -> tuple[Any, Any]:
         if got.shape == want.shape and (got - want).abs().max() <= 1e-4 * max(
             1.0, want.abs().max()
         ):
-            return state, support
+            return descriptor
         difference = (
             f"max difference {(got - want).abs().max():.3g}"
             if got.shape == want.shape
@@ -390,22 +380,33 @@ def detect_ncnn(param: Path, bin: Path) -> tuple[Any, Any]:
     )
 
 
-def read_file(paths: list[str | os.PathLike], purposes: tuple[str, ...] = PURPOSES) -> Any:
-    """The spandrel descriptor of weights (:func:`detect`) of one of ``purposes``, or an
-    error naming why not (a face restoration model, for one)."""
-    state, support = detect(paths)
-    path = paths[0]
+def load_weights_file(path: str | os.PathLike) -> Any:
+    """spandrel's descriptor of a weights file (:func:`detect`), built from its tensors."""
+    state, support = detect(path)
     try:
-        descriptor = support.architecture.load(state)
+        return support.architecture.load(state)
     except (RuntimeError, ValueError, KeyError) as e:  # its tensors do not fit spandrel's net
         first = str(e).strip().splitlines()[0]
         raise zoo.WeightsError(
             f"{path}: spandrel recognises {support.architecture.name} but cannot build it from "
             f"these tensors ({first})"
         ) from None
+
+
+def read_file(paths: list[str | os.PathLike], purposes: tuple[str, ...] = PURPOSES) -> Any:
+    """The spandrel descriptor of one weights file or an ncnn model (``.param`` and
+    ``.bin``) of one of ``purposes``, or an error naming why not (a face restoration model,
+    for one)."""
+    pair = ncnn_pair(paths)
+    if pair is None and len(paths) != 1:
+        raise zoo.WeightsError(
+            f"spandrel reads one weights file (or an ncnn .param and .bin); got {len(paths)}"
+        )
+    descriptor = load_ncnn(*pair) if pair is not None else load_weights_file(paths[0])
+    path = paths[0]
     if descriptor.purpose not in purposes:
         raise zoo.WeightsError(
-            f"{path}: spandrel reads it as {support.architecture.name}, a {descriptor.purpose} "
+            f"{path}: spandrel reads it as {descriptor.architecture.name}, a {descriptor.purpose} "
             "model; the zoo bridges super-resolution, restoration and inpainting networks "
             "only so far"
         )
@@ -479,7 +480,7 @@ class SpandrelBridge:
         if len(paths) != 1 or Path(paths[0]).suffix.lower() not in SUFFIXES:
             return False
         try:  # recognised, not yet built: one that the bridge cannot serve says why on import
-            _, support = detect(paths)
+            _, support = detect(paths[0])
         except (zoo.WeightsError, zoo.PluginError):
             return False
         return cls.serves(str(support.architecture.id))
